@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from imagestreams.models.images import Image
+from imagestreams.models.projects import Project
+
+stream_name_validator = RegexValidator(
+    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$",
+    "Image stream names are lowercase letters and digits, separated by single '.', '_' or "
+    "'-' (like one component of a repository path).",
+)
+tag_name_validator = RegexValidator(
+    r"^[\w][\w.-]{0,127}$",
+    "Tags must start with an alphanumeric character followed by alphanumeric, '.' or '-' "
+    "characters, and have a maximum of 128 characters.",
+)
+
+
+class ImageStream(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="streams")
+    name = models.CharField(max_length=255, validators=[stream_name_validator])
+    lookup_local = models.BooleanField(default=False)
+    annotations = models.JSONField(default=dict, blank=True)
+    spec_repository = models.CharField(
+        max_length=1024,
+        blank=True,
+        help_text="Remote repository imported as a whole (OpenShift dockerImageRepository).",
+    )
+    generation = models.BigIntegerField(default=1)
+    repository_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last import that changed the stream."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_stream_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.name}/{self.name}"
+
+    @property
+    def repository(self) -> str:
+        """Pull repository of this stream in the integrated registry, or ''."""
+        host = settings.INTERNAL_REGISTRY_HOSTNAME
+        return f"{host}/{self.project.name}/{self.name}" if host else ""
+
+    @property
+    def insecure(self) -> bool:
+        return self.annotations.get("openshift.io/image.insecureRepository") == "true"
+
+
+class SourceKind(models.TextChoices):
+    NONE = "", "none"
+    DOCKER_IMAGE = "DockerImage"
+    IMAGE_STREAM_TAG = "ImageStreamTag"
+    IMAGE_STREAM_IMAGE = "ImageStreamImage"
+
+
+class ImportMode(models.TextChoices):
+    LEGACY = "Legacy"
+    PRESERVE_ORIGINAL = "PreserveOriginal"
+
+
+class ReferencePolicy(models.TextChoices):
+    SOURCE = "Source"
+    LOCAL = "Local"
+
+
+class Tag(models.Model):
+    """A tag of a stream: its spec (where it comes from, how it updates) and
+    its status (the history in TagEvent and the last import condition).
+
+    A tag that only received pushes has no spec (``has_spec`` False).
+    """
+
+    stream = models.ForeignKey(ImageStream, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=128, validators=[tag_name_validator])
+    has_spec = models.BooleanField(default=True)
+    from_kind = models.CharField(max_length=20, choices=SourceKind.choices, blank=True)
+    from_name = models.CharField(max_length=1024, blank=True)
+    from_namespace = models.CharField(max_length=63, blank=True)
+    reference = models.BooleanField(
+        default=False, help_text="Do not import; point at the source as it is."
+    )
+    scheduled = models.BooleanField(default=False)
+    insecure = models.BooleanField(default=False)
+    import_mode = models.CharField(
+        max_length=20, choices=ImportMode.choices, default=ImportMode.LEGACY
+    )
+    reference_policy = models.CharField(
+        max_length=10, choices=ReferencePolicy.choices, default=ReferencePolicy.SOURCE
+    )
+    annotations = models.JSONField(default=dict, blank=True)
+    generation = models.BigIntegerField(default=0)
+    # The ImportSuccess=False condition of the last failed import, if any.
+    condition_reason = models.CharField(max_length=64, blank=True)
+    condition_message = models.TextField(blank=True)
+    condition_generation = models.BigIntegerField(default=0)
+    condition_time = models.DateTimeField(null=True, blank=True)
+    # Digest the upstream tag had at the last successful import: an unchanged
+    # HEAD needs no GET and writes no history.
+    upstream_digest = models.CharField(max_length=100, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stream", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "name"], name="unique_tag_per_stream")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream.name}:{self.name}"
+
+    @property
+    def has_condition(self) -> bool:
+        return bool(self.condition_reason)
+
+    @property
+    def is_importable(self) -> bool:
+        return self.from_kind == SourceKind.DOCKER_IMAGE and not self.reference
+
+    def observed_generation(self, head: TagEvent | None) -> int:
+        head_generation = head.generation if head else 0
+        condition_generation = self.condition_generation if self.has_condition else 0
+        return max(head_generation, condition_generation)
+
+    def import_pending(self, head: TagEvent | None) -> bool:
+        return self.is_importable and self.generation > self.observed_generation(head)
+
+
+class EventCause(models.TextChoices):
+    IMPORT = "import"
+    SCHEDULED = "scheduled"
+    PUSH = "push"
+    TAG = "tag"
+    ALIAS = "alias"
+    ROLLBACK = "rollback"
+    REFERENCE = "reference"
+
+
+class TagEvent(models.Model):
+    """One entry of a tag's history; the newest (highest id) is current."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="events")
+    created = models.DateTimeField(default=timezone.now)
+    docker_image_reference = models.CharField(max_length=1024)
+    image = models.ForeignKey(
+        Image, on_delete=models.PROTECT, null=True, blank=True, related_name="tag_events"
+    )
+    generation = models.BigIntegerField()
+    cause = models.CharField(max_length=16, choices=EventCause.choices)
+    actor = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tag", "-id"], name="tagevent_tag_newest")]
+
+    def __str__(self) -> str:
+        return self.docker_image_reference
+
+    @property
+    def digest(self) -> str:
+        return self.image.digest if self.image_id else ""

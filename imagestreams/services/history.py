@@ -1,0 +1,133 @@
+"""Tag history with OpenShift's rules (AddTagEventToImageStream and
+UpdateTrackingTags): the one place where history entries are written."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from imagestreams.models import Image, ImageStream, Tag, TagEvent
+from imagestreams.models.streams import EventCause, SourceKind
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    reference: str
+    image: Image | None
+    generation: int
+    cause: str
+    actor: str = ""
+
+
+class HistoryChange(enum.Enum):
+    NONE = "none"
+    GENERATION = "generation"  # same image and reference, newer generation
+    UPDATED = "updated"  # head rewritten in place (reference or image changed)
+    PREPENDED = "prepended"  # a new current entry
+
+    @property
+    def moved(self) -> bool:
+        """True when consumers see a different pull spec or image."""
+        return self in (HistoryChange.UPDATED, HistoryChange.PREPENDED)
+
+
+def tag_head(tag: Tag) -> TagEvent | None:
+    return tag.events.select_related("image").first()
+
+
+def tag_add_event(tag: Tag, event: NewEvent) -> HistoryChange:
+    """Apply one event to a tag's history (the stream must be locked).
+
+    A new entry is prepended only when both the reference and the image differ
+    from the current one; if only one differs the current entry is updated in
+    place. Any change clears the tag's import condition.
+    """
+    head = tag_head(tag)
+    change = _apply(tag, head, event)
+    if change is not HistoryChange.NONE and tag.has_condition:
+        Tag.objects.filter(pk=tag.pk).update(
+            condition_reason="", condition_message="", condition_generation=0, condition_time=None
+        )
+        tag.condition_reason = tag.condition_message = ""
+        tag.condition_generation, tag.condition_time = 0, None
+    return change
+
+
+def _apply(tag: Tag, head: TagEvent | None, event: NewEvent) -> HistoryChange:
+    if head is None:
+        _create(tag, event)
+        return HistoryChange.PREPENDED
+    same_reference = head.docker_image_reference == event.reference
+    same_image = head.image_id == (event.image.pk if event.image else None)
+    if same_reference and same_image:
+        if head.generation == event.generation:
+            return HistoryChange.NONE
+        TagEvent.objects.filter(pk=head.pk).update(generation=event.generation)
+        return HistoryChange.GENERATION
+    if same_reference or same_image:
+        TagEvent.objects.filter(pk=head.pk).update(
+            docker_image_reference=event.reference,
+            image=event.image,
+            generation=event.generation,
+        )
+        return HistoryChange.UPDATED
+    _create(tag, event)
+    return HistoryChange.PREPENDED
+
+
+def _create(tag: Tag, event: NewEvent) -> TagEvent:
+    return TagEvent.objects.create(
+        tag=tag,
+        created=timezone.now(),
+        docker_image_reference=event.reference,
+        image=event.image,
+        generation=event.generation,
+        cause=event.cause,
+        actor=event.actor,
+    )
+
+
+def tag_add_event_and_follow(tag: Tag, event: NewEvent) -> list[tuple[Tag, HistoryChange]]:
+    """Add an event, then propagate it to every alias of the tag (transitively).
+
+    Returns each tag whose history changed, the tag itself first.
+    """
+    changes: list[tuple[Tag, HistoryChange]] = []
+    change = tag_add_event(tag, event)
+    if change is HistoryChange.NONE:
+        return changes
+    changes.append((tag, change))
+    visited = {tag.pk}
+    pending = [tag]
+    while pending:
+        source = pending.pop()
+        for follower in aliases_of(source):
+            if follower.pk in visited:
+                continue
+            visited.add(follower.pk)
+            followed = NewEvent(
+                reference=event.reference,
+                image=event.image,
+                generation=follower.generation,
+                cause=EventCause.ALIAS,
+                actor=event.actor,
+            )
+            follower_change = tag_add_event(follower, followed)
+            if follower_change is not HistoryChange.NONE:
+                changes.append((follower, follower_change))
+                pending.append(follower)
+    return changes
+
+
+def aliases_of(tag: Tag) -> list[Tag]:
+    """Spec tags of the same stream that track `tag` (`<tag>` or `<stream>:<tag>`)."""
+    stream: ImageStream = tag.stream
+    candidates = Tag.objects.filter(
+        stream_id=tag.stream_id,
+        from_kind=SourceKind.IMAGE_STREAM_TAG,
+        from_name__in=[tag.name, f"{stream.name}:{tag.name}"],
+        from_namespace__in=["", stream.project.name],
+    ).exclude(pk=tag.pk)
+    return list(candidates.select_related("stream__project"))

@@ -1,0 +1,174 @@
+"""Importing tags from external registries (OpenShift's ImageStreamImport).
+
+Network work happens outside database transactions; results are then applied
+under the stream's lock, re-reading the tag, so concurrent imports of one tag
+write at most one history entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from imagestreams.models import ImageStream, Tag
+from imagestreams.models.streams import EventCause
+from imagestreams.registry.client import RegistryClient
+from imagestreams.registry.errors import RegistryError
+from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
+from imagestreams.registry.reference import ImageReference, parse_reference
+from imagestreams.services.credentials import credentials_lookup
+from imagestreams.services.history import HistoryChange, NewEvent, tag_add_event_and_follow, tag_head
+from imagestreams.services.images import image_upsert
+from imagestreams.services.streams import stream_bump_generation, stream_lock
+
+logger = logging.getLogger(__name__)
+
+PREFER_ARCH = "importer.image.openshift.io/prefer-arch"
+PREFER_OS = "importer.image.openshift.io/prefer-os"
+
+
+@dataclass
+class TagImportStatus:
+    """Outcome of importing one tag, as reported to users."""
+
+    tag: str
+    status: str  # "Success", "Unchanged" or "Failure"
+    reason: str = ""
+    message: str = ""
+    reference: str = ""
+    digest: str = ""
+    image: FetchedImage | None = None
+    changes: list[tuple[Tag, HistoryChange]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "Failure"
+
+
+def registry_client(project) -> RegistryClient:
+    return RegistryClient(
+        credentials=credentials_lookup(project),
+        insecure_registries=settings.INSECURE_REGISTRIES,
+        timeout=settings.REGISTRY_TIMEOUT,
+    )
+
+
+def fetch_for_tag(
+    client: RegistryClient,
+    tag: Tag,
+    reference: ImageReference,
+    *,
+    insecure: bool,
+    known_upstream_digest: str | None,
+) -> FetchResult | RegistryError:
+    try:
+        return fetch_image(
+            client,
+            reference,
+            insecure=insecure,
+            import_mode=tag.import_mode,
+            prefer_arch=tag.annotations.get(PREFER_ARCH, ""),
+            prefer_os=tag.annotations.get(PREFER_OS, ""),
+            known_upstream_digest=known_upstream_digest,
+        )
+    except RegistryError as exc:
+        return exc
+
+
+def tag_import(
+    tag_id: int, *, cause: str = EventCause.IMPORT, actor: str = "", client=None
+) -> TagImportStatus | None:
+    """Import one tag whose source is an external image. None if there is
+    nothing to import (tag deleted, or its source is no longer external)."""
+    tag = Tag.objects.select_related("stream__project").filter(pk=tag_id).first()
+    if tag is None or not tag.is_importable:
+        return None
+    reference = parse_reference(tag.from_name)
+    head = tag_head(tag)
+    known = None if tag.import_pending(head) or head is None else tag.upstream_digest or None
+    insecure = tag.insecure or tag.stream.insecure
+    own_client = client is None
+    client = client or registry_client(tag.stream.project)
+    try:
+        result = fetch_for_tag(client, tag, reference, insecure=insecure, known_upstream_digest=known)
+    finally:
+        if own_client:
+            client.close()
+    with transaction.atomic():
+        stream = stream_lock(tag.stream_id)
+        tag = Tag.objects.select_related("stream__project").filter(pk=tag_id).first()
+        if tag is None or not tag.is_importable or tag.from_name != str(reference):
+            return None  # changed while we were fetching; the newer spec wins
+        return record_import(stream, tag, reference, result, cause=cause, actor=actor)
+
+
+def record_import(
+    stream: ImageStream,
+    tag: Tag,
+    reference: ImageReference,
+    result: FetchResult | RegistryError,
+    *,
+    cause: str,
+    actor: str,
+) -> TagImportStatus:
+    """Apply a fetch result to a tag (stream locked, tag freshly read)."""
+    now = timezone.now()
+    if isinstance(result, RegistryError):
+        return _record_failure(stream, tag, result, now)
+    head = tag_head(tag)
+    fetched = result.image
+    unchanged = fetched is None or (
+        not tag.import_pending(head) and head is not None and head.digest == fetched.digest
+    )
+    if unchanged:
+        Tag.objects.filter(pk=tag.pk).update(
+            last_checked_at=now, upstream_digest=result.upstream_digest
+        )
+        return TagImportStatus(
+            tag=tag.name, status="Unchanged", digest=head.digest if head else ""
+        )
+    image = image_upsert(fetched, repository=reference.typed_repository)
+    generation = stream_bump_generation(stream)
+    tag.generation = generation
+    Tag.objects.filter(pk=tag.pk).update(
+        generation=generation, upstream_digest=result.upstream_digest, last_checked_at=now
+    )
+    ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
+    pull_spec = f"{reference.typed_repository}@{image.digest}"
+    event = NewEvent(
+        reference=pull_spec, image=image, generation=generation, cause=cause, actor=actor
+    )
+    changes = tag_add_event_and_follow(tag, event)
+    return TagImportStatus(
+        tag=tag.name,
+        status="Success",
+        reference=pull_spec,
+        digest=image.digest,
+        image=fetched,
+        changes=changes,
+    )
+
+
+def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) -> TagImportStatus:
+    status = TagImportStatus(
+        tag=tag.name, status="Failure", reason=error.reason, message=error.message
+    )
+    logger.info("import of %s/%s failed: %s", stream.project.name, tag, error.message)
+    if tag.condition_reason == error.reason and tag.condition_message == error.message:
+        # Identical repeated failures keep the original transition time.
+        Tag.objects.filter(pk=tag.pk).update(last_checked_at=now)
+        return status
+    generation = stream_bump_generation(stream)
+    Tag.objects.filter(pk=tag.pk).update(
+        generation=generation,
+        condition_reason=error.reason,
+        condition_message=error.message,
+        condition_generation=generation,
+        condition_time=now,
+        last_checked_at=now,
+    )
+    return status

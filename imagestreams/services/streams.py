@@ -1,0 +1,75 @@
+"""Writes on image streams as a whole."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from imagestreams.models import ImageStream, Project
+from imagestreams.models.streams import stream_name_validator
+from imagestreams.services.errors import Conflict, InvalidInput, NotFound
+
+MAX_REPOSITORY_NAME = 255
+
+
+def validate_stream_name(project: Project, name: str) -> None:
+    try:
+        stream_name_validator(name)
+    except ValidationError as exc:
+        raise InvalidInput(f'invalid image stream name "{name}": {exc.messages[0]}', field="name")
+    if len(f"{project.name}/{name}") > MAX_REPOSITORY_NAME:
+        raise InvalidInput(
+            f"'{project.name}/{name}' cannot be longer than {MAX_REPOSITORY_NAME} characters",
+            field="name",
+        )
+
+
+def stream_create(
+    *, project: Project, name: str, lookup_local: bool = False, annotations: dict | None = None
+) -> ImageStream:
+    validate_stream_name(project, name)
+    try:
+        with transaction.atomic():
+            return ImageStream.objects.create(
+                project=project,
+                name=name,
+                lookup_local=lookup_local,
+                annotations=annotations or {},
+            )
+    except IntegrityError:
+        raise Conflict(f'image stream "{name}" already exists', field="name") from None
+
+
+def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
+    """The stream, created if missing, locked for the current transaction.
+
+    Every write to a stream's tags holds this lock, so concurrent imports, tags
+    and rollbacks of one stream are applied one after the other.
+    """
+    validate_stream_name(project, name)
+    ImageStream.objects.get_or_create(project=project, name=name)
+    return ImageStream.objects.select_for_update().select_related("project").get(
+        project=project, name=name
+    )
+
+
+def stream_lock(stream_id: int) -> ImageStream:
+    return ImageStream.objects.select_for_update().select_related("project").get(pk=stream_id)
+
+
+def stream_bump_generation(stream: ImageStream) -> int:
+    """Record a spec change; returns the new generation (stream must be locked)."""
+    stream.generation += 1
+    ImageStream.objects.filter(pk=stream.pk).update(generation=stream.generation)
+    return stream.generation
+
+
+def stream_delete(*, stream: ImageStream) -> None:
+    stream.delete()
+
+
+def stream_get(*, project: Project, name: str) -> ImageStream:
+    try:
+        return ImageStream.objects.select_related("project").get(project=project, name=name)
+    except ImageStream.DoesNotExist:
+        raise NotFound(f'image stream "{name}" not found') from None

@@ -1,0 +1,47 @@
+"""Celery tasks: thin interfaces that take ids and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from imagestreams.models import Tag, TagEvent
+from imagestreams.models.streams import SourceKind
+
+RECONCILE_BATCH = 500
+
+
+@shared_task(acks_late=True)
+def tag_import_task(tag_id: int) -> str | None:
+    """Import one tag; safe to run twice (the second run changes nothing)."""
+    from imagestreams.services.imports import tag_import
+
+    status = tag_import(tag_id)
+    return status.status if status else None
+
+
+def pending_import_tags():
+    """Importable tags whose spec generation was not realised yet (a lost
+    enqueue, a worker killed mid-import): OpenShift's import controller loop."""
+    head_generation = Subquery(
+        TagEvent.objects.filter(tag=OuterRef("pk")).order_by("-id").values("generation")[:1]
+    )
+    return (
+        Tag.objects.filter(from_kind=SourceKind.DOCKER_IMAGE, reference=False)
+        .annotate(
+            observed=Greatest(
+                Coalesce(head_generation, Value(0)),
+                Coalesce(F("condition_generation"), Value(0)),
+            )
+        )
+        .filter(Q(generation__gt=F("observed")))
+    )
+
+
+@shared_task
+def imports_reconcile_pending() -> int:
+    tag_ids = list(pending_import_tags().values_list("pk", flat=True)[:RECONCILE_BATCH])
+    for tag_id in tag_ids:
+        tag_import_task.delay(tag_id)
+    return len(tag_ids)
