@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -87,17 +88,36 @@ def parse_destination(text: str, current_project: str) -> StreamTagName:
     return StreamTagName(project=project, stream=parts[-1], tag=tag)
 
 
+DIGEST_PREFIX = re.compile(r"^(sha256:)?[a-f0-9]{1,64}$")
+
+
+def _looks_like_docker_digest(text: str) -> bool:
+    return bool(re.search(r"@sha256:[a-f0-9]{64}$", text))
+
+
 def parse_source(text: str, kind: str | None, current_project: str) -> TagSource:
     """Infer the kind like `oc tag`: a registry host means an external image,
     `@digest` an image of a stream, `:tag` a tag of a stream."""
+    text_for_parser = text
+    image_id = ""
+    if "@" in text and not _looks_like_docker_digest(text):
+        # Images of a stream may be named by a digest prefix, which the
+        # reference grammar does not allow.
+        text_for_parser, image_id = text.split("@", 1)
+        if not DIGEST_PREFIX.match(image_id):
+            raise InvalidInput(f'invalid image ID "{image_id}" in SOURCE', field="source")
     try:
-        reference = parse_reference(text)
+        reference = parse_reference(text_for_parser)
     except InvalidReference as exc:
         raise InvalidInput(f"invalid SOURCE {text!r}: {exc.message}", field="source") from None
+    if image_id:
+        if kind == SourceKind.DOCKER_IMAGE or reference.registry:
+            raise InvalidInput(f'"{image_id}" is not a complete digest', field="source")
+    digest = image_id or reference.digest or ""
     if kind is None:
         if reference.registry:
             kind = SourceKind.DOCKER_IMAGE
-        elif reference.digest:
+        elif digest:
             kind = SourceKind.IMAGE_STREAM_IMAGE
         elif reference.tag:
             kind = SourceKind.IMAGE_STREAM_TAG
@@ -120,12 +140,12 @@ def parse_source(text: str, kind: str | None, current_project: str) -> TagSource
         raise InvalidInput(
             "--source=ImageStreamTag requires a valid <name>:<tag> in SOURCE", field="source"
         )
-    if kind == SourceKind.IMAGE_STREAM_IMAGE and not reference.digest:
+    if kind == SourceKind.IMAGE_STREAM_IMAGE and not digest:
         raise InvalidInput(
             "--source=ImageStreamImage requires a valid <name>@<id> in SOURCE", field="source"
         )
     name = StreamTagName(
-        project=project, stream=parts[-1], tag=reference.tag or "", digest=reference.digest or ""
+        project=project, stream=parts[-1], tag=reference.tag or "", digest=digest
     )
     return TagSource(kind=kind, text=text, stream_name=name)
 
