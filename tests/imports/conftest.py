@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from imagestreams.services.import_image import ImportImageRequest, import_image
+from tests.factories import ProjectFactory
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(name="team")
+
+
+@pytest.fixture
+def run_import(project):
+    """`run_import("app:1", from_image=..., confirm=True)` with the insecure flag
+    set, since the test registries speak plain HTTP."""
+
+    def run(target: str, *, project=project, **options):
+        options.setdefault("insecure", True)
+        return import_image(project=project, request=ImportImageRequest(target=target, **options))
+
+    return run
+
+
+@pytest.fixture
+def eager_celery():
+    from imagestreams.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
