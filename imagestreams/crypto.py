@@ -14,7 +14,9 @@ def _fernet() -> Fernet:
     if not key:
         # Derived so that a zero-setup install works; operators set
         # IMAGESTREAMS_CREDENTIALS_KEY to decouple it from SECRET_KEY.
-        digest = hashlib.sha256(b"imagestreams-credentials:" + settings.SECRET_KEY.encode()).digest()
+        digest = hashlib.sha256(
+            b"imagestreams-credentials:" + settings.SECRET_KEY.encode()
+        ).digest()
         key = base64.urlsafe_b64encode(digest).decode()
     return Fernet(key.encode())
 

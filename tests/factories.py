@@ -58,7 +58,9 @@ class TagEventFactory(factory.django.DjangoModelFactory):
 
     tag = factory.SubFactory(TagFactory)
     image = factory.SubFactory(ImageFactory)
-    docker_image_reference = factory.LazyAttribute(lambda o: f"quay.io/example/app@{o.image.digest}")
+    docker_image_reference = factory.LazyAttribute(
+        lambda o: f"quay.io/example/app@{o.image.digest}"
+    )
     generation = 1
     cause = EventCause.IMPORT
     created = factory.LazyFunction(timezone.now)

@@ -10,7 +10,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="imagestreams-test-"))
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
-from imagestreams.settings import *  # noqa: E402, F403
+from imagestreams.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False

@@ -85,6 +85,9 @@ class ImageManifest(models.Model):
             models.UniqueConstraint(fields=["parent", "position"], name="unique_manifest_position")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.platform} {self.child_id}"
+
     @property
     def platform(self) -> str:
         parts = [self.os, self.architecture, self.variant]

@@ -93,22 +93,38 @@ def fetch_token(
     *,
     scope: str,
     credentials: Credentials | None,
-    subject: str,
+    image: str,
 ) -> tuple[str, float]:
     """Ask the challenge's realm for a token; returns (token, lifetime seconds).
 
-    Raises CredentialsRejected when the realm refuses the given credentials,
-    so the caller can retry anonymously as OpenShift does.
+    ``image`` is the reference being imported, for error messages. Raises
+    CredentialsRejected when the realm refuses the given credentials, so the
+    caller can retry anonymously as OpenShift does.
     """
     url = httpx.URL(challenge.realm).copy_merge_params(_token_params(challenge, scope, credentials))
     headers = {"Authorization": basic_authorization(credentials)} if credentials else {}
     response = http.get(url, headers=headers)
-    if response.status_code in (401, 403):
-        raise _refusal(response.status_code, credentials, subject)
+    subject = f'the token for image "{image}"'
+    if response.status_code == 401:
+        raise credentials_rejected(image) if credentials else access_denied(image, anonymous=True)
+    if response.status_code == 403:
+        raise Forbidden(f'access to the container image "{image}" is denied by the token service')
     if response.status_code != 200:
         body = response.content[:MAX_ERROR_BODY]
         raise error_for_status(response, body, subject=subject, missing="token service not found")
     return _token_from_body(response, subject)
+
+
+def access_denied(image: str, *, anonymous: bool) -> Unauthorized:
+    """OpenShift's wording, so users can search for it."""
+    message = f'you may not have access to the container image "{image}"'
+    if anonymous:
+        message += " and did not have credentials to the repository"
+    return Unauthorized(message)
+
+
+def credentials_rejected(image: str) -> CredentialsRejected:
+    return CredentialsRejected(f'incorrect username or password for image "{image}"')
 
 
 def _token_params(
@@ -123,26 +139,16 @@ def _token_params(
     return params
 
 
-def _refusal(status: int, credentials: Credentials | None, subject: str) -> RegistryError:
-    if credentials and status == 401:
-        return CredentialsRejected(f"incorrect username or password for {subject}")
-    if status == 403:
-        return Forbidden(f"access to {subject} is denied by the registry's token service")
-    return Unauthorized(
-        f"you may not have access to {subject} and did not have credentials to the repository"
-    )
-
-
 def _token_from_body(response: httpx.Response, subject: str) -> tuple[str, float]:
     try:
         document = response.json()
     except ValueError:
         document = None
     if not isinstance(document, dict):
-        raise RegistryError(f"the registry's token service sent an unreadable answer for {subject}")
+        raise RegistryError(f"the token service sent an unreadable answer for {subject}")
     token = document.get("token") or document.get("access_token")
     if not isinstance(token, str) or not token:
-        raise RegistryError(f"the registry's token service sent no token for {subject}")
+        raise RegistryError(f"the token service sent no token for {subject}")
     lifetime = document.get("expires_in")
     if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
         lifetime = DEFAULT_TOKEN_LIFETIME

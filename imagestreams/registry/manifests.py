@@ -186,7 +186,9 @@ def _manifest_kind(body: dict[str, Any], header_type: str) -> str:
 
 
 def _list_field(body: dict[str, Any], name: str, digest: str) -> list[Any]:
-    value = body.get(name) or []
+    value = body.get(name)
+    if value is None:
+        return []
     if not isinstance(value, list):
         raise InvalidManifest(f'manifest {digest}: "{name}" is not a list')
     return value

@@ -189,8 +189,8 @@ def _check_path(path: str, *, reference: str) -> None:
     for component in path.split("/"):
         if not component:
             raise InvalidReference(
-                f'invalid image reference "{reference}": the repository "{path}" has an '
-                "empty path component (check for a doubled or trailing '/')"
+                f'invalid image reference "{reference}": the repository has an empty path '
+                "component (check for a doubled or trailing '/')"
             )
         if _PATH_COMPONENT.fullmatch(component):
             continue

@@ -78,9 +78,14 @@ class ImportImageResult:
         return text + (" (dry run)" if self.dry_run else "")
 
 
-def import_image(*, project: Project, request: ImportImageRequest, actor: str = "") -> ImportImageResult:
-    target = _parse(request.target, "the image name must be a valid container image pull spec or "
-                    "reference to an image stream (e.g. myregistry/myteam/image:tag)")
+def import_image(
+    *, project: Project, request: ImportImageRequest, actor: str = ""
+) -> ImportImageResult:
+    target = _parse(
+        request.target,
+        "the image name must be a valid container image pull spec or "
+        "reference to an image stream (e.g. myregistry/myteam/image:tag)",
+    )
     if target.digest:
         raise InvalidInput("to import images by ID, use the 'tag' command", field="target")
     if target.tag and request.all:
@@ -98,9 +103,7 @@ def import_image(*, project: Project, request: ImportImageRequest, actor: str = 
         )
     with registry_client(project) as client:
         plan, repository, additional = _plan(stream, target, request, options, client)
-        fetched = [
-            (planned, _fetch(client, planned)) for planned in plan
-        ]
+        fetched = [(planned, _fetch(client, planned)) for planned in plan]
     if request.dry_run:
         statuses = [_dry_run_status(planned, result) for planned, result in fetched]
         return ImportImageResult(stream_name, True, statuses, additional, stream)
@@ -112,9 +115,7 @@ def import_image(*, project: Project, request: ImportImageRequest, actor: str = 
         stream = stream_get_or_create_locked(project=project, name=stream_name)
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
-        statuses = [
-            _apply(stream, planned, result, actor) for planned, result in fetched
-        ]
+        statuses = [_apply(stream, planned, result, actor) for planned, result in fetched]
     return ImportImageResult(stream_name, False, statuses, additional, stream)
 
 
@@ -176,7 +177,7 @@ def _plan_existing_tag(stream, tag_name, from_ref, request, options) -> PlannedT
     if not tag.from_kind:
         wanted = request.from_image or ""
         raise InvalidInput(
-            f'tag "{final_name}" already exists - you must use the \'tag\' command if you want to '
+            f"tag \"{final_name}\" already exists - you must use the 'tag' command if you want to "
             f'change the source to "{wanted}"',
             field="target",
         )
@@ -201,7 +202,9 @@ def _plan_repository(stream, target, from_ref, request, options, client):
     try:
         remote_tags = client.list_tags(repository, insecure=request.insecure)
     except RegistryError as exc:
-        raise InvalidInput(f"cannot list tags of {repository}: {exc.message}", field="from") from None
+        raise InvalidInput(
+            f"cannot list tags of {repository}: {exc.message}", field="from"
+        ) from None
     ordered = prioritize_tags([t or DEFAULT_TAG for t in remote_tags])
     limit = settings.MAX_IMAGES_BULK_IMPORTED
     chosen, additional = (ordered, []) if limit < 0 else (ordered[:limit], ordered[limit:])

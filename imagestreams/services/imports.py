@@ -21,7 +21,12 @@ from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
 from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.services.credentials import credentials_lookup
-from imagestreams.services.history import HistoryChange, NewEvent, tag_add_event_and_follow, tag_head
+from imagestreams.services.history import (
+    HistoryChange,
+    NewEvent,
+    tag_add_event_and_follow,
+    tag_head,
+)
 from imagestreams.services.images import image_upsert
 from imagestreams.services.streams import stream_bump_generation, stream_lock
 
@@ -94,7 +99,9 @@ def tag_import(
     own_client = client is None
     client = client or registry_client(tag.stream.project)
     try:
-        result = fetch_for_tag(client, tag, reference, insecure=insecure, known_upstream_digest=known)
+        result = fetch_for_tag(
+            client, tag, reference, insecure=insecure, known_upstream_digest=known
+        )
     finally:
         if own_client:
             client.close()
@@ -128,9 +135,7 @@ def record_import(
         Tag.objects.filter(pk=tag.pk).update(
             last_checked_at=now, upstream_digest=result.upstream_digest
         )
-        return TagImportStatus(
-            tag=tag.name, status="Unchanged", digest=head.digest if head else ""
-        )
+        return TagImportStatus(tag=tag.name, status="Unchanged", digest=head.digest if head else "")
     image = image_upsert(fetched, repository=reference.typed_repository)
     generation = stream_bump_generation(stream)
     tag.generation = generation

@@ -40,7 +40,9 @@ def tag_rollback(
             raise NotFound(f'tag "{tag}" has no history to roll back', field="tag")
         target = _pick_target(tag, history, to, 1 if not to and steps is None else steps)
         if target.image is None:
-            raise InvalidInput("that history entry has no image digest; it cannot be rolled back to")
+            raise InvalidInput(
+                "that history entry has no image digest; it cannot be rolled back to"
+            )
         if history[0].image_id == target.image_id:
             raise InvalidInput(f'"{tag}" already points to {target.image.digest}', field="to")
         previous_source = _describe_source(tag)
@@ -72,9 +74,7 @@ def tag_rollback(
     return RollbackResult(tag=tag, event=head, previous_source=previous_source, message=message)
 
 
-def _pick_target(
-    tag: Tag, history: list[TagEvent], to: str | None, steps: int | None
-) -> TagEvent:
+def _pick_target(tag: Tag, history: list[TagEvent], to: str | None, steps: int | None) -> TagEvent:
     if to:
         prefix = to if ":" in to else f"sha256:{to}"
         matches = [e for e in history[1:] if e.image and e.image.digest.startswith(prefix)]

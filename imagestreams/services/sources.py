@@ -110,9 +110,8 @@ def parse_source(text: str, kind: str | None, current_project: str) -> TagSource
         reference = parse_reference(text_for_parser)
     except InvalidReference as exc:
         raise InvalidInput(f"invalid SOURCE {text!r}: {exc.message}", field="source") from None
-    if image_id:
-        if kind == SourceKind.DOCKER_IMAGE or reference.registry:
-            raise InvalidInput(f'"{image_id}" is not a complete digest', field="source")
+    if image_id and (kind == SourceKind.DOCKER_IMAGE or reference.registry):
+        raise InvalidInput(f'"{image_id}" is not a complete digest', field="source")
     digest = image_id or reference.digest or ""
     if kind is None:
         if reference.registry:
@@ -144,9 +143,7 @@ def parse_source(text: str, kind: str | None, current_project: str) -> TagSource
         raise InvalidInput(
             "--source=ImageStreamImage requires a valid <name>@<id> in SOURCE", field="source"
         )
-    name = StreamTagName(
-        project=project, stream=parts[-1], tag=reference.tag or "", digest=digest
-    )
+    name = StreamTagName(project=project, stream=parts[-1], tag=reference.tag or "", digest=digest)
     return TagSource(kind=kind, text=text, stream_name=name)
 
 
@@ -157,9 +154,7 @@ def find_stream(project_name: str, stream_name: str) -> ImageStream:
         .first()
     )
     if stream is None:
-        raise NotFound(
-            f'image stream "{project_name}/{stream_name}" not found', field="source"
-        )
+        raise NotFound(f'image stream "{project_name}/{stream_name}" not found', field="source")
     return stream
 
 

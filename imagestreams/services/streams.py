@@ -16,7 +16,9 @@ def validate_stream_name(project: Project, name: str) -> None:
     try:
         stream_name_validator(name)
     except ValidationError as exc:
-        raise InvalidInput(f'invalid image stream name "{name}": {exc.messages[0]}', field="name")
+        raise InvalidInput(
+            f'invalid image stream name "{name}": {exc.messages[0]}', field="name"
+        ) from None
     if len(f"{project.name}/{name}") > MAX_REPOSITORY_NAME:
         raise InvalidInput(
             f"'{project.name}/{name}' cannot be longer than {MAX_REPOSITORY_NAME} characters",
@@ -48,8 +50,10 @@ def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
     """
     validate_stream_name(project, name)
     ImageStream.objects.get_or_create(project=project, name=name)
-    return ImageStream.objects.select_for_update().select_related("project").get(
-        project=project, name=name
+    return (
+        ImageStream.objects.select_for_update()
+        .select_related("project")
+        .get(project=project, name=name)
     )
 
 

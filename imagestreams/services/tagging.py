@@ -57,7 +57,9 @@ class TagSetResult:
 def normalise_options(options: TagOptions) -> TagOptions:
     policy = options.reference_policy.capitalize() if options.reference_policy else "Source"
     if policy not in ReferencePolicy.values:
-        raise InvalidInput("reference policy must be set to 'source' or 'local'", field="reference_policy")
+        raise InvalidInput(
+            "reference policy must be set to 'source' or 'local'", field="reference_policy"
+        )
     mode = _normalise_import_mode(options.import_mode)
     return TagOptions(
         alias=options.alias,
@@ -75,7 +77,9 @@ def _normalise_import_mode(mode: str | None) -> str:
     for value in ImportMode.values:
         if value.lower() == mode.lower():
             return value
-    raise InvalidInput("valid ImportMode values are Legacy or PreserveOriginal", field="import_mode")
+    raise InvalidInput(
+        "valid ImportMode values are Legacy or PreserveOriginal", field="import_mode"
+    )
 
 
 def tag_set(
@@ -89,7 +93,9 @@ def tag_set(
 ) -> list[TagSetResult]:
     """Point every destination at `source`, the way `oc tag` does."""
     if not destinations:
-        raise InvalidInput("at least one destination <stream>:<tag> is required", field="destinations")
+        raise InvalidInput(
+            "at least one destination <stream>:<tag> is required", field="destinations"
+        )
     options = normalise_options(options)
     parsed = parse_source(source, parse_source_kind(source_kind), project.name)
     targets = [parse_destination(text, project.name) for text in destinations]
@@ -247,7 +253,9 @@ def _message(
 def tag_delete(*, project: Project, destinations: list[str], actor: str = "") -> list[str]:
     """Delete tags: their spec and their whole history."""
     if not destinations:
-        raise InvalidInput("at least one <stream>:<tag> to delete is required", field="destinations")
+        raise InvalidInput(
+            "at least one <stream>:<tag> to delete is required", field="destinations"
+        )
     targets = [parse_destination(text, project.name) for text in destinations]
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]

@@ -67,7 +67,9 @@ def test_same_image_new_reference_updates_the_head_in_place():
 def test_same_reference_new_image_updates_the_head_in_place():
     head = TagEventFactory(docker_image_reference="quay.io/example/app:1")
     other = ImageFactory()
-    assert tag_add_event(head.tag, event(other, 3, "quay.io/example/app:1")) is HistoryChange.UPDATED
+    assert (
+        tag_add_event(head.tag, event(other, 3, "quay.io/example/app:1")) is HistoryChange.UPDATED
+    )
     assert history(head.tag) == [("quay.io/example/app:1", other.pk, 3)]
 
 
@@ -84,14 +86,22 @@ def test_history_may_hold_the_same_image_twice():
     second = ImageFactory()
     tag_add_event(first.tag, event(second, 2))
     tag_add_event(first.tag, event(first.image, 3))
-    assert [e.image_id for e in first.tag.events.all()] == [first.image_id, second.pk, first.image_id]
+    assert [e.image_id for e in first.tag.events.all()] == [
+        first.image_id,
+        second.pk,
+        first.image_id,
+    ]
 
 
 def test_aliases_follow_their_target_transitively():
     target = TagFactory(name="3.6")
     stream = target.stream
     alias = TagFactory(
-        stream=stream, name="3", from_kind=SourceKind.IMAGE_STREAM_TAG, from_name="3.6", generation=4
+        stream=stream,
+        name="3",
+        from_kind=SourceKind.IMAGE_STREAM_TAG,
+        from_name="3.6",
+        generation=4,
     )
     alias_of_alias = TagFactory(
         stream=stream,

@@ -33,7 +33,9 @@ def test_wrong_basic_credentials_say_so(basic_registry, pusher, unique_repo, run
     pushed = pusher(basic_registry).push_image(unique_repo, "1")
     good = pusher(basic_registry).push_image(unique_repo, "2")
     credential_set(
-        project=project, registry=basic_registry.host, username=basic_registry.username,
+        project=project,
+        registry=basic_registry.host,
+        username=basic_registry.username,
         password=basic_registry.password,
     )
     run_import("app:1", from_image=pushed.reference, confirm=True)
@@ -48,7 +50,9 @@ def test_wrong_basic_credentials_say_so(basic_registry, pusher, unique_repo, run
 def test_token_auth_with_credentials(token_registry, pusher, unique_repo, run_import, project):
     pushed = pusher(token_registry).push_image(unique_repo, "1")
     reader, password = "lab-reader", token_registry.users["lab-reader"]
-    credential_set(project=project, registry=token_registry.host, username=reader, password=password)
+    credential_set(
+        project=project, registry=token_registry.host, username=reader, password=password
+    )
     [status] = run_import("app:1", from_image=pushed.reference, confirm=True).statuses
     assert status.digest == pushed.digest
 

@@ -135,7 +135,9 @@ def test_plain_http_needs_the_insecure_flag(registry, pusher, unique_repo, run_i
 def test_import_refuses_to_change_the_source_of_a_tag(registry, pusher, unique_repo, run_import):
     pushed = pusher(registry).push_image(unique_repo, "1")
     run_import("app:1", from_image=pushed.reference, confirm=True)
-    with pytest.raises(InvalidInput, match="use the 'tag' command if you want to change the source"):
+    with pytest.raises(
+        InvalidInput, match="use the 'tag' command if you want to change the source"
+    ):
         run_import("app:1", from_image=f"{registry.host}/{unique_repo}:2")
 
 

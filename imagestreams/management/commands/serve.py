@@ -57,8 +57,16 @@ class Command(BaseCommand):
         python = sys.executable
         commands = [
             [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            [python, "-m", "celery", "-A", "imagestreams", "worker", "--loglevel=INFO",
-             f"--concurrency={concurrency}"],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "imagestreams",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+            ],
             [python, "-m", "celery", "-A", "imagestreams", "beat", "--loglevel=INFO"],
         ]
         return [subprocess.Popen(command) for command in commands]

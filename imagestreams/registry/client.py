@@ -1,0 +1,239 @@
+"""A small synchronous client for the Distribution (OCI) registry API.
+
+Reference: https://distribution.github.io/distribution/spec/api/ and
+https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+
+One ``RegistryClient`` serves a batch of imports: it keeps pooled connections,
+the result of each registry's ``/v2/`` ping and bearer tokens, so that checking
+an unchanged tag costs a single HEAD request. It is not thread-safe; give each
+worker thread its own client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+import httpx
+
+from .errors import DigestMismatch, InvalidManifest, InvalidReference, RegistryError
+from .manifests import (
+    MANIFEST_ACCEPT,
+    MAX_MANIFEST_SIZE,
+    Descriptor,
+    ParsedManifest,
+    digest_of,
+    parse_manifest,
+)
+from .reference import ImageReference, is_digest
+from .session import RegistrySession, read_body
+
+# get_blob is meant for image configs, not layers; configs with a long
+# history reach a few MiB, so this leaves ample room.
+DEFAULT_MAX_BLOB_SIZE = 16 * 1024 * 1024
+MAX_TAG_PAGE_SIZE = 16 * 1024 * 1024
+# Digest-addressed manifests are immutable, so a HEAD that had to fall back to
+# GET can hand its result to the next get_manifest. Keep only a few.
+_MANIFEST_CACHE_SIZE = 16
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        *,
+        credentials: Callable[[str], tuple[str, str] | None] | None = None,
+        insecure_registries: Iterable[str] = (),
+        timeout: float = 10.0,
+        user_agent: str = "imagestreams/0.1",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """``credentials`` maps a registry host ("docker.io", "quay.io",
+        "localhost:5000") to a (username, password) pair, or None."""
+        self._session = RegistrySession(
+            credentials=credentials,
+            insecure_registries=insecure_registries,
+            timeout=timeout,
+            user_agent=user_agent,
+            transport=transport,
+        )
+        self._manifests: dict[tuple[str, str, str], ParsedManifest] = {}
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+        self._manifests.clear()
+
+    def head_manifest(self, ref: ImageReference, *, insecure: bool = False) -> Descriptor:
+        """Digest, media type and size of the manifest ``ref`` points at."""
+        response = self._session.open(
+            ref,
+            "HEAD",
+            _manifest_path(ref),
+            insecure=insecure,
+            subject=_image(ref),
+            accept=MANIFEST_ACCEPT,
+        )
+        response.close()
+        digest = response.headers.get("docker-content-digest", "").strip()
+        if not is_digest(digest):
+            # Some registries and proxies leave the header off HEAD answers;
+            # hashing the body is then the only way to learn the digest.
+            manifest = self.get_manifest(ref, insecure=insecure)
+            self._remember(ref, manifest)
+            return Descriptor(manifest.media_type, manifest.digest, len(manifest.raw))
+        if ref.digest and digest != ref.digest:
+            raise DigestMismatch(
+                f"the registry answered digest {digest} for {_image(ref)}, which was "
+                f"requested by digest {ref.digest}"
+            )
+        size = response.headers.get("content-length", "")
+        return Descriptor(_content_type(response), digest, int(size) if size.isdigit() else 0)
+
+    def get_manifest(self, ref: ImageReference, *, insecure: bool = False) -> ParsedManifest:
+        """Fetch, verify and parse the manifest ``ref`` points at."""
+        if ref.digest and (cached := self._manifests.pop(_cache_key(ref, ref.digest), None)):
+            return cached
+        subject = _image(ref)
+        response = self._session.open(
+            ref,
+            "GET",
+            _manifest_path(ref),
+            insecure=insecure,
+            subject=subject,
+            accept=MANIFEST_ACCEPT,
+        )
+        raw = read_body(
+            response,
+            MAX_MANIFEST_SIZE,
+            lambda: InvalidManifest(
+                f"the manifest of {subject} is larger than the {MAX_MANIFEST_SIZE} byte limit"
+            ),
+            subject,
+        )
+        announced = response.headers.get("docker-content-digest", "").strip()
+        digest = _verified_digest(raw, ref.digest, announced, f"the manifest of {subject}")
+        try:
+            return parse_manifest(raw, _content_type(response), digest)
+        except InvalidManifest as exc:
+            raise InvalidManifest(f"{subject}: {exc.message}") from None
+
+    def get_blob(
+        self,
+        ref: ImageReference,
+        digest: str,
+        *,
+        insecure: bool = False,
+        max_size: int = DEFAULT_MAX_BLOB_SIZE,
+    ) -> bytes:
+        """Download a (small) blob such as an image config, verifying its digest.
+
+        Redirects to blob storage are followed; httpx drops our Authorization
+        header when a redirect leaves the registry's origin.
+        """
+        if not is_digest(digest):
+            raise InvalidReference(f'"{digest}" is not a valid blob digest for {_image(ref)}')
+        subject = f"blob {digest} of {_image(ref)}"
+        path = f"/v2/{ref.repository}/blobs/{digest}"
+        response = self._session.open(
+            ref, "GET", path, insecure=insecure, subject=subject, missing="blob unknown"
+        )
+        raw = read_body(
+            response,
+            max_size,
+            lambda: InvalidManifest(f"{subject} is larger than the {max_size} byte limit"),
+            subject,
+        )
+        _verified_digest(raw, digest, "", subject)
+        return raw
+
+    def list_tags(
+        self, ref: ImageReference, *, insecure: bool = False, limit: int = 10000
+    ) -> list[str]:
+        """Tags of the repository in registry order, following ``Link`` pagination,
+        at most ``limit`` of them."""
+        subject = f'repository "{ref.typed_repository}"'
+        tags: list[str] = []
+        path: str | None = f"/v2/{ref.repository}/tags/list"
+        seen: set[str] = set()
+        # ``seen`` stops a registry that keeps linking to the same page.
+        while path and path not in seen and len(tags) < limit:
+            seen.add(path)
+            response = self._session.open(
+                ref, "GET", path, insecure=insecure, subject=subject, missing="name unknown"
+            )
+            raw = read_body(
+                response,
+                MAX_TAG_PAGE_SIZE,
+                lambda: RegistryError(f"a tag list page of {subject} is too large"),
+                subject,
+            )
+            tags.extend(_tags_in_page(raw, subject))
+            path = _next_page_path(response, subject)
+        return tags[:limit]
+
+    def _remember(self, ref: ImageReference, manifest: ParsedManifest) -> None:
+        if len(self._manifests) >= _MANIFEST_CACHE_SIZE:
+            self._manifests.pop(next(iter(self._manifests)))
+        self._manifests[_cache_key(ref, manifest.digest)] = manifest
+
+
+def _verified_digest(raw: bytes, requested: str | None, announced: str, subject: str) -> str:
+    """Check ``raw`` against the requested and the announced digest; return its digest."""
+    for expected, source in ((requested, "requested"), (announced, "announced by the registry")):
+        if not expected or not is_digest(expected):
+            continue
+        actual = digest_of(raw, expected.split(":", 1)[0])
+        if actual != expected:
+            raise DigestMismatch(f"{subject} hashes to {actual}, not to the {source} {expected}")
+    if requested:
+        return requested
+    return announced if is_digest(announced) else digest_of(raw)
+
+
+def _tags_in_page(raw: bytes, subject: str) -> list[str]:
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RegistryError(f"the tag list of {subject} is not valid JSON") from None
+    tags = document.get("tags") if isinstance(document, dict) else None
+    # Registries answer "tags": null for a repository without tags.
+    return [tag for tag in tags or [] if isinstance(tag, str)]
+
+
+def _next_page_path(response: httpx.Response, subject: str) -> str | None:
+    link = response.links.get("next", {}).get("url")
+    if not link:
+        return None
+    target = response.url.join(link)
+    here = response.url
+    if (target.scheme, target.host, target.port) != (here.scheme, here.host, here.port):
+        # Following it would send our token to a host we never authenticated.
+        raise RegistryError(f"the registry sent a tag list page link to another host for {subject}")
+    return target.raw_path.decode("ascii")
+
+
+def _manifest_path(ref: ImageReference) -> str:
+    return f"/v2/{ref.repository}/manifests/{ref.manifest_reference}"
+
+
+def _image(ref: ImageReference) -> str:
+    return f'image "{ref.pull_spec()}"'
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip()
+
+
+def _cache_key(ref: ImageReference, digest: str) -> tuple[str, str, str]:
+    return (ref.api_host, ref.repository, digest)
