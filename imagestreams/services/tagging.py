@@ -90,8 +90,14 @@ def tag_set(
     source_kind: str | None = None,
     options: TagOptions = TagOptions(),
     actor: str = "",
+    user=None,
 ) -> list[TagSetResult]:
-    """Point every destination at `source`, the way `oc tag` does."""
+    """Point every destination at `source`, the way `oc tag` does.
+
+    With `user`, every destination project needs the edit right and a source
+    in another project the view (pull) right, checked now, when the tag is
+    written; later changes of access do not break tags already made.
+    """
     if not destinations:
         raise InvalidInput(
             "at least one destination <stream>:<tag> is required", field="destinations"
@@ -102,6 +108,8 @@ def tag_set(
     _validate_combination(parsed, targets, options)
     for target in targets:
         project_exists(target.project)
+    if user is not None:
+        _check_access(user, parsed, targets)
     spec = _resolve_source(parsed, options)
     with transaction.atomic():
         results = [
@@ -129,6 +137,15 @@ def _validate_combination(
                 raise InvalidInput("cannot set alias across different Image Streams")
             if target.tag == name.tag:
                 raise InvalidInput(f'cannot make "{target.tag}" an alias of itself')
+
+
+def _check_access(user, source: TagSource, targets: list[StreamTagName]) -> None:
+    from imagestreams.access import project_for
+
+    for project_name in sorted({target.project for target in targets}):
+        project_for(user, project_name, "edit")
+    if source.stream_name is not None:
+        project_for(user, source.stream_name.project, "view")
 
 
 def _resolve_source(source: TagSource, options: TagOptions) -> SpecSource:

@@ -1,0 +1,59 @@
+"""The one permission check: outsiders see nothing, roles are ordered."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from imagestreams.access import can, project_for, projects_for
+from imagestreams.models import Role
+from imagestreams.services.errors import Forbidden, NotFound
+from imagestreams.services.projects import membership_set, project_create
+from imagestreams.services.tagging import tag_set
+from tests.factories import ProjectFactory, TagEventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    users = get_user_model().objects
+    return {name: users.create_user(name, password="x") for name in ("alice", "bob", "charlie")}
+
+
+def test_the_creator_of_a_project_is_its_admin(people):
+    project = project_create(name="team", creator=people["alice"])
+    assert can(people["alice"], project, "admin")
+    assert list(projects_for(people["alice"])) == [project]
+
+
+def test_outsiders_get_not_found_and_low_roles_forbidden(people):
+    project = project_create(name="team", creator=people["alice"])
+    membership_set(project=project, user=people["bob"], role=Role.VIEWER)
+    assert project_for(people["bob"], "team", "view") == project
+    with pytest.raises(Forbidden):
+        project_for(people["bob"], "team", "edit")
+    with pytest.raises(NotFound):
+        project_for(people["charlie"], "team", "view")
+    with pytest.raises(NotFound):
+        project_for(people["alice"], "no-such-project", "view")
+
+
+def test_tagging_from_another_project_needs_access_to_it(people):
+    TagEventFactory(tag__stream__project__name="shared", tag__stream__name="base", tag__name="1")
+    mine = project_create(name="mine", creator=people["alice"])
+    with pytest.raises(NotFound):
+        tag_set(project=mine, source="shared/base:1", destinations=["base:1"], user=people["alice"])
+    membership_set(project=ProjectFactory(name="shared"), user=people["alice"], role="viewer")
+    [result] = tag_set(
+        project=mine, source="shared/base:1", destinations=["base:1"], user=people["alice"]
+    )
+    assert result.tag.from_namespace == "shared"
+
+
+def test_tagging_needs_edit_on_the_destination(people):
+    TagEventFactory(tag__stream__project__name="team", tag__stream__name="base", tag__name="1")
+    project = ProjectFactory(name="team")
+    membership_set(project=project, user=people["bob"], role="viewer")
+    with pytest.raises(Forbidden):
+        tag_set(project=project, source="base:1", destinations=["base:2"], user=people["bob"])
