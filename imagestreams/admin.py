@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from imagestreams.models import (
@@ -11,6 +12,7 @@ from imagestreams.models import (
     Tag,
     TagEvent,
 )
+from imagestreams.services.credentials import credential_set
 
 
 @admin.register(Project)
@@ -69,8 +71,35 @@ class ImageAdmin(admin.ModelAdmin):
     inlines = [ImageManifestInline]
 
 
+class RegistryCredentialForm(forms.ModelForm):
+    """The password is write-only: typed once, stored encrypted, never shown."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Leave empty to keep the stored password.",
+    )
+
+    class Meta:
+        model = RegistryCredential
+        fields = ["project", "registry", "username"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("password"):
+            self.add_error("password", "A password (or token) is required.")
+        return cleaned
+
+
 @admin.register(RegistryCredential)
 class RegistryCredentialAdmin(admin.ModelAdmin):
+    form = RegistryCredentialForm
     list_display = ["registry", "username", "project", "updated"]
     list_select_related = ["project"]
-    fields = ["project", "registry", "username"]
+
+    def save_model(self, request, obj, form, change):
+        password = form.cleaned_data.get("password") or obj.get_password()
+        saved = credential_set(
+            project=obj.project, registry=obj.registry, username=obj.username, password=password
+        )
+        obj.pk = saved.pk
