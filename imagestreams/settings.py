@@ -194,6 +194,14 @@ DEFAULT_IMPORT_MODE = env("IMAGESTREAMS_DEFAULT_IMPORT_MODE", "Legacy")
 # Registries always reached over plain HTTP / without TLS verification.
 INSECURE_REGISTRIES = envlist("IMAGESTREAMS_INSECURE_REGISTRIES")
 REGISTRY_TIMEOUT = float(envint("IMAGESTREAMS_REGISTRY_TIMEOUT", 10))
+# Token server of the integrated registry (Distribution `auth: token`); the key
+# and certificate are made by `manage.py registry_keys`.
+REGISTRY_TOKEN_KEY_FILE = env(
+    "REGISTRY_TOKEN_KEY_FILE", str(DATA_DIR / "registry-token" / "key.pem")
+)
+REGISTRY_TOKEN_ISSUER = env("REGISTRY_TOKEN_ISSUER", "imagestreams")
+REGISTRY_TOKEN_SERVICE = env("REGISTRY_TOKEN_SERVICE", "imagestreams-registry")
+REGISTRY_TOKEN_TTL = envint("REGISTRY_TOKEN_TTL", 300)
 # Key for registry credentials at rest (Fernet). Defaults to one derived from
 # SECRET_KEY; set it explicitly so that rotating SECRET_KEY keeps credentials.
 CREDENTIALS_KEY = env("IMAGESTREAMS_CREDENTIALS_KEY")

@@ -1,0 +1,66 @@
+"""The token endpoint of the paired Distribution registry (`auth: token`).
+
+docker/skopeo log in with a username and either the user's password or one
+of the user's API tokens; anonymous requests get an empty grant.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from imagestreams.models import ApiToken
+from imagestreams.models.access import TOKEN_PREFIX, hash_token
+from imagestreams.registry_auth.tokens import grant, issue_token, parse_scopes
+
+UNAUTHORIZED = {"errors": [{"code": "UNAUTHORIZED", "message": "invalid username or password"}]}
+
+
+def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        username, sep, secret = base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, secret) if sep else None
+
+
+def user_for(username: str, secret: str):
+    """The user whose password or API token `secret` is, or None."""
+    if secret.startswith(TOKEN_PREFIX):
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(secret), user__username=username)
+            .first()
+        )
+        if token is None or not token.is_active or not token.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user
+    return authenticate(username=username, password=secret)
+
+
+@require_GET
+def registry_token(request: HttpRequest) -> JsonResponse:
+    credentials = basic_credentials(request)
+    user = AnonymousUser()
+    if credentials is not None:
+        user = user_for(*credentials)
+        if user is None:
+            return JsonResponse(UNAUTHORIZED, status=401)
+    access = grant(user, parse_scopes(request.GET.getlist("scope")))
+    subject = user.get_username() if user.is_authenticated else ""
+    token, ttl = issue_token(subject, access)
+    issued_at = timezone.now().isoformat()
+    return JsonResponse(
+        {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued_at}
+    )
