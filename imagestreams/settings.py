@@ -41,6 +41,16 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -66,9 +76,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "imagestreams",
+    "triggers",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside HtmxMiddleware: needs request.htmx to add flash messages to htmx responses.
+    "imagestreams.web.middleware.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "imagestreams.urls"
@@ -142,13 +156,44 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:projects"
+LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
+    # Bearer first: its WWW-Authenticate challenge makes unauthenticated calls 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "imagestreams.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["imagestreams.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "imagestreams.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "imagestreams.api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Image Streams API",
+    "DESCRIPTION": "OpenShift-style image streams: tags pinned by digest, history, imports.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Anyone may read the schema and the docs page; the API itself needs a login.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PATH_CONVERTER_OVERRIDES": {
+        "project": {"type": "string", "pattern": "^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$"},
+        "stream": {"type": "string", "pattern": "^[a-z0-9]+(?:[._-][a-z0-9]+)*$"},
+        "object": {"type": "string", "description": "stream:tag or stream@digest"},
+    },
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -168,6 +213,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imagestreams.tasks.imports_reconcile_pending",
         "schedule": float(envint("IMAGESTREAMS_RECONCILE_SECONDS", 30)),
         "options": {"expires": 25.0},
+    },
+    # Claims due scheduled tags and hands them to workers (imagestreams.scheduling);
+    # a sweep that waited longer than its period is dropped, the next one covers it.
+    "scheduled-sweep": {
+        "task": "imagestreams.tasks.scheduled_sweep",
+        "schedule": envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0),
+        "options": {"expires": envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0)},
+    },
+    # Deliveries and registry events that waited too long (lost enqueue, dead worker).
+    "triggers-sweep": {
+        "task": "triggers.tasks.triggers_sweep_task",
+        "schedule": envfloat("IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS", 30.0),
+        "options": {"expires": 25.0},
+    },
+    # Pushes whose notification the integrated registry lost (it forgets them on restart).
+    "integrated-registry-reconcile": {
+        "task": "triggers.tasks.integrated_registry_reconcile_task",
+        "schedule": envfloat("IMAGESTREAMS_REGISTRY_RECONCILE_SECONDS", 300.0),
+        "options": {"expires": 60.0},
     },
 }
 
@@ -205,6 +269,41 @@ REGISTRY_TOKEN_TTL = envint("REGISTRY_TOKEN_TTL", 300)
 # Key for registry credentials at rest (Fernet). Defaults to one derived from
 # SECRET_KEY; set it explicitly so that rotating SECRET_KEY keeps credentials.
 CREDENTIALS_KEY = env("IMAGESTREAMS_CREDENTIALS_KEY")
+# Scheduled imports: each scheduled tag is re-checked once per interval (never
+# more often than the minimum); failures back off up to SCHEDULED_BACKOFF_MAX.
+SCHEDULED_INTERVAL = envfloat("IMAGESTREAMS_SCHEDULED_INTERVAL", 900.0)
+SCHEDULED_MINIMUM_INTERVAL = envfloat("IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL", 60.0)
+SCHEDULED_SWEEP_SECONDS = envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0)
+SCHEDULED_BATCH_SIZE = envint("IMAGESTREAMS_SCHEDULED_BATCH_SIZE", 50)
+SCHEDULED_BACKOFF_MAX = envfloat("IMAGESTREAMS_SCHEDULED_BACKOFF_MAX", 21600.0)
+# Politeness towards each registry host: concurrent requests per worker
+# process, and requests per second (paced in each worker; the sweep also hands
+# out at most this rate of checks per registry across all workers).
+REGISTRY_MAX_CONCURRENCY = envint("IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY", 4)
+REGISTRY_REQUESTS_PER_SECOND = envfloat("IMAGESTREAMS_REGISTRY_REQUESTS_PER_SECOND", 20.0)
+# Tag policies read at most this many upstream tags (following pagination).
+POLICY_MAX_TAGS = envint("IMAGESTREAMS_POLICY_MAX_TAGS", 1000)
+# Shared secret of the inbound registry webhooks (/hooks/...); empty = disabled.
+WEBHOOK_SECRET = env("IMAGESTREAMS_WEBHOOK_SECRET")
+
+# --- Integrated registry and triggers (triggers app) -------------------------
+# API URL of the paired Distribution registry (http://registry:5000); pushes to
+# `<project>/<stream>:<tag>` there become history entries. Empty = not paired.
+INTEGRATED_REGISTRY_URL = env("IMAGESTREAMS_INTEGRATED_REGISTRY_URL").rstrip("/")
+INTEGRATED_REGISTRY_USERNAME = env("IMAGESTREAMS_INTEGRATED_REGISTRY_USERNAME")
+INTEGRATED_REGISTRY_PASSWORD = env("IMAGESTREAMS_INTEGRATED_REGISTRY_PASSWORD")
+# The registry's notification endpoint must send `Authorization: Bearer <this>`.
+REGISTRY_NOTIFICATION_SECRET = env("IMAGESTREAMS_REGISTRY_NOTIFICATION_SECRET")
+# Outgoing trigger webhooks (deliveries).
+TRIGGER_TIMEOUT = envfloat("IMAGESTREAMS_TRIGGER_TIMEOUT", 10.0)
+TRIGGER_MAX_ATTEMPTS = envint("IMAGESTREAMS_TRIGGER_MAX_ATTEMPTS", 8)
+TRIGGER_RETRY_BASE_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_BASE_SECONDS", 10.0)
+TRIGGER_RETRY_MAX_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_MAX_SECONDS", 3600.0)
+TRIGGER_DISABLE_AFTER_FAILURES = envint("IMAGESTREAMS_TRIGGER_DISABLE_AFTER", 5)
+# Refuse deliveries to loopback/private/link-local addresses (SSRF) unless allowed.
+TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", False)
+# A delivery or registry event still waiting this long is re-queued by the sweep.
+TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

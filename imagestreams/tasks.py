@@ -45,3 +45,25 @@ def imports_reconcile_pending() -> int:
     for tag_id in tag_ids:
         tag_import_task.delay(tag_id)
     return len(tag_ids)
+
+
+@shared_task
+def scheduled_sweep() -> int:
+    """Beat, every few seconds: claim due scheduled tags, one task per batch.
+
+    Claims are committed before the batches are sent; a batch that never runs
+    leaves its tags due again one interval later."""
+    from imagestreams.scheduling.sweep import sweep
+
+    claims = sweep()
+    for claim in claims:
+        scheduled_check_batch.delay_on_commit(claim.token, claim.tag_ids)
+    return sum(len(claim.tag_ids) for claim in claims)
+
+
+@shared_task(acks_late=True)
+def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
+    """Check one claimed batch; running it twice checks nothing twice."""
+    from imagestreams.scheduling.checks import check_batch
+
+    return check_batch(token, tag_ids).as_dict()

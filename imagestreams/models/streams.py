@@ -109,6 +109,20 @@ class Tag(models.Model):
     # HEAD needs no GET and writes no history.
     upstream_digest = models.CharField(max_length=100, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # Scheduled checks (imagestreams.scheduling). The sweep enrols a scheduled
+    # tag by copying its source into scheduled_source (and the parsed registry
+    # and repository, which the claim and the inbound webhooks filter on); a
+    # changed from_name is therefore noticed and re-enrolled.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    check_claim = models.CharField(max_length=32, blank=True)
+    check_failures = models.PositiveIntegerField(default=0)
+    scheduled_source = models.CharField(max_length=1024, blank=True)
+    source_registry = models.CharField(max_length=255, blank=True)
+    source_repository = models.CharField(max_length=1024, blank=True)
+    # Follow "the highest upstream tag matching a rule" (scheduling.policies);
+    # {} = follow from_name as it is. policy_tag is the upstream tag chosen last.
+    policy = models.JSONField(default=dict, blank=True)
+    policy_tag = models.CharField(max_length=128, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -116,6 +130,20 @@ class Tag(models.Model):
         ordering = ["stream", "name"]
         constraints = [
             models.UniqueConstraint(fields=["stream", "name"], name="unique_tag_per_stream")
+        ]
+        indexes = [
+            # The sweep's claim: due scheduled tags of one registry, oldest first.
+            models.Index(
+                fields=["source_registry", "next_check_at"],
+                name="tag_scheduled_due",
+                condition=models.Q(scheduled=True),
+            ),
+            # Inbound registry webhooks: scheduled tags of one repository.
+            models.Index(
+                fields=["source_registry", "source_repository"],
+                name="tag_scheduled_repository",
+                condition=models.Q(scheduled=True),
+            ),
         ]
 
     def __str__(self) -> str:

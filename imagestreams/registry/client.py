@@ -182,6 +182,32 @@ class RegistryClient:
             path = _next_page_path(response, subject)
         return tags[:limit]
 
+    def list_repositories(
+        self, registry: str, *, insecure: bool = False, page_size: int = 100, limit: int = 100000
+    ) -> list[str]:
+        """Repositories of ``registry`` from ``/v2/_catalog``, following ``Link``
+        pagination, at most ``limit``. Token registries need a token with the
+        ``registry:catalog:*`` scope, which this client does not ask for."""
+        ref = ImageReference(registry=registry, path="catalog")
+        subject = f"the catalog of {registry}"
+        names: list[str] = []
+        path: str | None = f"/v2/_catalog?n={page_size}"
+        seen: set[str] = set()
+        while path and path not in seen and len(names) < limit:
+            seen.add(path)
+            response = self._session.open(
+                ref, "GET", path, insecure=insecure, subject=subject, missing="catalog unknown"
+            )
+            raw = read_body(
+                response,
+                MAX_TAG_PAGE_SIZE,
+                lambda: RegistryError(f"a page of {subject} is too large"),
+                subject,
+            )
+            names.extend(_list_in_page(raw, "repositories", subject))
+            path = _next_page_path(response, subject)
+        return names[:limit]
+
     def _remember(self, ref: ImageReference, manifest: ParsedManifest) -> None:
         if len(self._manifests) >= _MANIFEST_CACHE_SIZE:
             self._manifests.pop(next(iter(self._manifests)))
@@ -209,6 +235,15 @@ def _tags_in_page(raw: bytes, subject: str) -> list[str]:
     tags = document.get("tags") if isinstance(document, dict) else None
     # Registries answer "tags": null for a repository without tags.
     return [tag for tag in tags or [] if isinstance(tag, str)]
+
+
+def _list_in_page(raw: bytes, key: str, subject: str) -> list[str]:
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RegistryError(f"{subject} is not valid JSON") from None
+    items = document.get(key) if isinstance(document, dict) else None
+    return [item for item in items or [] if isinstance(item, str)]
 
 
 def _next_page_path(response: httpx.Response, subject: str) -> str | None:

@@ -46,6 +46,8 @@ def tag_add_event(tag: Tag, event: NewEvent) -> HistoryChange:
     """
     head = tag_head(tag)
     change = _apply(tag, head, event)
+    if change.moved:
+        _announce_move(tag, head, event)
     if change is not HistoryChange.NONE and tag.has_condition:
         Tag.objects.filter(pk=tag.pk).update(
             condition_reason="", condition_message="", condition_generation=0, condition_time=None
@@ -53,6 +55,16 @@ def tag_add_event(tag: Tag, event: NewEvent) -> HistoryChange:
         tag.condition_reason = tag.condition_message = ""
         tag.condition_generation, tag.condition_time = 0, None
     return change
+
+
+def _announce_move(tag: Tag, previous: TagEvent | None, event: NewEvent) -> None:
+    """The outbox step: triggers' deliveries are written in this transaction,
+    whatever moved the tag (import, push, tag, alias, rollback)."""
+    from triggers.services.fanout import tag_change_record
+
+    tag_change_record(
+        tag=tag, previous=previous, current=tag_head(tag), cause=event.cause, actor=event.actor
+    )
 
 
 def _apply(tag: Tag, head: TagEvent | None, event: NewEvent) -> HistoryChange:

@@ -68,6 +68,43 @@ def stream_bump_generation(stream: ImageStream) -> int:
     return stream.generation
 
 
+def stream_update(
+    *,
+    stream: ImageStream,
+    lookup_local: bool | None = None,
+    annotations: dict[str, str] | None = None,
+    expected_generation: int | None = None,
+) -> ImageStream:
+    """Change the lookup policy or replace the annotations of a stream.
+
+    With `expected_generation` the change is refused (Conflict) if the stream
+    changed since the caller read it; any real change bumps the generation,
+    so two editors cannot overwrite each other unknowingly.
+    """
+    with transaction.atomic():
+        try:
+            locked = stream_lock(stream.pk)
+        except ImageStream.DoesNotExist:
+            raise NotFound(f'image stream "{stream.name}" not found') from None
+        if expected_generation is not None and locked.generation != expected_generation:
+            raise Conflict(
+                f'image stream "{locked.name}" was changed meanwhile (generation '
+                f"{locked.generation}, you sent {expected_generation}); read it again and retry",
+                field="generation",
+            )
+        changes = {}
+        if lookup_local is not None and lookup_local != locked.lookup_local:
+            changes["lookup_local"] = lookup_local
+        if annotations is not None and annotations != locked.annotations:
+            changes["annotations"] = annotations
+        if changes:
+            for name, value in changes.items():
+                setattr(locked, name, value)
+            locked.generation += 1
+            locked.save(update_fields=[*changes, "generation", "updated"])
+    return locked
+
+
 def stream_delete(*, stream: ImageStream) -> None:
     stream.delete()
 

@@ -139,12 +139,12 @@ def _validate_combination(
                 raise InvalidInput(f'cannot make "{target.tag}" an alias of itself')
 
 
-def _check_access(user, source: TagSource, targets: list[StreamTagName]) -> None:
+def _check_access(user, source: TagSource | None, targets: list[StreamTagName]) -> None:
     from imagestreams.access import project_for
 
     for project_name in sorted({target.project for target in targets}):
         project_for(user, project_name, "edit")
-    if source.stream_name is not None:
+    if source is not None and source.stream_name is not None:
         project_for(user, source.stream_name.project, "view")
 
 
@@ -228,6 +228,8 @@ def _write_spec(tag: Tag, spec: SpecSource, options: TagOptions, generation: int
     tag.reference_policy = options.reference_policy
     tag.generation = generation
     tag.upstream_digest = ""
+    # A new source replaces any tag policy (scheduling.services.tag_set_policy).
+    tag.policy, tag.policy_tag = {}, ""
     tag.save()
 
 
@@ -267,13 +269,20 @@ def _message(
     return f"Tag {destination} set to {shown}."
 
 
-def tag_delete(*, project: Project, destinations: list[str], actor: str = "") -> list[str]:
-    """Delete tags: their spec and their whole history."""
+def tag_delete(
+    *, project: Project, destinations: list[str], actor: str = "", user=None
+) -> list[str]:
+    """Delete tags: their spec and their whole history.
+
+    With `user`, every project named by a destination needs the edit right.
+    """
     if not destinations:
         raise InvalidInput(
             "at least one <stream>:<tag> to delete is required", field="destinations"
         )
     targets = [parse_destination(text, project.name) for text in destinations]
+    if user is not None:
+        _check_access(user, None, targets)
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]
         for tag in tags:

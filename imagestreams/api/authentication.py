@@ -1,0 +1,50 @@
+"""`Authorization: Bearer isk_…` with the user's API tokens."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from imagestreams.services.tokens import TokenRejected, token_authenticate
+
+KEYWORD = "Bearer"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """Listed first, so that unauthenticated requests get 401 with a
+    `WWW-Authenticate: Bearer` challenge rather than 403."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != KEYWORD.lower().encode():
+            return None  # another scheme (Basic, a session) may apply
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "invalid Authorization header: use 'Bearer <token>' with no spaces in the token"
+            )
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(
+                "invalid token: tokens contain only ASCII characters"
+            ) from None
+        try:
+            token = token_authenticate(raw)
+        except TokenRejected as exc:
+            raise exceptions.AuthenticationFailed(exc.message) from None
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return f'{KEYWORD} realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token (isk_…), from POST /api/v1/tokens or `isctl login`.",
+        }

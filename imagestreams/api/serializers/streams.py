@@ -1,0 +1,111 @@
+"""ImageStream, its tags (spec and status) and their histories."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from imagestreams.models import Tag
+
+
+class TagEventSerializer(serializers.Serializer):
+    created = serializers.DateTimeField()
+    reference = serializers.CharField(source="docker_image_reference")
+    image = serializers.CharField(source="digest", help_text="sha256:… or empty")
+    generation = serializers.IntegerField()
+    cause = serializers.CharField()
+    actor = serializers.CharField()
+
+
+class ObjectReferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="from_kind")
+    name = serializers.CharField(source="from_name")
+    namespace = serializers.CharField(source="from_namespace")
+
+
+class SpecSerializer(serializers.Serializer):
+    """Where a tag comes from and how it is updated (OpenShift TagReference)."""
+
+    reference = serializers.BooleanField()
+    scheduled = serializers.BooleanField()
+    insecure = serializers.BooleanField()
+    import_mode = serializers.CharField()
+    reference_policy = serializers.CharField()
+    annotations = serializers.DictField(child=serializers.CharField())
+    generation = serializers.IntegerField()
+
+    def get_fields(self):
+        # `from` is a Python keyword, so it cannot be declared as an attribute.
+        source = serializers.SerializerMethodField(method_name="get_from")
+        return {"from": source, **super().get_fields()}
+
+    @extend_schema_field(ObjectReferenceSerializer(allow_null=True))
+    def get_from(self, tag: Tag) -> dict | None:
+        return ObjectReferenceSerializer(tag).data if tag.from_kind else None
+
+
+class ConditionSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    message = serializers.CharField()
+    generation = serializers.IntegerField()
+    last_transition_time = serializers.DateTimeField(allow_null=True)
+
+
+def conditions_of(tag: Tag) -> list[dict]:
+    """OpenShift writes only failed ImportSuccess conditions; success clears them."""
+    if not tag.has_condition:
+        return []
+    condition = {
+        "type": "ImportSuccess",
+        "status": "False",
+        "reason": tag.condition_reason,
+        "message": tag.condition_message,
+        "generation": tag.condition_generation,
+        "last_transition_time": tag.condition_time,
+    }
+    return [ConditionSerializer(condition).data]
+
+
+def spec_of(tag: Tag) -> dict | None:
+    """None for a tag that only received pushes."""
+    return SpecSerializer(tag).data if tag.has_spec else None
+
+
+class NamedTagSerializer(serializers.Serializer):
+    """One tag of a stream, with its whole history (`tag.events` prefetched)."""
+
+    name = serializers.CharField()
+    spec = serializers.SerializerMethodField()
+    items = serializers.SerializerMethodField()
+    conditions = serializers.SerializerMethodField()
+    import_pending = serializers.SerializerMethodField()
+
+    @extend_schema_field(SpecSerializer(allow_null=True))
+    def get_spec(self, tag: Tag) -> dict | None:
+        return spec_of(tag)
+
+    @extend_schema_field(TagEventSerializer(many=True))
+    def get_items(self, tag: Tag) -> list[dict]:
+        return TagEventSerializer(tag.events.all(), many=True).data
+
+    @extend_schema_field(ConditionSerializer(many=True))
+    def get_conditions(self, tag: Tag) -> list[dict]:
+        return conditions_of(tag)
+
+    def get_import_pending(self, tag: Tag) -> bool:
+        events = tag.events.all()
+        return tag.import_pending(events[0] if events else None)
+
+
+class ImageStreamSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    project = serializers.CharField(source="project.name")
+    created = serializers.DateTimeField()
+    generation = serializers.IntegerField()
+    lookup_local = serializers.BooleanField()
+    annotations = serializers.DictField(child=serializers.CharField())
+    repository = serializers.CharField(help_text="In the integrated registry, or empty.")
+    spec_repository = serializers.CharField(help_text="Remote repository imported as a whole.")
+    tags = NamedTagSerializer(source="tags.all", many=True, help_text="Sorted by name.")

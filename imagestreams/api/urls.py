@@ -1,0 +1,88 @@
+"""Routes of /api/v1/ (docs/api.md). Paths have no trailing slash, like
+Kubernetes' API; anything else under /api/v1/ is a JSON 404."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from imagestreams.api.views import (
+    accounts,
+    imports,
+    isimages,
+    istags,
+    projects,
+    resolve,
+    streams,
+    tagging,
+)
+from imagestreams.api.views.base import UnknownEndpointApi
+
+
+class ProjectNameConverter:
+    """Only names a project can have (imagestreams.models.projects): others
+    cannot exist, so they fall through to the JSON 404."""
+
+    regex = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class StreamNameConverter(ProjectNameConverter):
+    regex = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
+
+
+class ObjectNameConverter(ProjectNameConverter):
+    """`stream:tag` or `stream@digest`: parsed by the view, so that a malformed
+    name gets a 400 saying what is wrong with it."""
+
+    regex = r"[^/]+"
+
+
+register_converter(ProjectNameConverter, "project")
+register_converter(StreamNameConverter, "stream")
+register_converter(ObjectNameConverter, "object")
+
+P = "projects/<project:project>"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("whoami", accounts.WhoAmIApi.as_view(), name="api-whoami"),
+    path("tokens", accounts.TokenListCreateApi.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>", accounts.TokenRevokeApi.as_view(), name="api-token"),
+    path("projects", projects.ProjectListCreateApi.as_view(), name="api-projects"),
+    path(P, projects.ProjectDetailApi.as_view(), name="api-project"),
+    path(f"{P}/imagestreams", streams.StreamListCreateApi.as_view(), name="api-streams"),
+    path(f"{P}/imagestreams/<stream:name>", streams.StreamDetailApi.as_view(), name="api-stream"),
+    path(f"{P}/imagestreamtags", istags.IstagListApi.as_view(), name="api-istags"),
+    path(f"{P}/imagestreamtags/<object:istag>", istags.IstagDetailApi.as_view(), name="api-istag"),
+    path(
+        f"{P}/imagestreamtags/<object:istag>/history",
+        istags.IstagHistoryApi.as_view(),
+        name="api-istag-history",
+    ),
+    path(
+        f"{P}/imagestreamtags/<object:istag>/rollback",
+        istags.IstagRollbackApi.as_view(),
+        name="api-istag-rollback",
+    ),
+    path(
+        f"{P}/imagestreamimages/<object:isimage>",
+        isimages.IsimageDetailApi.as_view(),
+        name="api-isimage",
+    ),
+    path(f"{P}/tag", tagging.TagApi.as_view(), name="api-tag"),
+    path(f"{P}/untag", tagging.UntagApi.as_view(), name="api-untag"),
+    path(f"{P}/imports", imports.ImportApi.as_view(), name="api-imports"),
+    path(
+        "resolve/<project:project>/<object:istag>",
+        resolve.ResolveApi.as_view(),
+        name="api-resolve",
+    ),
+    re_path(r"^.*$", UnknownEndpointApi.as_view(), name="api-unknown"),
+]

@@ -1,0 +1,38 @@
+"""What every API view shares."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from imagestreams.api.pagination import Pagination
+from imagestreams.services.errors import NotFound
+
+
+def actor_of(request: Request) -> str:
+    """Who history entries say made a change."""
+    return request.user.get_username()
+
+
+def paginated(view: APIView, queryset, serializer_class) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+@extend_schema(exclude=True)
+class UnknownEndpointApi(APIView):
+    """A JSON 404 for paths under /api/v1/ that name no endpoint."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def _not_found(self, request: Request, *args, **kwargs) -> Response:
+        raise NotFound(
+            f"no API endpoint at {request.path} (paths have no trailing slash; see /api/v1/docs/)"
+        )
+
+    get = post = put = patch = delete = _not_found

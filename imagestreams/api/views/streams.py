@@ -1,0 +1,97 @@
+"""Image streams of a project (CRUD)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from imagestreams.access import project_for
+from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
+from imagestreams.api.pagination import Pagination
+from imagestreams.api.serializers.streams import ImageStreamSerializer
+from imagestreams.api.views.base import paginated
+from imagestreams.api.views.projects import SEARCH, SearchSerializer
+from imagestreams.selectors.streams import stream_detail, streams_list
+from imagestreams.services.streams import (
+    stream_create,
+    stream_delete,
+    stream_get,
+    stream_update,
+)
+
+MAX_GENERATION = 2**63 - 1
+TAGS = ["imagestreams"]
+
+
+class StreamListCreateApi(APIView):
+    pagination_class = Pagination
+
+    class InputSerializer(InputSerializer):
+        name = serializers.CharField(max_length=255)
+        lookup_local = serializers.BooleanField(required=False, default=False)
+        annotations = AnnotationsField(required=False, default=dict)
+
+    @extend_schema(
+        operation_id="imagestreams_list",
+        parameters=[SEARCH],
+        responses=ImageStreamSerializer(many=True),
+        tags=TAGS,
+    )
+    def get(self, request: Request, project: str) -> Response:
+        filters = query(SearchSerializer, request.query_params)
+        found = project_for(request.user, project, "view")
+        return paginated(self, streams_list(project=found, **filters), ImageStreamSerializer)
+
+    @extend_schema(
+        operation_id="imagestreams_create",
+        request=InputSerializer,
+        responses={201: ImageStreamSerializer},
+        tags=TAGS,
+    )
+    def post(self, request: Request, project: str) -> Response:
+        data = parse(self.InputSerializer, request.data)
+        found = project_for(request.user, project, "edit")
+        stream = stream_create(project=found, **data)
+        stream = stream_detail(project=found, name=stream.name)
+        return Response(ImageStreamSerializer(stream).data, status=status.HTTP_201_CREATED)
+
+
+class StreamDetailApi(APIView):
+    class PatchSerializer(InputSerializer):
+        lookup_local = serializers.BooleanField(required=False)
+        annotations = AnnotationsField(
+            required=False, help_text="Replaces all annotations of the stream."
+        )
+        generation = serializers.IntegerField(
+            required=False,
+            min_value=0,
+            max_value=MAX_GENERATION,
+            help_text="Precondition: 409 if the stream's generation is no longer this.",
+        )
+
+    @extend_schema(operation_id="imagestreams_get", responses=ImageStreamSerializer, tags=TAGS)
+    def get(self, request: Request, project: str, name: str) -> Response:
+        found = project_for(request.user, project, "view")
+        return Response(ImageStreamSerializer(stream_detail(project=found, name=name)).data)
+
+    @extend_schema(
+        operation_id="imagestreams_update",
+        request=PatchSerializer,
+        responses=ImageStreamSerializer,
+        tags=TAGS,
+    )
+    def patch(self, request: Request, project: str, name: str) -> Response:
+        data = parse(self.PatchSerializer, request.data)
+        found = project_for(request.user, project, "edit")
+        stream = stream_get(project=found, name=name)
+        stream_update(stream=stream, expected_generation=data.pop("generation", None), **data)
+        return Response(ImageStreamSerializer(stream_detail(project=found, name=name)).data)
+
+    @extend_schema(operation_id="imagestreams_delete", responses={204: None}, tags=TAGS)
+    def delete(self, request: Request, project: str, name: str) -> Response:
+        found = project_for(request.user, project, "edit")
+        stream_delete(stream=stream_get(project=found, name=name))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,14 @@
+"""One module per family of commands; each `register` adds its parsers."""
+
+from __future__ import annotations
+
+from imagestreams.cli.commands import describing, getting, history, importing, session, tagging
+
+REGISTRY = (
+    session.register,
+    importing.register,
+    tagging.register,
+    describing.register,
+    getting.register,
+    history.register,
+)

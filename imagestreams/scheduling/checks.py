@@ -1,0 +1,417 @@
+"""Checking one claimed batch of scheduled tags against their registry.
+
+1. Load the claimed tags with their current image (one query).
+2. Check them in threads, at most the registry's concurrency at once, each
+   thread with its own pooled RegistryClient; every request is paced by the
+   registry's limits. An unchanged tag costs one manifest HEAD.
+3. Write the outcome: all unchanged tags in one UPDATE; changed and failed
+   tags one by one through the normal import record path, under the stream's
+   lock, so history, aliases and triggers behave as for a manual import.
+
+Threads were measured against a local Distribution registry (600 HEADs of
+cached tags): one thread 770 HEAD/s, 8 threads 1,150 HEAD/s at 0.5 ms client
+CPU per HEAD; httpx.AsyncClient 910 HEAD/s at c=8 but 590-760 at c=32 (0.9-1.6
+ms CPU); httpx with the aiohttp transport 1,450-1,630 HEAD/s (0.27 ms CPU).
+Per-registry politeness limits sit far below any of these, so the sync client
+in threads wins: it reuses the registry layer as it is, with no async rewrite
+and no extra dependency.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
+from django.utils import timezone
+
+from imagestreams.models import ImageStream, Tag, TagEvent
+from imagestreams.models.streams import EventCause
+from imagestreams.registry.client import RegistryClient
+from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
+from imagestreams.registry.fetch import FetchResult
+from imagestreams.registry.reference import ImageReference, parse_reference
+from imagestreams.scheduling.backoff import failure_delay
+from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE, is_pinned
+from imagestreams.scheduling.config import ScheduleConfig, schedule_config
+from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, process_limits
+from imagestreams.scheduling.policies import TagPolicy, choose_tag
+from imagestreams.scheduling.stored import active_policy, repository_of
+from imagestreams.services.credentials import credentials_lookup
+from imagestreams.services.imports import fetch_for_tag, record_import
+from imagestreams.services.streams import stream_bump_generation, stream_lock
+
+logger = logging.getLogger(__name__)
+
+# A 429 without Retry-After still pauses the registry for this long.
+DEFAULT_RATE_LIMIT_PAUSE = 60.0
+POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
+
+TransportFactory = Callable[[bool], httpx.BaseTransport]
+
+
+def default_transport(verify_tls: bool) -> httpx.BaseTransport:
+    return httpx.HTTPTransport(verify=verify_tls, limits=POOL_LIMITS)
+
+
+@dataclass
+class CheckItem:
+    tag: Tag
+    reference: ImageReference | None
+    error: RegistryError | None  # the source does not even parse
+    policy: TagPolicy | None
+    known_digest: str | None
+    insecure: bool
+
+    @property
+    def api_host(self) -> str:
+        return self.reference.api_host if self.reference else ""
+
+
+@dataclass
+class CheckOutcome:
+    item: CheckItem
+    result: FetchResult | RegistryError | None  # None: not tried, the registry is paused
+    reference: ImageReference | None = None
+    chosen_tag: str = ""
+
+    @property
+    def deferred(self) -> bool:
+        return self.result is None
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing to write but "checked": same digest, same policy choice, no
+        condition to clear."""
+        if not isinstance(self.result, FetchResult) or not self.result.unchanged:
+            return False
+        moved = self.chosen_tag and self.chosen_tag != self.item.reference.tag
+        return not moved and not self.item.tag.has_condition
+
+
+@dataclass
+class BatchReport:
+    unchanged: int = 0
+    changed: int = 0
+    failed: int = 0
+    deferred: int = 0
+    skipped: int = 0
+    statuses: dict[int, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "unchanged": self.unchanged,
+            "changed": self.changed,
+            "failed": self.failed,
+            "deferred": self.deferred,
+            "skipped": self.skipped,
+        }
+
+
+def check_batch(
+    token: str, tag_ids: list[int], *, transport_factory: TransportFactory | None = None
+) -> BatchReport:
+    """Check the tags of ``tag_ids`` that ``token`` still holds; safe to run
+    twice (a finished check releases its claim, so the second run skips it)."""
+    config = schedule_config()
+    items = load_claimed(token, tag_ids)
+    if not items:
+        return BatchReport(skipped=len(tag_ids))
+    limits = process_limits(config.requests_per_second, config.max_concurrency)
+    outcomes = run_checks(items, config, limits, transport_factory or default_transport)
+    report = apply_outcomes(token, outcomes, config, limits)
+    report.skipped += len(tag_ids) - len(items)
+    logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
+    return report
+
+
+# --- 1. loading --------------------------------------------------------------
+
+
+def load_claimed(token: str, tag_ids: list[int]) -> list[CheckItem]:
+    newest = TagEvent.objects.filter(tag=OuterRef("pk")).order_by("-id")
+    tags = (
+        Tag.objects.filter(SCHEDULED_IMPORTABLE, pk__in=tag_ids, check_claim=token)
+        .select_related("stream__project")
+        .annotate(
+            head_digest=Subquery(newest.values("image__digest")[:1]),
+            head_generation=Subquery(newest.values("generation")[:1]),
+        )
+        .order_by("pk")
+    )
+    return [_item(tag) for tag in tags]
+
+
+def _item(tag: Tag) -> CheckItem:
+    insecure = tag.insecure or tag.stream.insecure
+    try:
+        reference = parse_reference(tag.from_name)
+    except InvalidReference as exc:
+        return CheckItem(tag, None, exc, None, None, insecure)
+    return CheckItem(tag, reference, None, active_policy(tag), _known_digest(tag), insecure)
+
+
+def _known_digest(tag: Tag) -> str | None:
+    """The upstream digest a HEAD may compare against, as tag_import decides:
+    none while an import is pending, so that the pending import happens."""
+    if tag.head_digest is None:
+        return None
+    condition = tag.condition_generation if tag.has_condition else 0
+    if tag.generation > max(tag.head_generation or 0, condition):
+        return None
+    return tag.upstream_digest or None
+
+
+# --- 2. checking -------------------------------------------------------------
+
+
+class ClientPool:
+    """One RegistryClient per (thread, project, TLS verification): clients are
+    not thread-safe, and credentials belong to a project."""
+
+    def __init__(
+        self, items: list[CheckItem], limits: RegistryLimits, transport_factory: TransportFactory
+    ) -> None:
+        # Credentials are read here, in the calling thread: worker threads
+        # must not open database connections of their own.
+        projects = {item.tag.stream.project_id: item.tag.stream.project for item in items}
+        self._credentials = {pk: credentials_lookup(project) for pk, project in projects.items()}
+        self._limits = limits
+        self._transport_factory = transport_factory
+        self._clients: dict[tuple[int, int, bool], RegistryClient] = {}
+        self._lock = threading.Lock()
+
+    def client_for(self, item: CheckItem) -> RegistryClient:
+        verify = not (item.insecure or _insecure_registry(item.reference))
+        key = (threading.get_ident(), item.tag.stream.project_id, verify)
+        with self._lock:
+            client = self._clients.get(key)
+        if client is None:
+            transport = PacedTransport(self._transport_factory(verify), self._limits)
+            client = RegistryClient(
+                credentials=self._credentials[item.tag.stream.project_id],
+                insecure_registries=settings.INSECURE_REGISTRIES,
+                timeout=settings.REGISTRY_TIMEOUT,
+                transport=transport,
+            )
+            with self._lock:
+                self._clients[key] = client
+        return client
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+def _insecure_registry(reference: ImageReference | None) -> bool:
+    if reference is None:
+        return False
+    hosts = {reference.registry.lower(), reference.registry_host, reference.api_host}
+    return not hosts.isdisjoint(host.lower() for host in settings.INSECURE_REGISTRIES)
+
+
+def run_checks(
+    items: list[CheckItem],
+    config: ScheduleConfig,
+    limits: RegistryLimits,
+    transport_factory: TransportFactory,
+) -> list[CheckOutcome]:
+    pool = ClientPool(items, limits, transport_factory)
+    try:
+        with ThreadPoolExecutor(max_workers=min(config.max_concurrency, len(items))) as threads:
+            return list(threads.map(lambda item: _check(item, pool, limits, config), items))
+    finally:
+        pool.close()
+
+
+def _check(
+    item: CheckItem, pool: ClientPool, limits: RegistryLimits, config: ScheduleConfig
+) -> CheckOutcome:
+    if item.error is not None:
+        return CheckOutcome(item, item.error)
+    gate = limits.gate(item.api_host)
+    if gate.paused_for() > 0:
+        return CheckOutcome(item, None)
+    try:
+        outcome = _fetch(item, pool.client_for(item), config)
+    except Exception as exc:  # one broken tag must not lose the batch
+        logger.exception("scheduled check of tag %s failed unexpectedly", item.tag.pk)
+        outcome = CheckOutcome(item, RegistryError(f"internal error while checking: {exc}"))
+    if isinstance(outcome.result, RateLimited):
+        gate.pause(outcome.result.retry_after or DEFAULT_RATE_LIMIT_PAUSE)
+    return outcome
+
+
+def _fetch(item: CheckItem, client: RegistryClient, config: ScheduleConfig) -> CheckOutcome:
+    reference, known, chosen = item.reference, item.known_digest, ""
+    if item.policy is not None:
+        repository = repository_of(item.reference)
+        try:
+            tags = client.list_tags(
+                repository, insecure=item.insecure, limit=config.policy_max_tags
+            )
+        except RegistryError as exc:
+            return CheckOutcome(item, exc)
+        chosen = choose_tag(item.policy, tags) or ""
+        if not chosen:
+            message = (
+                f'no tag of repository "{repository}" matches the policy '
+                f"({item.policy.describe()}) among {len(tags)} tag(s)"
+            )
+            return CheckOutcome(item, RegistryError(message, reason="NotFound"))
+        if chosen != item.reference.tag:
+            reference, known = repository.with_tag(chosen), None
+    result = fetch_for_tag(
+        client, item.tag, reference, insecure=item.insecure, known_upstream_digest=known
+    )
+    return CheckOutcome(item, result, reference, chosen)
+
+
+# --- 3. writing --------------------------------------------------------------
+
+
+def apply_outcomes(
+    token: str, outcomes: list[CheckOutcome], config: ScheduleConfig, limits: RegistryLimits
+) -> BatchReport:
+    now = timezone.now()
+    report = BatchReport()
+    unchanged = [o.item.tag.pk for o in outcomes if o.unchanged]
+    if unchanged:
+        _mark_checked(token, unchanged, now)
+        report.unchanged = len(unchanged)
+    deferred = [o for o in outcomes if o.deferred]
+    if deferred:
+        pause = max(limits.gate(o.item.api_host).paused_for() for o in deferred)
+        Tag.objects.filter(pk__in=[o.item.tag.pk for o in deferred], check_claim=token).update(
+            check_claim="", next_check_at=now + timedelta(seconds=pause)
+        )
+        report.deferred = len(deferred)
+    for outcome in outcomes:
+        if outcome.unchanged or outcome.deferred:
+            continue
+        status = _apply_one(token, outcome, config)
+        report.statuses[outcome.item.tag.pk] = status
+        if status == "Failure":
+            report.failed += 1
+        elif status in ("Success", "Unchanged"):
+            report.changed += status == "Success"
+            report.unchanged += status == "Unchanged"
+        else:
+            report.skipped += 1
+    return report
+
+
+def _mark_checked(token: str, tag_ids: list[int], now: datetime) -> None:
+    """The whole write of an unchanged check: one UPDATE for the batch. A
+    source by digest has now been seen, so its schedule ends."""
+    Tag.objects.filter(pk__in=tag_ids, check_claim=token).update(
+        last_checked_at=now,
+        check_failures=0,
+        check_claim="",
+        next_check_at=Case(
+            When(from_name__contains="@", then=Value(None, output_field=DateTimeField())),
+            default=F("next_check_at"),
+        ),
+    )
+
+
+def _apply_one(token: str, outcome: CheckOutcome, config: ScheduleConfig) -> str:
+    fetched_from = outcome.item.tag
+    with transaction.atomic():
+        try:
+            stream = stream_lock(fetched_from.stream_id)
+        except ImageStream.DoesNotExist:
+            return "Skipped"
+        tag = (
+            Tag.objects.select_related("stream__project")
+            .filter(pk=fetched_from.pk, check_claim=token)
+            .first()
+        )
+        if tag is None:
+            return "Skipped"  # deleted, or claimed again after our claim expired
+        if not _same_spec(tag, fetched_from):
+            # Changed while we were fetching: the new spec is enrolled afresh.
+            Tag.objects.filter(pk=tag.pk).update(check_claim="")
+            return "Skipped"
+        if isinstance(outcome.result, RegistryError):
+            return _record_failure(stream, tag, outcome, config)
+        return _record_success(stream, tag, outcome)
+
+
+def _same_spec(current: Tag, fetched_from: Tag) -> bool:
+    return (
+        current.from_name == fetched_from.from_name
+        and current.policy == fetched_from.policy
+        and current.scheduled
+        and current.is_importable
+    )
+
+
+def _record_failure(stream: ImageStream, tag: Tag, outcome: CheckOutcome, config) -> str:
+    error = outcome.result
+    status = record_import(
+        stream,
+        tag,
+        outcome.reference or outcome.item.reference,
+        error,
+        cause=EventCause.SCHEDULED,
+        actor="",
+    )
+    failures = tag.check_failures + 1
+    delay = failure_delay(
+        failures,
+        interval=config.interval,
+        maximum=config.backoff_max,
+        retry_after=getattr(error, "retry_after", None),
+    )
+    Tag.objects.filter(pk=tag.pk).update(
+        check_failures=failures,
+        check_claim="",
+        next_check_at=timezone.now() + timedelta(seconds=delay),
+    )
+    return status.status
+
+
+def _record_success(stream: ImageStream, tag: Tag, outcome: CheckOutcome) -> str:
+    actor = ""
+    if outcome.chosen_tag:
+        # Which upstream tag the policy chose is kept in the history entry.
+        actor = f"policy:{outcome.chosen_tag}"
+        if outcome.reference != outcome.item.reference:
+            _follow_policy_choice(stream, tag, outcome)
+    status = record_import(
+        stream, tag, outcome.reference, outcome.result, cause=EventCause.SCHEDULED, actor=actor
+    )
+    updates: dict = {"check_failures": 0, "check_claim": "", "last_checked_at": timezone.now()}
+    if is_pinned(tag.from_name):
+        updates["next_check_at"] = None
+    if status.status == "Unchanged" and tag.has_condition:
+        # A good check after a failure clears the failure, as an import would.
+        updates.update(
+            condition_reason="", condition_message="", condition_generation=0, condition_time=None
+        )
+    if outcome.chosen_tag:
+        updates["policy_tag"] = outcome.chosen_tag
+    Tag.objects.filter(pk=tag.pk).update(**updates)
+    return status.status
+
+
+def _follow_policy_choice(stream: ImageStream, tag: Tag, outcome: CheckOutcome) -> None:
+    """The policy now picks another upstream tag: a spec change (new
+    generation), written before the import so the import is not "unchanged"."""
+    source = str(outcome.reference)
+    tag.generation = stream_bump_generation(stream)
+    tag.from_name = source
+    Tag.objects.filter(pk=tag.pk).update(
+        from_name=source,
+        scheduled_source=source,
+        policy_tag=outcome.chosen_tag,
+        generation=tag.generation,
+    )

@@ -1,0 +1,171 @@
+"""Which scheduled tags are due, and claiming them in the database.
+
+A tag is *enrolled* once: the sweep copies its source into ``scheduled_source``
+(with the parsed registry and repository) and gives it a first
+``next_check_at`` spread over the interval. *Claiming* moves ``next_check_at``
+one interval ahead and stamps the claim token in the same statement, so
+however many sweeps run at once, a tag is handed out at most once per
+interval; a batch that is lost (broker, dead worker) leaves its tags due again
+one interval later, so none is forgotten.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from imagestreams.models import Tag, TagEvent
+from imagestreams.models.streams import SourceKind
+from imagestreams.registry.errors import InvalidReference
+from imagestreams.registry.reference import parse_reference
+
+# Without SKIP LOCKED, a claimer that lost every candidate to a concurrent
+# one looks again this many times before reporting nothing due.
+CLAIM_ATTEMPTS = 3
+# Enrolment writes one bulk UPDATE per this many tags.
+ENROL_CHUNK = 500
+
+SCHEDULED_IMPORTABLE = Q(scheduled=True, from_kind=SourceKind.DOCKER_IMAGE, reference=False)
+
+
+@dataclass(frozen=True)
+class Claim:
+    token: str
+    registry: str
+    tag_ids: list[int]
+
+
+def is_pinned(from_name: str) -> bool:
+    """A source by digest never changes: it is checked only until imported once."""
+    return "@" in from_name
+
+
+def release_unscheduled() -> int:
+    """Forget the schedule of tags that are no longer scheduled imports (flag
+    turned off, rolled back, made a reference or an alias)."""
+    enrolled = ~Q(scheduled_source="") | Q(next_check_at__isnull=False)
+    return (
+        Tag.objects.filter(enrolled)
+        .exclude(SCHEDULED_IMPORTABLE)
+        .update(
+            next_check_at=None,
+            scheduled_source="",
+            source_registry="",
+            source_repository="",
+            check_failures=0,
+            check_claim="",
+        )
+    )
+
+
+def tags_to_enrol() -> QuerySet[Tag]:
+    """New scheduled tags, and those whose source changed since enrolment."""
+    changed = ~Q(scheduled_source=F("from_name"))
+    lost = Q(next_check_at__isnull=True) & ~Q(from_name__contains="@")
+    head_generation = Subquery(
+        TagEvent.objects.filter(tag=OuterRef("pk")).order_by("-id").values("generation")[:1]
+    )
+    return (
+        Tag.objects.filter(SCHEDULED_IMPORTABLE)
+        .filter(changed | lost)
+        .annotate(head_generation=head_generation)
+        .order_by("pk")
+    )
+
+
+def enrol(
+    *, now: datetime, interval: float, limit: int, rand: Callable[[], float] = random.random
+) -> int:
+    """Give new and changed scheduled tags a first check time with jitter over
+    one interval, so a thousand tags created together are not checked together."""
+    tags = list(tags_to_enrol()[:limit])
+    for tag in tags:
+        _enrol_one(tag, now, interval, rand)
+    Tag.objects.bulk_update(
+        tags,
+        [
+            "next_check_at",
+            "scheduled_source",
+            "source_registry",
+            "source_repository",
+            "check_failures",
+        ],
+        batch_size=ENROL_CHUNK,
+    )
+    return len(tags)
+
+
+def _enrol_one(tag: Tag, now: datetime, interval: float, rand: Callable[[], float]) -> None:
+    try:
+        reference = parse_reference(tag.from_name)
+        tag.source_registry, tag.source_repository = reference.registry_host, reference.repository
+    except InvalidReference:
+        # Still enrolled: the check records the error as the tag's condition.
+        tag.source_registry = tag.source_repository = ""
+    tag.scheduled_source = tag.from_name
+    tag.check_failures = 0
+    if is_pinned(tag.from_name) and _imported_at_current_generation(tag):
+        tag.next_check_at = None
+    else:
+        tag.next_check_at = now + timedelta(seconds=rand() * interval)
+
+
+def _imported_at_current_generation(tag: Tag) -> bool:
+    """OpenShift's rule: a source by digest is scheduled only until imported once."""
+    head = tag.head_generation
+    return head is not None and not tag.has_condition and tag.generation <= head
+
+
+def due(now: datetime) -> QuerySet[Tag]:
+    return Tag.objects.filter(
+        SCHEDULED_IMPORTABLE, next_check_at__lte=now, scheduled_source=F("from_name")
+    )
+
+
+def due_registries(now: datetime) -> list[str]:
+    return sorted(set(due(now).values_list("source_registry", flat=True)))
+
+
+def claim_due(
+    registry: str,
+    *,
+    now: datetime,
+    limit: int,
+    interval: float,
+    skip_locked: bool | None = None,
+) -> Claim:
+    """Claim up to ``limit`` due tags of one registry, oldest due first.
+
+    PostgreSQL locks the candidates with ``FOR UPDATE SKIP LOCKED`` so that
+    concurrent sweeps take different tags instead of queueing; elsewhere a
+    conditional UPDATE (``WHERE next_check_at <= now``) decides, and the token
+    tells which rows this claimer won.
+    """
+    if skip_locked is None:
+        skip_locked = connection.features.has_select_for_update_skip_locked
+    token = uuid.uuid4().hex
+    candidates = due(now).filter(source_registry=registry).order_by("next_check_at", "pk")
+    claimed = {"next_check_at": now + timedelta(seconds=interval), "check_claim": token}
+    if skip_locked:
+        with transaction.atomic():
+            ids = list(
+                candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+            )
+            Tag.objects.filter(pk__in=ids).update(**claimed)
+        return Claim(token=token, registry=registry, tag_ids=sorted(ids))
+    for _ in range(CLAIM_ATTEMPTS):
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            break
+        due(now).filter(pk__in=ids).update(**claimed)
+        won = sorted(Tag.objects.filter(pk__in=ids, check_claim=token).values_list("pk", flat=True))
+        if won:
+            return Claim(token=token, registry=registry, tag_ids=won)
+        # Another claimer took exactly these; the next ones may still be free.
+    return Claim(token=token, registry=registry, tag_ids=[])

@@ -1,0 +1,86 @@
+"""API tokens: created by their user (UI, API, `isctl login`), stored as a
+sha256 hash, shown once, revoked by their user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from imagestreams.models import ApiToken
+from imagestreams.models.access import TOKEN_PREFIX, hash_token
+from imagestreams.services.errors import InvalidInput, NotFound
+
+MAX_TOKEN_DAYS = 3650
+MAX_NAME_LENGTH = ApiToken._meta.get_field("name").max_length
+# Recording every request would turn each API read into a write; a minute is
+# precise enough to tell which tokens are still in use.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenRejected(Exception):
+    """The presented token does not authenticate anyone; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def token_create(*, user, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token of `user`: (the stored token, the raw secret to show once)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a token needs a name, e.g. the machine that uses it", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"token names have at most {MAX_NAME_LENGTH} characters", field="name")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            f"expires_in_days must be between 1 and {MAX_TOKEN_DAYS}", field="expires_in_days"
+        )
+    raw, prefix, key_hash = ApiToken.generate()
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=user, name=name, key_prefix=prefix, key_hash=key_hash, expires_at=expires_at
+    )
+    return token, raw
+
+
+def token_revoke(*, user, token_id: int) -> None:
+    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not revoked:
+        raise NotFound(f"token {token_id} not found", field="id")
+
+
+def token_authenticate(raw: str) -> ApiToken:
+    """The active token whose secret is `raw`, its last use recorded."""
+    if not raw.startswith(TOKEN_PREFIX):
+        raise TokenRejected(f'invalid token: API tokens start with "{TOKEN_PREFIX}"')
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None:
+        raise TokenRejected("invalid token: no such token (log in again to get a new one)")
+    if token.revoked_at is not None:
+        raise TokenRejected(f'token "{token.name}" was revoked; log in again to get a new one')
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRejected(
+            f'token "{token.name}" expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; '
+            "log in again to get a new one"
+        )
+    if not token.user.is_active:
+        raise TokenRejected("the account of this token is disabled")
+    _record_use(token, now)
+    return token
+
+
+def _record_use(token: ApiToken, now) -> None:
+    stale = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return
+    # Conditional, so concurrent requests of one token write at most once.
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=token.pk
+    ).update(last_used_at=now)
+    token.last_used_at = now

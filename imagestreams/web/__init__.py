@@ -1,0 +1,1 @@
+"""The browser UI for teams: server-rendered pages with htmx partial updates."""

@@ -1,0 +1,62 @@
+"""URLs of the team pages. Every page is a real URL (works without
+JavaScript); htmx requests to the same URLs get partials."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from imagestreams.web.views import (
+    credentials,
+    images,
+    projects,
+    streams,
+    tag_actions,
+    tags,
+    triggers,
+)
+
+app_name = "web"
+
+tag_urls = [
+    path("", tags.tag_detail, name="tag"),
+    path("row", streams.tag_row, name="tag-row"),
+    path("import", tag_actions.tag_import_now, name="tag-import"),
+    path("scheduled", tag_actions.tag_scheduled, name="tag-scheduled"),
+    path("reference-policy", tag_actions.tag_reference_policy, name="tag-reference-policy"),
+    path("delete", tag_actions.tag_delete_view, name="tag-delete"),
+    path("rollback", tags.tag_rollback_view, name="tag-rollback"),
+]
+
+stream_urls = [
+    path("", streams.stream_detail, name="stream"),
+    path("tags/new", streams.tag_add, name="tag-add"),
+    path("tags/<str:tag>/", include(tag_urls)),
+    path("images/<str:digest>/", images.image_detail, name="image"),
+]
+
+trigger_urls = [
+    path("", triggers.trigger_detail, name="trigger"),
+    path("test", triggers.trigger_test, name="trigger-test"),
+    path("enabled", triggers.trigger_enable, name="trigger-enable"),
+    path("delete", triggers.trigger_delete_view, name="trigger-delete"),
+    path(
+        "deliveries/<str:delivery>/resend",
+        triggers.delivery_resend_view,
+        name="delivery-resend",
+    ),
+]
+
+project_urls = [
+    path("", projects.project_detail, name="project"),
+    path("streams/new", projects.stream_create_view, name="stream-create"),
+    path("import", projects.import_image_view, name="import-image"),
+    path("credentials/", credentials.credentials, name="credentials"),
+    path("triggers/", triggers.trigger_list_view, name="triggers"),
+    path("triggers/<str:name>/", include(trigger_urls)),
+    path("is/<str:stream>/", include(stream_urls)),
+]
+
+urlpatterns = [
+    path("", projects.project_list, name="projects"),
+    path("p/<str:project>/", include(project_urls)),
+]

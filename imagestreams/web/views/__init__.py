@@ -1,0 +1,2 @@
+"""Views, one module per page; each parses input, checks access with
+imagestreams.access, calls one service or selector and renders."""

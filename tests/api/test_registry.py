@@ -1,0 +1,199 @@
+"""/imports and /tag against a real Distribution registry (plain HTTP, so
+every request says "insecure": true)."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagestreams.models import ImageStream
+from tests.api.conftest import url
+
+pytestmark = [pytest.mark.django_db, pytest.mark.registry]
+
+IMPORTS = url("projects/team/imports")
+TAG = url("projects/team/tag")
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in the calling process, so that an import queued on commit happens."""
+    from imagestreams.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def pushed(registry, pusher, unique_repo):
+    return pusher(registry).push_image(
+        unique_repo,
+        "3.5",
+        labels={"io.k8s.display-name": "Python 3.5"},
+        env=["PYTHON_VERSION=3.5"],
+        cmd=["python3"],
+        layers=2,
+    )
+
+
+def test_import_image_with_confirm_creates_the_stream(editor_api, team, pushed):
+    response = editor_api.post(
+        IMPORTS,
+        {"target": "python:3.5", "from": pushed.reference, "confirm": True, "insecure": True},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["message"], body["dry_run"], body["failed"]) == (
+        "imagestream/python imported",
+        False,
+        False,
+    )
+    [status] = body["statuses"]
+    assert (status["tag"], status["status"], status["digest"]) == ("3.5", "Success", pushed.digest)
+    assert status["reference"] == pushed.pinned
+    image = status["image"]
+    assert image["labels"] == {"io.k8s.display-name": "Python 3.5"}
+    assert image["env"] == ["PYTHON_VERSION=3.5"]
+    assert len(image["layers"]) == 2
+    [tag] = body["stream"]["tags"]
+    assert tag["spec"]["from"] == {"kind": "DockerImage", "name": pushed.reference, "namespace": ""}
+    assert tag["spec"]["insecure"] is True
+    assert [item["image"] for item in tag["items"]] == [pushed.digest]
+    assert tag["items"][0]["actor"] == "editor"
+
+
+def test_a_missing_stream_needs_confirm(editor_api, team, pushed):
+    response = editor_api.post(
+        IMPORTS, {"target": "python:3.5", "from": pushed.reference, "insecure": True}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": 'no image stream named "python" exists, pass --confirm to create and import',
+        "code": "invalid",
+        "field": "target",
+    }
+
+
+def test_a_dry_run_shows_the_image_and_writes_nothing(editor_api, team, pushed):
+    response = editor_api.post(
+        IMPORTS,
+        {
+            "target": "python:3.5",
+            "from": pushed.reference,
+            "confirm": True,
+            "insecure": True,
+            "dry_run": True,
+        },
+    )
+    body = response.json()
+    assert body["message"] == "imagestream/python imported (dry run)"
+    assert body["stream"] is None
+    assert body["statuses"][0]["image"]["digest"] == pushed.digest
+    assert not ImageStream.objects.exists()
+
+
+def test_reimporting_an_unchanged_tag_still_shows_its_image(editor_api, team, pushed):
+    first = {"target": "python:3.5", "from": pushed.reference, "confirm": True, "insecure": True}
+    editor_api.post(IMPORTS, first)
+    body = editor_api.post(IMPORTS, {"target": "python:3.5"}).json()
+    [status] = body["statuses"]
+    assert status["status"] == "Unchanged"
+    assert status["image"]["digest"] == pushed.digest
+    assert status["image"]["imported"] is not None
+
+
+def test_a_failed_import_reports_the_tag_and_keeps_the_last_image(
+    editor_api, team, registry, pusher, pushed, unique_repo
+):
+    first = {"target": "python:3.5", "from": pushed.reference, "confirm": True, "insecure": True}
+    editor_api.post(IMPORTS, first)
+    pusher(registry).delete(unique_repo, pushed.digest)
+    body = editor_api.post(IMPORTS, {"target": "python:3.5"}).json()
+    assert (body["failed"], body["message"]) == (True, "imagestream/python imported with errors")
+    [status] = body["statuses"]
+    assert (status["status"], status["reason"], status["image"]) == ("Failure", "NotFound", None)
+    [tag] = body["stream"]["tags"]
+    assert tag["conditions"][0]["reason"] == "NotFound"
+    assert [item["image"] for item in tag["items"]] == [pushed.digest]
+
+
+def test_import_all_takes_the_whole_repository_within_the_limit(
+    editor_api, team, registry, pusher, unique_repo, settings
+):
+    settings.MAX_IMAGES_BULK_IMPORTED = 2
+    client = pusher(registry)
+    for tag in ("1.0", "1.1", "latest"):
+        client.push_image(unique_repo, tag, text=tag)
+    body = editor_api.post(
+        IMPORTS,
+        {
+            "target": "app",
+            "from": f"{registry.host}/{unique_repo}",
+            "all": True,
+            "confirm": True,
+            "insecure": True,
+        },
+    ).json()
+    assert [s["tag"] for s in body["statuses"]] == ["latest", "1.1"]
+    assert body["additional_tags"] == ["1.0"]
+    assert body["stream"]["spec_repository"] == f"{registry.host}/{unique_repo}"
+
+
+def test_preserve_original_keeps_every_platform(
+    editor_api, viewer_api, team, registry, pusher, unique_repo
+):
+    index = pusher(registry).push_image(
+        unique_repo, "1", platforms=["linux/amd64", "linux/arm64/v8"]
+    )
+    body = editor_api.post(
+        IMPORTS,
+        {
+            "target": "multi:1",
+            "from": index.reference,
+            "confirm": True,
+            "insecure": True,
+            "import_mode": "PreserveOriginal",
+        },
+    ).json()
+    manifests = body["statuses"][0]["image"]["manifests"]
+    assert {m["digest"] for m in manifests} == set(index.child_digests)
+    arm = index.children["linux/arm64/v8"]
+    child = viewer_api.get(url(f"projects/team/imagestreamimages/multi@{arm}")).json()
+    assert (child["image"]["architecture"], child["image"]["variant"]) == ("arm64", "v8")
+
+
+def test_tag_from_an_external_image_imports_it(
+    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_api.post(
+            TAG,
+            {"source": pushed.reference, "destinations": ["python:3.5"], "insecure": True},
+        )
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"destination": "python:3.5", "message": f"Tag python:3.5 set to {pushed.reference}."}
+    ]
+    istag = editor_api.get(url("projects/team/imagestreamtags/python:3.5")).json()
+    assert istag["image"]["digest"] == pushed.digest
+    assert istag["image"]["labels"] == {"io.k8s.display-name": "Python 3.5"}
+
+
+def test_tag_scheduled_and_back(
+    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+):
+    body = {"source": pushed.reference, "destinations": ["python:3.5"], "insecure": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_api.post(TAG, {**body, "scheduled": True})
+    assert response.json()["results"][0]["message"] == (
+        f"Tag python:3.5 set to import {pushed.reference} periodically."
+    )
+    stream = editor_api.get(url("projects/team/imagestreams/python")).json()
+    assert stream["tags"][0]["spec"]["scheduled"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_api.post(TAG, body)
+    stream = editor_api.get(url("projects/team/imagestreams/python")).json()
+    assert stream["tags"][0]["spec"]["scheduled"] is False
+    assert [item["image"] for item in stream["tags"][0]["items"]] == [pushed.digest]

@@ -1,0 +1,137 @@
+"""Scheduled imports with real processes: Redis as broker, two Celery workers
+and beat started as subprocesses against the test's PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.db import connection
+
+from imagestreams.models import Tag
+from imagestreams.services.tagging import TagOptions, tag_set
+from tests.factories import ProjectFactory
+from tests.registry_lab.fixtures import require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
+
+
+def database_url() -> str:
+    settings = connection.settings_dict
+    user = quote(settings["USER"] or "")
+    password = f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
+    host = settings["HOST"] or "127.0.0.1"
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
+
+
+@pytest.fixture
+def processes(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (several processes share the database): run `bash .ci/test`, "
+            "which sets DATABASE_URL"
+        )
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        require_tool(None, f"redis-server (nothing answers at {REDIS_URL})")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.scheduling.process_settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "SCHEDULING_TEST_QUEUE": f"scheduling-test-{uuid.uuid4().hex[:8]}",
+        "DATA_DIR": str(tmp_path / "var"),
+        "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
+        "IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL": "1",
+        "IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS": "0.5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    celery = [sys.executable, "-m", "celery", "-A", "imagestreams"]
+    queue = env["SCHEDULING_TEST_QUEUE"]
+    commands = {
+        "worker-1": [*celery, "worker", "-n", "one@%h", "-c", "1", "-Q", queue, "-l", "INFO"],
+        "worker-2": [*celery, "worker", "-n", "two@%h", "-c", "1", "-Q", queue, "-l", "INFO"],
+        "beat": [*celery, "beat", "-l", "INFO", "-s", str(tmp_path / "beat-schedule")],
+    }
+    logs = {name: tmp_path / f"{name}.log" for name in commands}
+    started = []
+    try:
+        for name, command in commands.items():
+            with logs[name].open("w") as out:
+                started.append(
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                    )
+                )
+        yield logs
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_for(predicate, timeout: float, what: str, logs: dict[str, Path]):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    tails = "\n".join(f"--- {n}\n{p.read_text()[-3000:]}" for n, p in logs.items())
+    pytest.fail(f"timed out waiting for {what}\n{tails}")
+
+
+def histories(tags: list[Tag]) -> list[list[str]]:
+    return [
+        list(Tag.objects.get(pk=t.pk).events.values_list("image__digest", flat=True)) for t in tags
+    ]
+
+
+def test_workers_and_beat_pick_up_a_repush_without_duplicates(
+    processes, registry, pusher, unique_repo
+):
+    client = pusher(registry)
+    project = ProjectFactory(name="team")
+    first = client.push_image(unique_repo, "1", text="one")
+    tags = [
+        tag_set(
+            project=project,
+            source=first.reference,
+            destinations=[f"app{n}:1"],
+            options=TagOptions(scheduled=True, insecure=True),
+        )[0].tag
+        for n in range(6)
+    ]
+    wait_for(
+        lambda: histories(tags) == [[first.digest]] * len(tags),
+        45,
+        "the first scheduled import",
+        processes,
+    )
+    second = client.push_image(unique_repo, "1", text="two")
+    wait_for(
+        lambda: histories(tags) == [[second.digest, first.digest]] * len(tags),
+        30,
+        "the re-push to show up in every tag's history",
+        processes,
+    )
+    time.sleep(3)  # more intervals: unchanged checks must add nothing
+    assert histories(tags) == [[second.digest, first.digest]] * len(tags)
+    for name in ("worker-1", "worker-2"):
+        log = processes[name].read_text()
+        assert "scheduled_check_batch" in log and "succeeded" in log, f"{name} checked nothing"

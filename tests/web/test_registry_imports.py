@@ -1,0 +1,73 @@
+"""Imports from the pages against a real Distribution registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagestreams.models import Tag
+from tests.web.conftest import HTMX, page_text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.registry]
+
+OPTIONS = {"reference_policy": "Source", "import_mode": "Legacy", "insecure": "on"}
+
+
+@pytest.fixture
+def eager_celery():
+    from imagestreams.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_an_editor_imports_an_image_into_a_new_stream(
+    eddie, project, registry, pusher, unique_repo
+):
+    pushed = pusher(registry).push_image(unique_repo, "3.6", labels={"v": "1"})
+    data = {"target": "python:3.6", "from_image": pushed.reference, **OPTIONS}
+    response = eddie.post("/p/team/import", data, headers=HTMX)
+    assert response["HX-Redirect"] == "/p/team/is/python/"
+    html = page_text(eddie.get("/p/team/is/python/"))
+    assert "imagestream/python imported." in html
+    assert pushed.digest[7:19] in html
+    tag = Tag.objects.get(stream__name="python", name="3.6")
+    assert tag.events.get().actor == "eddie"
+
+
+def test_a_failed_first_import_creates_nothing_and_explains(eddie, project, registry, unique_repo):
+    data = {"target": "python:3.6", "from_image": f"{registry.host}/{unique_repo}:nope", **OPTIONS}
+    html = page_text(eddie.post("/p/team/import", data, headers=HTMX))
+    assert "import failed, image stream not created" in html
+    assert not Tag.objects.exists()
+
+
+def test_import_now_picks_up_a_repush(eddie, project, registry, pusher, unique_repo):
+    client = pusher(registry)
+    first = client.push_image(unique_repo, "1", text="one")
+    eddie.post("/p/team/import", {"target": "app:1", "from_image": first.reference, **OPTIONS})
+
+    response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
+    assert f"app:1 is up to date: upstream still has {first.digest}." in page_text(response)
+
+    second = client.push_image(unique_repo, "1", text="two")
+    response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
+    html = page_text(response)
+    assert f"app:1 now points to {second.digest}." in html
+    assert second.digest[7:19] in html
+    tag = Tag.objects.get(name="1")
+    assert [e.image.digest for e in tag.events.select_related("image")] == [
+        second.digest,
+        first.digest,
+    ]
+
+
+def test_a_tag_added_from_an_external_image_is_imported(
+    eddie, project, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+):
+    eddie.post("/p/team/streams/new", {"name": "app"})
+    pushed = pusher(registry).push_image(unique_repo, "2")
+    data = {"name": "2", "kind": "docker", "source": pushed.reference, **OPTIONS}
+    with django_capture_on_commit_callbacks(execute=True):
+        eddie.post("/p/team/is/app/tags/new", data, headers=HTMX)
+    assert Tag.objects.get(name="2").events.get().image.digest == pushed.digest

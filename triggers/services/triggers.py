@@ -1,0 +1,280 @@
+"""Creating, changing and deleting triggers; every input is checked before
+anything is written."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from imagestreams.models import Project
+from imagestreams.models.streams import stream_name_validator
+from imagestreams.services.errors import Conflict, InvalidInput
+from imagestreams.services.sources import validate_tag_name
+from triggers.models import Preset, Trigger, trigger_name_validator
+
+GITHUB_API = "https://api.github.com"
+GITLAB = "https://gitlab.com"
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_VARIABLES = 50
+MAX_OPTION_TEXT = 255
+# Options each preset understands; anything else is a typo worth reporting.
+PRESET_OPTIONS = {
+    Preset.GENERIC: set(),
+    Preset.GITHUB: {"repository", "event_type", "api_url"},
+    Preset.GITLAB: {"project", "ref", "variables", "gitlab_url"},
+}
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class TriggerSpec:
+    """Everything that defines a trigger, validated together."""
+
+    stream: str
+    tag: str
+    preset: str
+    url: str
+    options: dict
+    has_token: bool
+
+
+def trigger_create(
+    *,
+    project: Project,
+    name: str,
+    stream: str,
+    tag: str = "",
+    preset: str = Preset.GENERIC,
+    url: str = "",
+    options: dict | None = None,
+    secret: str = "",
+    token: str = "",
+    enabled: bool = True,
+) -> Trigger:
+    """Create a trigger on `stream:tag` (every tag of the stream when `tag` is empty)."""
+    _validate_name(name)
+    spec = validate_spec(
+        TriggerSpec(stream, tag, preset, url, options or {}, has_token=bool(token))
+    )
+    trigger = Trigger(project=project, name=name, enabled=enabled, **_spec_fields(spec))
+    trigger.set_secret(secret)
+    trigger.set_token(token)
+    try:
+        with transaction.atomic():
+            trigger.save()
+    except IntegrityError:
+        raise Conflict(f'trigger "{name}" already exists', field="name") from None
+    return trigger
+
+
+def trigger_update(
+    *,
+    trigger: Trigger,
+    stream: str = UNSET,
+    tag: str = UNSET,
+    preset: str = UNSET,
+    url: str = UNSET,
+    options: dict = UNSET,
+    secret: str = UNSET,
+    token: str = UNSET,
+    enabled: bool = UNSET,
+) -> Trigger:
+    """Change the given fields. Re-enabling a trigger that we disabled clears
+    the reason and its failure count."""
+    current = Trigger.objects.get(pk=trigger.pk)
+    preset_changed = preset is not UNSET and preset != current.preset
+    spec = validate_spec(
+        TriggerSpec(
+            stream=current.stream if stream is UNSET else stream,
+            tag=current.tag if tag is UNSET else tag,
+            preset=current.preset if preset is UNSET else preset,
+            # A new preset means a new destination unless one is given.
+            url=(("" if preset_changed else current.url) if url is UNSET else url),
+            options=(({} if preset_changed else current.options) if options is UNSET else options),
+            has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
+        )
+    )
+    for name, value in _spec_fields(spec).items():
+        setattr(current, name, value)
+    if secret is not UNSET:
+        current.set_secret(secret)
+    if token is not UNSET:
+        current.set_token(token)
+    if enabled is not UNSET:
+        if enabled and not current.enabled:
+            current.disabled_reason, current.consecutive_failures = "", 0
+        if not enabled and current.enabled:
+            current.disabled_reason = ""  # paused by a person, not by us
+        current.enabled = enabled
+    current.save()
+    return current
+
+
+def trigger_delete(*, trigger: Trigger) -> None:
+    """Delete a trigger with its deliveries (pending ones are never sent)."""
+    trigger.delete()
+
+
+def validate_spec(spec: TriggerSpec) -> TriggerSpec:
+    _validate_watch(spec.stream, spec.tag)
+    if spec.preset not in Preset.values:
+        raise InvalidInput(
+            f"preset must be one of {', '.join(Preset.values)}, not {spec.preset!r}",
+            field="preset",
+        )
+    if not isinstance(spec.options, dict):
+        raise InvalidInput("options must be an object", field="options")
+    unknown = sorted(set(spec.options) - PRESET_OPTIONS[Preset(spec.preset)])
+    if unknown:
+        known = ", ".join(sorted(PRESET_OPTIONS[Preset(spec.preset)])) or "none"
+        raise InvalidInput(
+            f"unknown option(s) for the {spec.preset} preset: {', '.join(unknown)} "
+            f"(known: {known})",
+            field="options",
+        )
+    options, url = PRESET_VALIDATORS[Preset(spec.preset)](dict(spec.options), spec)
+    return TriggerSpec(
+        spec.stream, spec.tag, spec.preset, validate_url(url), options, spec.has_token
+    )
+
+
+def _validate_generic(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
+    if not spec.url:
+        raise InvalidInput("url is required for a JSON webhook", field="url")
+    return options, spec.url
+
+
+def _validate_github(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
+    _require_token(spec, "a GitHub token allowed to create repository dispatch events")
+    event_type = _text_option(options, "event_type", required=False)
+    if len(event_type) > 100:
+        raise InvalidInput("event_type must be 100 characters or fewer", field="options")
+    url = spec.url
+    if not url:
+        repository = _text_option(options, "repository")
+        if not GITHUB_REPOSITORY.match(repository):
+            raise InvalidInput('repository must be "owner/name"', field="options")
+        api = (_text_option(options, "api_url", required=False) or GITHUB_API).rstrip("/")
+        url = f"{api}/repos/{repository}/dispatches"
+    return options, url
+
+
+def _validate_gitlab(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
+    _require_token(spec, "the pipeline trigger token")
+    _text_option(options, "ref")
+    variables = options.get("variables", {})
+    if not isinstance(variables, dict) or len(variables) > MAX_VARIABLES:
+        raise InvalidInput(
+            f"variables must be an object of at most {MAX_VARIABLES} NAME: value pairs",
+            field="options",
+        )
+    for name, value in variables.items():
+        if not VARIABLE_NAME.match(name) or not isinstance(value, str):
+            raise InvalidInput(
+                f"variable {name!r} needs a name of letters, digits and _ and a text value",
+                field="options",
+            )
+    url = spec.url
+    if not url:
+        gitlab_project = _text_option(options, "project")
+        base = (_text_option(options, "gitlab_url", required=False) or GITLAB).rstrip("/")
+        url = f"{base}/api/v4/projects/{quote(gitlab_project, safe='')}/trigger/pipeline"
+    return options, url
+
+
+PRESET_VALIDATORS = {
+    Preset.GENERIC: _validate_generic,
+    Preset.GITHUB: _validate_github,
+    Preset.GITLAB: _validate_gitlab,
+}
+
+
+def validate_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"url must be an http:// or https:// URL, not {url!r}", field="url")
+    try:
+        parts.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        raise InvalidInput(f"url has an invalid port: {url!r}", field="url") from None
+    if parts.username or parts.password:
+        raise InvalidInput(
+            "url must not contain credentials; use the token or the secret", field="url"
+        )
+    if len(url) > 2048:
+        raise InvalidInput("url must be at most 2048 characters", field="url")
+    _refuse_internal_literal(parts.hostname)
+    return url
+
+
+def _refuse_internal_literal(host: str) -> None:
+    """Names are checked again at every send; literal addresses can be refused now."""
+    if settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES:
+        return
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if not address.is_global:
+        raise InvalidInput(
+            f"url points at the internal address {address}; webhooks to internal addresses "
+            "are refused (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)",
+            field="url",
+        )
+
+
+def _validate_name(name: str) -> None:
+    try:
+        trigger_name_validator(name)
+    except ValidationError as exc:
+        raise InvalidInput(
+            f'invalid trigger name "{name}": {exc.messages[0]}', field="name"
+        ) from None
+
+
+def _validate_watch(stream: str, tag: str) -> None:
+    try:
+        stream_name_validator(stream)
+    except ValidationError as exc:
+        raise InvalidInput(
+            f'invalid image stream name "{stream}": {exc.messages[0]}', field="stream"
+        ) from None
+    if tag:
+        try:
+            validate_tag_name(tag)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="tag") from None
+
+
+def _require_token(spec: TriggerSpec, what: str) -> None:
+    if not spec.has_token:
+        raise InvalidInput(f"token is required for the {spec.preset} preset: {what}", field="token")
+
+
+def _text_option(options: dict, name: str, *, required: bool = True) -> str:
+    value = options.get(name, "")
+    if not isinstance(value, str) or len(value) > MAX_OPTION_TEXT:
+        raise InvalidInput(
+            f"option {name} must be a text of at most 255 characters", field="options"
+        )
+    if required and not value.strip():
+        raise InvalidInput(f"option {name} is required", field="options")
+    return value.strip()
+
+
+def _spec_fields(spec: TriggerSpec) -> dict:
+    return {
+        "stream": spec.stream,
+        "tag": spec.tag,
+        "preset": spec.preset,
+        "url": spec.url,
+        "options": spec.options,
+    }
