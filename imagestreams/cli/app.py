@@ -4,6 +4,7 @@ the REST API."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -74,6 +75,12 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`isctl get is | head -1`): stop without a traceback,
+        # and keep Python from failing again when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def parse(parser: Parser, argv: list[str]) -> argparse.Namespace:

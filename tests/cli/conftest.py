@@ -31,11 +31,16 @@ def config_file(tmp_path, monkeypatch) -> Path:
     return path
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def isctl(config_file, capsys, monkeypatch):
-    def run(*argv: str, stdin: str | None = None, transport=None) -> Result:
+    def run(*argv: str, stdin: str | None = None, tty: bool = False, transport=None) -> Result:
         capsys.readouterr()
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        monkeypatch.setattr(sys, "stdin", (Terminal if tty else io.StringIO)(stdin or ""))
         code = main(list(argv), transport=transport)
         out, err = capsys.readouterr()
         return Result(code, out, err)

@@ -207,3 +207,16 @@ def test_new_project_creates_it_and_switches_to_it(isctl, saved):
     assert result.out.startswith(f'Now using project "web" on server "{SERVER}".\n')
     assert api.body("POST", "projects") == {"name": "web", "display_name": "Web"}
     assert read(saved)["project"] == "web"
+
+
+def test_on_a_terminal_login_asks_for_the_username_and_the_password(isctl, monkeypatch):
+    asked = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "pw")
+    api = FakeApi().on("POST", "tokens", (201, {"id": 1, "token": TOKEN}))
+    api.on("GET", "projects", [])
+    result = isctl("login", "--server", SERVER, stdin="carol\n", tty=True, transport=api.transport)
+    assert result.code == 0, result.err
+    assert result.err == "Username: "
+    assert asked == ["Password: "]
+    basic = base64.b64encode(b"carol:pw").decode()
+    assert api.sent("POST", "tokens")[0].headers["Authorization"] == f"Basic {basic}"

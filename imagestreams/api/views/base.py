@@ -18,7 +18,10 @@ def actor_of(request: Request) -> str:
 
 
 def paginated(view: APIView, queryset, serializer_class) -> Response:
-    paginator = Pagination()
+    """One page of `queryset`; the view declares `pagination_class` so that
+    the schema shows the paginated shape."""
+    pagination_class = getattr(view, "pagination_class", None) or Pagination
+    paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 

@@ -65,7 +65,7 @@ class IstagDetailApi(APIView):
         [message] = tag_delete(
             project=found, destinations=[istag], actor=actor_of(request), user=request.user
         )
-        return Response({"message": message})
+        return Response(MessageSerializer({"message": message}).data)
 
 
 class IstagHistoryApi(APIView):
