@@ -94,7 +94,10 @@ def tag_import(
         return None
     reference = parse_reference(tag.from_name)
     head = tag_head(tag)
-    known = None if tag.import_pending(head) or head is None else tag.upstream_digest or None
+    # A full fetch when the spec asks for a new import, or when a failure is
+    # recorded: a recovered upstream must clear it even if its digest is old.
+    needs_full = tag.import_pending(head) or head is None or tag.has_condition
+    known = None if needs_full else tag.upstream_digest or None
     insecure = tag.insecure or tag.stream.insecure
     own_client = client is None
     client = client or registry_client(tag.stream.project)
@@ -129,7 +132,10 @@ def record_import(
     head = tag_head(tag)
     fetched = result.image
     unchanged = fetched is None or (
-        not tag.import_pending(head) and head is not None and head.digest == fetched.digest
+        not tag.import_pending(head)
+        and not tag.has_condition
+        and head is not None
+        and head.digest == fetched.digest
     )
     if unchanged:
         Tag.objects.filter(pk=tag.pk).update(

@@ -71,3 +71,22 @@ def test_credentials_are_encrypted_at_rest(project):
     stored = RegistryCredential.objects.get()
     assert "s3cret-value" not in stored.password_encrypted
     assert stored.get_password() == "s3cret-value"
+
+
+def test_a_recovered_upstream_with_the_same_image_clears_the_failure(
+    basic_registry, pusher, unique_repo, run_import, project
+):
+    pushed = pusher(basic_registry).push_image(unique_repo, "1")
+    good = {"registry": basic_registry.host, "username": basic_registry.username}
+    credential_set(project=project, password=basic_registry.password, **good)
+    run_import("app:1", from_image=pushed.reference, confirm=True)
+    credential_set(project=project, registry=basic_registry.host, username="x", password="bad")
+    assert run_import("app:1").statuses[0].status == "Failure"
+
+    credential_set(project=project, password=basic_registry.password, **good)
+    [status] = run_import("app:1").statuses
+    tag = Tag.objects.get(name="1")
+    assert status.status == "Success"
+    assert tag.condition_reason == ""
+    assert tag.events.count() == 1
+    assert not tag.import_pending(tag.events.first())
