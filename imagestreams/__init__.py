@@ -1,7 +1,6 @@
-from __future__ import annotations
+"""Image streams: the Django project and its core app.
 
-# Load the Celery app with Django so that shared tasks bind to it and
-# `delay_on_commit` is available everywhere.
-from imagestreams.celery import app as celery_app
-
-__all__ = ["celery_app"]
+The Celery app is loaded by the app config (apps.py) rather than here, so that
+importing a Django-free part of the package (the isctl CLI, the registry
+client) does not drag Celery and Django in.
+"""

@@ -7,3 +7,8 @@ class ImageStreamsConfig(AppConfig):
     name = "imagestreams"
     verbose_name = "Image streams"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Bind shared tasks to our Celery app (and its Django fixup, which
+        # provides delay_on_commit) in every process that runs Django.
+        from imagestreams import celery  # noqa: F401
