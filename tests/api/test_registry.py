@@ -57,6 +57,7 @@ def test_import_image_with_confirm_creates_the_stream(editor_api, team, pushed):
     assert image["labels"] == {"io.k8s.display-name": "Python 3.5"}
     assert image["env"] == ["PYTHON_VERSION=3.5"]
     assert len(image["layers"]) == 2
+    assert image["imported"] is not None  # the stored image, with when we first saw it
     [tag] = body["stream"]["tags"]
     assert tag["spec"]["from"] == {"kind": "DockerImage", "name": pushed.reference, "namespace": ""}
     assert tag["spec"]["insecure"] is True

@@ -34,11 +34,14 @@ class ImportStatusSerializer(serializers.Serializer):
 
     @extend_schema_field(ImageSerializer(allow_null=True))
     def get_image(self, status: TagImportStatus) -> dict | None:
+        # Stored images (imported now or unchanged) carry when we first saw
+        # them; a dry run only has what it fetched.
+        stored = self.context.get("stored_images", {}).get(status.digest)
+        if stored is not None:
+            return ImageSerializer(facts_of_image(stored, status.reference)).data
         if status.image is not None:
             return ImageSerializer(facts_of_fetched(status.image, status.reference)).data
-        # An unchanged tag was not fetched again: show the image it already has.
-        stored = self.context.get("stored_images", {}).get(status.digest)
-        return ImageSerializer(facts_of_image(stored)).data if stored else None
+        return None
 
 
 class ImportApi(APIView):
@@ -102,6 +105,6 @@ class ImportApi(APIView):
             "additional_tags": result.additional_tags,
             "stream": stream,
         }
-        unfetched = [s.digest for s in result.statuses if s.digest and s.image is None]
-        context = {"stored_images": images_by_digest(unfetched)}
+        stored = [] if result.dry_run else [s.digest for s in result.statuses if s.digest]
+        context = {"stored_images": images_by_digest(stored)}
         return Response(self.OutputSerializer(output, context=context).data)
