@@ -1,15 +1,21 @@
 """The one permission check, used by every interface (web pages, API, admin,
 tasks acting for a user, the registry token endpoint).
 
-Outsiders get NotFound (a project's existence is not revealed); members whose
-role is too low get Forbidden. Superusers are operators and may do anything.
+A principal is a user or a service account. Outsiders get NotFound (a
+project's or stream's existence is not revealed); principals who may see a
+thing but not do what they asked get Forbidden. Superusers are operators and
+may do anything. Shares give view (pull) access to one stream or to every
+stream of a project, to another project's members and service accounts or to
+one user.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from imagestreams.models import Membership, Project, Role
+from django.db.models import Q, QuerySet
+
+from imagestreams.models import ImageStream, Membership, Project, Role, ServiceAccount, Share
 from imagestreams.models.access import ROLE_RANK
 from imagestreams.services.errors import Forbidden, NotFound
 
@@ -17,31 +23,64 @@ from imagestreams.services.errors import Forbidden, NotFound
 ACTION_ROLES = {
     "view": Role.VIEWER,  # see, describe, resolve, pull
     "edit": Role.EDITOR,  # import, tag, untag, roll back, push, triggers
-    "admin": Role.ADMIN,  # members, sharing, credentials, settings
+    "admin": Role.ADMIN,  # members, sharing, credentials, service accounts, audit
 }
 
 
-def role_in(user, project: Project) -> str | None:
-    if not getattr(user, "is_authenticated", False):
+@dataclass(frozen=True, eq=False)
+class ServiceAccountPrincipal:
+    """A service account acting through one of its tokens; quacks like a user
+    where interfaces need one (is_authenticated, username)."""
+
+    service_account: ServiceAccount
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = False
+    is_staff = False
+    is_active = True
+    pk = None
+    id = None
+
+    @property
+    def username(self) -> str:
+        account = self.service_account
+        return f"serviceaccount:{account.project.name}:{account.name}"
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def _service_account(principal) -> ServiceAccount | None:
+    return getattr(principal, "service_account", None)
+
+
+def role_in(principal, project: Project) -> str | None:
+    if not getattr(principal, "is_authenticated", False):
         return None
-    if user.is_superuser:
+    if principal.is_superuser:
         return Role.ADMIN
-    membership = Membership.objects.filter(project=project, user=user).only("role").first()
+    account = _service_account(principal)
+    if account is not None:
+        return account.role if account.project_id == project.pk else None
+    membership = Membership.objects.filter(project=project, user=principal).only("role").first()
     return membership.role if membership else None
 
 
-def can(user, project: Project, action: str) -> bool:
-    role = role_in(user, project)
+def _allows(role: str | None, action: str) -> bool:
     return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[ACTION_ROLES[action]]
 
 
-def project_for(user, name: str, action: str = "view") -> Project:
-    """The project `name` if `user` may do `action` there."""
+def can(principal, project: Project, action: str) -> bool:
+    return _allows(role_in(principal, project), action)
+
+
+def project_for(principal, name: str, action: str = "view") -> Project:
+    """The project `name` if `principal` may do `action` there (membership)."""
     project = Project.objects.filter(name=name).first()
-    role = role_in(user, project) if project else None
+    role = role_in(principal, project) if project else None
     if project is None or role is None:
         raise NotFound(f'project "{name}" not found', field="project")
-    if ROLE_RANK[Role(role)] < ROLE_RANK[ACTION_ROLES[action]]:
+    if not _allows(role, action):
         raise Forbidden(
             f'you may not {action} in project "{name}" (your role there is {role})',
             field="project",
@@ -49,9 +88,92 @@ def project_for(user, name: str, action: str = "view") -> Project:
     return project
 
 
-def projects_for(user) -> QuerySet[Project]:
-    if not getattr(user, "is_authenticated", False):
+def shares_for(principal) -> QuerySet[Share]:
+    """Every share that reaches `principal`, directly or through its projects."""
+    if not getattr(principal, "is_authenticated", False):
+        return Share.objects.none()
+    account = _service_account(principal)
+    if account is not None:
+        return Share.objects.filter(target_project_id=account.project_id)
+    member_of = Membership.objects.filter(user=principal).values("project_id")
+    return Share.objects.filter(Q(target_user=principal) | Q(target_project_id__in=member_of))
+
+
+def is_shared_with(principal, stream: ImageStream) -> bool:
+    return (
+        shares_for(principal)
+        .filter(Q(stream=stream) | Q(stream__isnull=True), project_id=stream.project_id)
+        .exists()
+    )
+
+
+def stream_for(principal, project_name: str, stream_name: str, action: str = "view") -> ImageStream:
+    """The stream if `principal` may do `action` on it: by its role in the
+    project, or for viewing also through a share."""
+    project = Project.objects.filter(name=project_name).first()
+    role = role_in(principal, project) if project else None
+    stream = (
+        ImageStream.objects.select_related("project")
+        .filter(project=project, name=stream_name)
+        .first()
+        if project
+        else None
+    )
+    if _allows(role, action):
+        if stream is None:
+            raise NotFound(f'image stream "{stream_name}" not found', field="stream")
+        return stream
+    shared = stream is not None and is_shared_with(principal, stream)
+    if shared and action == "view":
+        return stream
+    if role is None and not shared:
+        raise NotFound(f'image stream "{project_name}/{stream_name}" not found', field="stream")
+    raise Forbidden(
+        f'you may not {action} image stream "{project_name}/{stream_name}"', field="stream"
+    )
+
+
+def can_view_stream(principal, project: Project, stream_name: str) -> bool:
+    try:
+        stream_for(principal, project.name, stream_name, "view")
+    except (NotFound, Forbidden):
+        # The registry may ask about a stream not created yet: members who
+        # may view the project may view (pull) any of its streams.
+        return can(principal, project, "view")
+    return True
+
+
+def projects_for(principal) -> QuerySet[Project]:
+    """Projects `principal` is a member of (shared streams are listed apart)."""
+    if not getattr(principal, "is_authenticated", False):
         return Project.objects.none()
-    if user.is_superuser:
+    if principal.is_superuser:
         return Project.objects.all()
-    return Project.objects.filter(memberships__user=user).distinct()
+    account = _service_account(principal)
+    if account is not None:
+        return Project.objects.filter(pk=account.project_id)
+    return Project.objects.filter(memberships__user=principal).distinct()
+
+
+def streams_shared_with(principal) -> QuerySet[ImageStream]:
+    """Streams of other projects that `principal` may view through shares."""
+    shares = shares_for(principal)
+    whole_projects = shares.filter(stream__isnull=True).values("project_id")
+    single = shares.filter(stream__isnull=False).values("stream_id")
+    return (
+        ImageStream.objects.filter(Q(project_id__in=whole_projects) | Q(pk__in=single))
+        .exclude(project__in=projects_for(principal))
+        .select_related("project")
+    )
+
+
+def streams_shared_with_project(project: Project) -> QuerySet[ImageStream]:
+    """Streams other projects share with `project` (shown read-only there)."""
+    shares = Share.objects.filter(target_project=project)
+    whole_projects = shares.filter(stream__isnull=True).values("project_id")
+    single = shares.filter(stream__isnull=False).values("stream_id")
+    return (
+        ImageStream.objects.filter(Q(project_id__in=whole_projects) | Q(pk__in=single))
+        .exclude(project=project)
+        .select_related("project")
+    )

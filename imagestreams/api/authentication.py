@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from imagestreams.services.tokens import TokenRejected, token_authenticate
+from imagestreams.services.tokens import TokenRejected, principal_of, token_authenticate
 
 KEYWORD = "Bearer"
 
@@ -32,7 +32,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = token_authenticate(raw)
         except TokenRejected as exc:
             raise exceptions.AuthenticationFailed(exc.message) from None
-        return token.user, token
+        return principal_of(token), token
 
     def authenticate_header(self, request) -> str:
         return f'{KEYWORD} realm="api"'

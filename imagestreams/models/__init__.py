@@ -5,9 +5,11 @@ from imagestreams.models.credentials import RegistryCredential
 from imagestreams.models.images import Image, ImageManifest
 from imagestreams.models.projects import Project
 from imagestreams.models.streams import ImageStream, Tag, TagEvent
+from imagestreams.models.teams import AuditEvent, ServiceAccount, Share
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Image",
     "ImageManifest",
     "ImageStream",
@@ -15,6 +17,8 @@ __all__ = [
     "Project",
     "RegistryCredential",
     "Role",
+    "ServiceAccount",
+    "Share",
     "Tag",
     "TagEvent",
 ]

@@ -55,7 +55,18 @@ class ApiToken(models.Model):
     token itself is shown once, when created."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        null=True,
+        blank=True,
+    )
+    service_account = models.ForeignKey(
+        "imagestreams.ServiceAccount",
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        null=True,
+        blank=True,
     )
     name = models.CharField(max_length=100)
     key_prefix = models.CharField(max_length=16, db_index=True)
@@ -67,6 +78,13 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, service_account__isnull=True)
+                | models.Q(user__isnull=True, service_account__isnull=False),
+                name="token_has_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"

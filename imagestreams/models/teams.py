@@ -37,14 +37,21 @@ class Share(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="shares_given")
     stream = models.ForeignKey(
-        ImageStream, on_delete=models.CASCADE, null=True, blank=True, related_name="shares",
+        ImageStream,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shares",
         help_text="Empty: every stream of the project.",
     )
     target_project = models.ForeignKey(
         Project, on_delete=models.CASCADE, null=True, blank=True, related_name="shares_received"
     )
     target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="shares_received",
     )
     created_by = models.CharField(max_length=150, blank=True)

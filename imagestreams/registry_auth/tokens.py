@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import jwt
 from django.conf import settings
 
-from imagestreams.access import can
+from imagestreams.access import can, can_view_stream
 from imagestreams.models import Project
 
 SCOPE = re.compile(r"^repository:(?P<name>[^:]+):(?P<actions>[a-z*,]*)$")
@@ -50,13 +50,18 @@ def grant(user, scopes: list[ScopeRequest]) -> list[dict]:
             projects[project_name] = Project.objects.filter(name=project_name).first()
         project = projects[project_name]
         allowed = [
-            action
-            for action in scope.actions
-            if action in ACTION_RIGHTS and project and can(user, project, ACTION_RIGHTS[action])
+            action for action in scope.actions if project and _may(user, project, stream, action)
         ]
         if allowed:
             access.append({"type": "repository", "name": scope.repository, "actions": allowed})
     return access
+
+
+def _may(principal, project: Project, stream: str, action: str) -> bool:
+    if action == "pull":
+        return can_view_stream(principal, project, stream)
+    right = ACTION_RIGHTS.get(action)
+    return right is not None and can(principal, project, right)
 
 
 def issue_token(subject: str, access: list[dict]) -> tuple[str, int]:

@@ -15,9 +15,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from imagestreams.models import ApiToken
-from imagestreams.models.access import TOKEN_PREFIX, hash_token
+from imagestreams.models.access import TOKEN_PREFIX
 from imagestreams.registry_auth.tokens import grant, issue_token, parse_scopes
+from imagestreams.services.tokens import TokenRejected, principal_of, token_authenticate
 
 UNAUTHORIZED = {"errors": [{"code": "UNAUTHORIZED", "message": "invalid username or password"}]}
 
@@ -34,19 +34,18 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     return (username, secret) if sep else None
 
 
-def user_for(username: str, secret: str):
-    """The user whose password or API token `secret` is, or None."""
-    if secret.startswith(TOKEN_PREFIX):
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(secret), user__username=username)
-            .first()
-        )
-        if token is None or not token.is_active or not token.user.is_active:
-            return None
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-        return token.user
-    return authenticate(username=username, password=secret)
+def principal_for(username: str, secret: str):
+    """The user whose password `secret` is, or whoever owns the API token
+    `secret` (a user, who must be `username`, or a service account)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return authenticate(username=username, password=secret)
+    try:
+        token = token_authenticate(secret)
+    except TokenRejected:
+        return None
+    if token.user is not None and token.user.get_username() != username:
+        return None
+    return principal_of(token)
 
 
 @require_GET
@@ -54,7 +53,7 @@ def registry_token(request: HttpRequest) -> JsonResponse:
     credentials = basic_credentials(request)
     user = AnonymousUser()
     if credentials is not None:
-        user = user_for(*credentials)
+        user = principal_for(*credentials)
         if user is None:
             return JsonResponse(UNAUTHORIZED, status=401)
     access = grant(user, parse_scopes(request.GET.getlist("scope")))

@@ -140,12 +140,15 @@ def _validate_combination(
 
 
 def _check_access(user, source: TagSource | None, targets: list[StreamTagName]) -> None:
-    from imagestreams.access import project_for
+    from imagestreams.access import project_for, stream_for
 
     for project_name in sorted({target.project for target in targets}):
         project_for(user, project_name, "edit")
     if source is not None and source.stream_name is not None:
-        project_for(user, source.stream_name.project, "view")
+        # Pull access to the source, from membership or a share (OpenShift
+        # checks `get imagestreams/layers` when the tag is written).
+        name = source.stream_name
+        stream_for(user, name.project, name.stream, "view")
 
 
 def _resolve_source(source: TagSource, options: TagOptions) -> SpecSource:

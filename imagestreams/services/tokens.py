@@ -58,7 +58,11 @@ def token_authenticate(raw: str) -> ApiToken:
     """The active token whose secret is `raw`, its last use recorded."""
     if not raw.startswith(TOKEN_PREFIX):
         raise TokenRejected(f'invalid token: API tokens start with "{TOKEN_PREFIX}"')
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    token = (
+        ApiToken.objects.select_related("user", "service_account__project")
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
     if token is None:
         raise TokenRejected("invalid token: no such token (log in again to get a new one)")
     if token.revoked_at is not None:
@@ -69,7 +73,7 @@ def token_authenticate(raw: str) -> ApiToken:
             f'token "{token.name}" expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; '
             "log in again to get a new one"
         )
-    if not token.user.is_active:
+    if token.user is not None and not token.user.is_active:
         raise TokenRejected("the account of this token is disabled")
     _record_use(token, now)
     return token
@@ -84,3 +88,12 @@ def _record_use(token: ApiToken, now) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=token.pk
     ).update(last_used_at=now)
     token.last_used_at = now
+
+
+def principal_of(token: ApiToken):
+    """Who acts with `token`: its user, or its service account."""
+    if token.service_account_id:
+        from imagestreams.access import ServiceAccountPrincipal
+
+        return ServiceAccountPrincipal(token.service_account)
+    return token.user
