@@ -92,7 +92,7 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
 
     wait_for(login_page, 60, "the web server")
     output = log.read_text()
-    assert f"Log in at {url}/admin/" in output
+    assert f"Log in at {url}/" in output
     password = re.search(r"password: (\S+)", output).group(1)
     login = httpx.Client(base_url=url, follow_redirects=True)
     page = login.get("/admin/login/")

@@ -170,8 +170,11 @@ def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) ->
     )
     logger.info("import of %s/%s failed: %s", stream.project.name, tag, error.message)
     if tag.condition_reason == error.reason and tag.condition_message == error.message:
-        # Identical repeated failures keep the original transition time.
-        Tag.objects.filter(pk=tag.pk).update(last_checked_at=now)
+        # Identical repeated failures keep the original transition time, but
+        # observe the current generation, or the tag would look pending forever.
+        Tag.objects.filter(pk=tag.pk).update(
+            last_checked_at=now, condition_generation=max(tag.generation, tag.condition_generation)
+        )
         return status
     generation = stream_bump_generation(stream)
     Tag.objects.filter(pk=tag.pk).update(

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def _first_run_setup(self, host: str, port: int) -> None:
         users = get_user_model()
-        url = f"http://{host}:{port}/admin/"
+        url = f"http://{host}:{port}/"
         if users.objects.filter(is_superuser=True).exists():
             self.stdout.write(f"Image Streams: log in at {url}")
             return
@@ -49,7 +49,8 @@ class Command(BaseCommand):
                 f"  Log in at {url}\n"
                 f"  username: admin\n"
                 f"  password: {password}\n"
-                "Change it there (or with `manage.py changepassword admin`); it is shown only once."
+                "Change it in the admin (/admin/) or with `manage.py changepassword admin`; "
+                "it is shown only once."
             )
         )
 
