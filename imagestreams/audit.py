@@ -23,6 +23,35 @@ class Actor:
 
 SYSTEM = Actor(name="system", interface="task")
 _current: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=SYSTEM)
+# The HTTP request being served: who acts is read from it when an entry is
+# written, because DRF authenticates tokens after middleware has run.
+_request: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "audit_request", default=None
+)
+
+
+def interface_of(request) -> str:
+    path = request.path
+    if path.startswith("/api/"):
+        agent = request.headers.get("User-Agent", "")
+        return "cli" if agent.startswith("isctl") else "api"
+    if path.startswith("/admin/"):
+        return "admin"
+    if path.startswith(("/registry/", "/hooks/")):
+        return "registry"
+    return "web"
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
 
 
 @contextlib.contextmanager
@@ -35,7 +64,13 @@ def acting_as(name: str, interface: str) -> Iterator[Actor]:
 
 
 def current_actor() -> Actor:
-    return _current.get()
+    request = _request.get()
+    if request is None:
+        return _current.get()
+    user = getattr(request, "user", None)
+    authenticated = getattr(user, "is_authenticated", False)
+    name = user.get_username() if authenticated else "anonymous"
+    return Actor(name=name, interface=interface_of(request))
 
 
 def record(
@@ -50,7 +85,7 @@ def record(
     that is rolled back leaves no entry either)."""
     from imagestreams.models.teams import AuditEvent
 
-    actor = _current.get()
+    actor = current_actor()
     AuditEvent.objects.create(
         project=project,
         project_name=project.name if project else "",

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "imagestreams.audit.AuditContextMiddleware",
     # Inside HtmxMiddleware: needs request.htmx to add flash messages to htmx responses.
     "imagestreams.web.middleware.HtmxMessagesMiddleware",
 ]

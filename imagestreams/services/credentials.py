@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
+from imagestreams import audit
 from imagestreams.models import Project, RegistryCredential
 from imagestreams.services.errors import Conflict, InvalidInput
 
@@ -38,6 +39,9 @@ def credential_set(
             credential.username = username
             credential.set_password(password)
             credential.save()
+            audit.record(
+                "credential.set", project=project, target=host, after={"username": username}
+            )
     except IntegrityError:
         raise Conflict(f"credentials for {host} were changed concurrently; try again") from None
     return credential

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from imagestreams import audit
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.registry.client import RegistryClient
@@ -154,6 +155,13 @@ def record_import(
         reference=pull_spec, image=image, generation=generation, cause=cause, actor=actor
     )
     changes = tag_add_event_and_follow(tag, event)
+    audit.record(
+        "tag.import",
+        project=stream.project,
+        target=f"{stream.name}:{tag.name}",
+        before={"image": head.digest if head else None},
+        after={"image": image.digest, "cause": cause},
+    )
     return TagImportStatus(
         tag=tag.name,
         status="Success",
@@ -177,6 +185,12 @@ def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) ->
         )
         return status
     generation = stream_bump_generation(stream)
+    audit.record(
+        "tag.import_failed",
+        project=stream.project,
+        target=f"{stream.name}:{tag.name}",
+        after={"reason": error.reason, "message": error.message},
+    )
     Tag.objects.filter(pk=tag.pk).update(
         generation=generation,
         condition_reason=error.reason,

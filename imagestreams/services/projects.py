@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from imagestreams import audit
 from imagestreams.models import Membership, Project, Role
 from imagestreams.models.projects import project_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput
@@ -24,6 +25,7 @@ def project_create(*, name: str, creator, display_name: str = "", description: s
                 name=name, display_name=display_name, description=description
             )
             Membership.objects.create(project=project, user=creator, role=Role.ADMIN)
+            audit.record("project.create", project=project, target=name)
     except IntegrityError:
         raise Conflict(f'project "{name}" already exists', field="name") from None
     return project

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from imagestreams import audit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import EventCause, SourceKind
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -67,6 +68,13 @@ def tag_rollback(
             actor=actor,
         )
         tag_add_event_and_follow(tag, event)
+        audit.record(
+            "tag.rollback",
+            project=stream.project,
+            target=str(tag),
+            before={"image": history[0].digest, "source": previous_source},
+            after={"image": target.image.digest},
+        )
     head = tag.events.select_related("image").first()
     message = f"Tag {tag} rolled back to {target.image.digest}."
     if previous_source:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from imagestreams import audit
 from imagestreams.models import ImageStream, Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -32,12 +33,14 @@ def stream_create(
     validate_stream_name(project, name)
     try:
         with transaction.atomic():
-            return ImageStream.objects.create(
+            stream = ImageStream.objects.create(
                 project=project,
                 name=name,
                 lookup_local=lookup_local,
                 annotations=annotations or {},
             )
+            audit.record("stream.create", project=project, target=name)
+            return stream
     except IntegrityError:
         raise Conflict(f'image stream "{name}" already exists', field="name") from None
 
@@ -98,15 +101,25 @@ def stream_update(
         if annotations is not None and annotations != locked.annotations:
             changes["annotations"] = annotations
         if changes:
+            before = {name: getattr(stream, name) for name in changes}
             for name, value in changes.items():
                 setattr(locked, name, value)
             locked.generation += 1
             locked.save(update_fields=[*changes, "generation", "updated"])
+            audit.record(
+                "stream.update",
+                project=locked.project,
+                target=locked.name,
+                before=before,
+                after=changes,
+            )
     return locked
 
 
 def stream_delete(*, stream: ImageStream) -> None:
-    stream.delete()
+    with transaction.atomic():
+        audit.record("stream.delete", project=stream.project, target=stream.name)
+        stream.delete()
 
 
 def stream_get(*, project: Project, name: str) -> ImageStream:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from imagestreams import audit
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
 from imagestreams.services.errors import InvalidInput, NotFound
@@ -211,11 +212,18 @@ def _apply_to_destination(
         cause = EventCause.ALIAS if options.alias else EventCause.TAG
         event = NewEvent(reference, spec.event.image, generation, cause, actor)
         tag_add_event_and_follow(tag, event)
-    return TagSetResult(
-        destination=target,
-        tag=tag,
-        message=_message(target, spec, source, options, current_project),
+    message = _message(target, spec, source, options, current_project)
+    audit.record(
+        "tag.set",
+        project=project,
+        target=f"{target.stream}:{target.tag}",
+        after={
+            "from": {"kind": spec.kind, "name": spec.name, "namespace": spec.namespace},
+            "scheduled": tag.scheduled,
+            "reference_policy": tag.reference_policy,
+        },
     )
+    return TagSetResult(destination=target, tag=tag, message=message)
 
 
 def _write_spec(tag: Tag, spec: SpecSource, options: TagOptions, generation: int) -> None:
@@ -289,6 +297,12 @@ def tag_delete(
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]
         for tag in tags:
+            audit.record(
+                "tag.delete",
+                project=tag.stream.project,
+                target=f"{tag.stream.name}:{tag.name}",
+                before={"from": tag.from_name, "kind": tag.from_kind},
+            )
             tag.delete()
     return [f"Deleted tag {target}." for target in targets]
 

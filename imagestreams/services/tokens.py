@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from imagestreams import audit
 from imagestreams.models import ApiToken
 from imagestreams.models.access import TOKEN_PREFIX, hash_token
 from imagestreams.services.errors import InvalidInput, NotFound
@@ -40,18 +42,27 @@ def token_create(*, user, name: str, expires_in_days: int | None = None) -> tupl
         )
     raw, prefix, key_hash = ApiToken.generate()
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-    token = ApiToken.objects.create(
-        user=user, name=name, key_prefix=prefix, key_hash=key_hash, expires_at=expires_at
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, key_prefix=prefix, key_hash=key_hash, expires_at=expires_at
+        )
+        audit.record(
+            "token.create",
+            project=None,
+            target=f"{user.get_username()}/{name}",
+            after={"prefix": prefix},
+        )
     return token, raw
 
 
 def token_revoke(*, user, token_id: int) -> None:
-    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    if not revoked:
-        raise NotFound(f"token {token_id} not found", field="id")
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if not revoked:
+            raise NotFound(f"token {token_id} not found", field="id")
+        audit.record("token.revoke", project=None, target=f"{user.get_username()}/{token_id}")
 
 
 def token_authenticate(raw: str) -> ApiToken:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from imagestreams import audit
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput
@@ -70,6 +71,9 @@ def trigger_create(
     try:
         with transaction.atomic():
             trigger.save()
+            audit.record(
+                "trigger.create", project=project, target=name, after=_audit_facts(trigger)
+            )
     except IntegrityError:
         raise Conflict(f'trigger "{name}" already exists', field="name") from None
     return trigger
@@ -90,6 +94,7 @@ def trigger_update(
     """Change the given fields. Re-enabling a trigger that we disabled clears
     the reason and its failure count."""
     current = Trigger.objects.get(pk=trigger.pk)
+    before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
     spec = validate_spec(
         TriggerSpec(
@@ -114,13 +119,34 @@ def trigger_update(
         if not enabled and current.enabled:
             current.disabled_reason = ""  # paused by a person, not by us
         current.enabled = enabled
-    current.save()
+    with transaction.atomic():
+        current.save()
+        audit.record(
+            "trigger.update",
+            project=current.project,
+            target=current.name,
+            before=before,
+            after=_audit_facts(current),
+        )
     return current
 
 
 def trigger_delete(*, trigger: Trigger) -> None:
     """Delete a trigger with its deliveries (pending ones are never sent)."""
-    trigger.delete()
+    with transaction.atomic():
+        audit.record("trigger.delete", project=trigger.project, target=trigger.name)
+        trigger.delete()
+
+
+def _audit_facts(trigger: Trigger) -> dict:
+    """What the audit log keeps of a trigger: never its secret or token."""
+    return {
+        "stream": trigger.stream,
+        "tag": trigger.tag,
+        "preset": trigger.preset,
+        "url": trigger.url,
+        "enabled": trigger.enabled,
+    }
 
 
 def validate_spec(spec: TriggerSpec) -> TriggerSpec:
