@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from imagestreams.web.views import (
+    account,
     credentials,
     images,
     projects,
@@ -58,5 +59,7 @@ project_urls = [
 
 urlpatterns = [
     path("", projects.project_list, name="projects"),
+    path("account/tokens/", account.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token-revoke"),
     path("p/<str:project>/", include(project_urls)),
 ]
