@@ -11,6 +11,7 @@ from imagestreams.api.views import (
     imports,
     isimages,
     istags,
+    policies,
     projects,
     resolve,
     streams,
@@ -70,6 +71,11 @@ urlpatterns = [
         f"{P}/imagestreamtags/<object:istag>/rollback",
         istags.IstagRollbackApi.as_view(),
         name="api-istag-rollback",
+    ),
+    path(
+        f"{P}/imagestreamtags/<object:istag>/policy",
+        policies.IstagPolicyApi.as_view(),
+        name="api-istag-policy",
     ),
     path(
         f"{P}/imagestreamimages/<object:isimage>",

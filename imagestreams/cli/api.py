@@ -69,6 +69,9 @@ class ApiClient:
     def post(self, url: str, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         return self.request("POST", url, json=body if body is not None else {}, **kwargs)
 
+    def put(self, url: str, body: dict[str, Any]) -> Any:
+        return self.request("PUT", url, json=body)
+
     def delete(self, url: str) -> Any:
         return self.request("DELETE", url)
 

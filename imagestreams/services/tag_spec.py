@@ -3,6 +3,8 @@ changing where it comes from: the same `oc tag` again with other flags."""
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from imagestreams.models import Project, Tag
 from imagestreams.models.streams import SourceKind
 from imagestreams.services.errors import InvalidInput
@@ -43,15 +45,23 @@ def tag_spec_update(
         reference_policy=reference_policy or tag.reference_policy,
         import_mode=tag.import_mode,
     )
-    [result] = tag_set(
-        project=project,
-        source=_source_text(tag, project),
-        source_kind=SOURCE_KINDS[tag.from_kind],
-        destinations=[f"{stream.name}:{tag.name}"],
-        options=options,
-        actor=actor,
-        user=user,
-    )
+    with transaction.atomic():
+        [result] = tag_set(
+            project=project,
+            source=_source_text(tag, project),
+            source_kind=SOURCE_KINDS[tag.from_kind],
+            destinations=[f"{stream.name}:{tag.name}"],
+            options=options,
+            actor=actor,
+            user=user,
+        )
+        if tag.policy and options.scheduled:
+            # Changing flags is not a new source: a tag policy (which needs
+            # scheduled checks) keeps applying.
+            Tag.objects.filter(pk=result.tag.pk).update(
+                policy=tag.policy, policy_tag=tag.policy_tag
+            )
+            result.tag.policy, result.tag.policy_tag = tag.policy, tag.policy_tag
     return result
 
 

@@ -62,6 +62,7 @@ TABLE = [
     Endpoint("api-istag", "delete", "edit", 200, ISTAG),
     Endpoint("api-istag-history", "get", "view", 200, ISTAG),
     Endpoint("api-istag-rollback", "post", "edit", 200, ISTAG, {}),
+    Endpoint("api-istag-policy", "put", "edit", 200, ISTAG, {"policy": None}),
     Endpoint("api-isimage", "get", "view", 200, {"project": "team", "isimage": "python@bbbb"}),
     Endpoint(
         "api-tag", "post", "edit", 200, TEAM, {"source": "python:3.6", "destinations": ["python:x"]}

@@ -133,3 +133,17 @@ def test_only_external_image_tags_can_follow_a_policy(schedule, upstream):
     tag.refresh_from_db()
     with pytest.raises(InvalidInput, match="only such tags can follow a policy"):
         tag_set_policy(tag=tag, policy=SEMVER_1)
+
+
+def test_changing_only_the_reference_policy_keeps_the_tag_policy(upstream, schedule, project):
+    from imagestreams.services.tag_spec import tag_spec_update
+
+    upstream("1.0.0")
+    tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
+    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag = Tag.objects.get(pk=tag.pk)
+    tag_spec_update(project=project, tag=tag, reference_policy="Local")
+    tag = Tag.objects.get(pk=tag.pk)
+    assert (tag.reference_policy, tag.policy["kind"]) == ("Local", "semver")
+    tag_spec_update(project=project, tag=tag, scheduled=False)
+    assert Tag.objects.get(pk=tag.pk).policy == {}

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from imagestreams.cli.commands import describing, getting, history, importing, session, tagging
+from imagestreams.cli.commands import (
+    describing,
+    getting,
+    history,
+    importing,
+    policy,
+    session,
+    tagging,
+)
 
 REGISTRY = (
     session.register,
@@ -11,4 +19,5 @@ REGISTRY = (
     describing.register,
     getting.register,
     history.register,
+    policy.register,
 )
