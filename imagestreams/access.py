@@ -74,6 +74,16 @@ def can(principal, project: Project, action: str) -> bool:
     return _allows(role_in(principal, project), action)
 
 
+def person_for(principal, doing: str):
+    """`principal` if it is a person. Service accounts act only inside their
+    own project: they may not create projects or tokens of users."""
+    if _service_account(principal) is not None:
+        raise Forbidden(
+            f"a service account may not {doing}; a person with a user account must do it"
+        )
+    return principal
+
+
 def project_for(principal, name: str, action: str = "view") -> Project:
     """The project `name` if `principal` may do `action` there (membership)."""
     project = Project.objects.filter(name=name).first()
@@ -110,15 +120,14 @@ def is_shared_with(principal, stream: ImageStream) -> bool:
 def stream_for(principal, project_name: str, stream_name: str, action: str = "view") -> ImageStream:
     """The stream if `principal` may do `action` on it: by its role in the
     project, or for viewing also through a share."""
-    project = Project.objects.filter(name=project_name).first()
-    role = role_in(principal, project) if project else None
+    # One query when the stream exists (the common case), two otherwise.
     stream = (
         ImageStream.objects.select_related("project")
-        .filter(project=project, name=stream_name)
+        .filter(project__name=project_name, name=stream_name)
         .first()
-        if project
-        else None
     )
+    project = stream.project if stream else Project.objects.filter(name=project_name).first()
+    role = role_in(principal, project) if project else None
     if _allows(role, action):
         if stream is None:
             raise NotFound(f'image stream "{stream_name}" not found', field="stream")
@@ -128,8 +137,15 @@ def stream_for(principal, project_name: str, stream_name: str, action: str = "vi
         return stream
     if role is None and not shared:
         raise NotFound(f'image stream "{project_name}/{stream_name}" not found', field="stream")
+    if role is not None:
+        raise Forbidden(
+            f'you may not {action} in project "{project_name}" (your role there is {role})',
+            field="project",
+        )
     raise Forbidden(
-        f'you may not {action} image stream "{project_name}/{stream_name}"', field="stream"
+        f'you may not {action} image stream "{project_name}/{stream_name}": '
+        "it is shared with you read-only",
+        field="stream",
     )
 
 

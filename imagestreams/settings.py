@@ -11,7 +11,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from imagestreams.operations.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -235,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60.0},
     },
 }
+# Tasks outside an app's tasks.py (the prune schedule).
+CELERY_IMPORTS = ["imagestreams.operations.tasks"]
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FS_DIR", str(DATA_DIR / "celery-broker")))
@@ -287,6 +292,21 @@ POLICY_MAX_TAGS = envint("IMAGESTREAMS_POLICY_MAX_TAGS", 1000)
 # Shared secret of the inbound registry webhooks (/hooks/...); empty = disabled.
 WEBHOOK_SECRET = env("IMAGESTREAMS_WEBHOOK_SECRET")
 
+# --- Operators (imagestreams.operations) --------------------------------------
+# Registries users may import and tag from (OpenShift's allowedRegistriesForImport):
+# comma-separated `host[:port]` globs, `host insecure` for port 80; empty = any.
+# The operator settings in the admin override this and the other defaults.
+ALLOWED_REGISTRIES_FOR_IMPORT = env("IMAGESTREAMS_ALLOWED_REGISTRIES_FOR_IMPORT")
+# Each process re-reads the operator settings this often (seconds).
+OPERATOR_SETTINGS_CACHE_SECONDS = envfloat("IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS", 5.0)
+# `manage.py prune_images --confirm` run by beat on this cron schedule
+# ("0 0 * * *"); empty = never (the default).
+PRUNE_SCHEDULE = env("IMAGESTREAMS_PRUNE_SCHEDULE")
+PRUNE_KEEP_TAG_REVISIONS = envint("IMAGESTREAMS_PRUNE_KEEP_TAG_REVISIONS", 3)
+PRUNE_KEEP_YOUNGER_THAN = env("IMAGESTREAMS_PRUNE_KEEP_YOUNGER_THAN", "60m")
+# When set, /metrics answers only requests with `Authorization: Bearer <token>`.
+METRICS_TOKEN = env("IMAGESTREAMS_METRICS_TOKEN")
+
 # --- Integrated registry and triggers (triggers app) -------------------------
 # API URL of the paired Distribution registry (http://registry:5000); pushes to
 # `<project>/<stream>:<tag>` there become history entries. Empty = not paired.
@@ -306,17 +326,93 @@ TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_AD
 # A delivery or registry event still waiting this long is re-queued by the sweep.
 TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
 
+if PRUNE_SCHEDULE:
+    _cron = PRUNE_SCHEDULE.split()
+    try:
+        if len(_cron) != 5:
+            raise ValueError("it needs five fields")
+        _prune_when = crontab(
+            minute=_cron[0],
+            hour=_cron[1],
+            day_of_month=_cron[2],
+            month_of_year=_cron[3],
+            day_of_week=_cron[4],
+        )
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"IMAGESTREAMS_PRUNE_SCHEDULE must be a cron expression such as '0 0 * * *', "
+            f"got {PRUNE_SCHEDULE!r}: {_error}"
+        ) from None
+    CELERY_BEAT_SCHEDULE["prune-images"] = {
+        "task": "imagestreams.operations.tasks.prune_images_task",
+        "schedule": _prune_when,
+        "options": {"expires": 3600.0},
+    }
+
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+# LOG_FORMAT=json: one JSON object per line, with project/stream/tag fields
+# on import and delivery lines (imagestreams.operations.logs).
+LOG_FORMAT = env("LOG_FORMAT", "plain").lower()
+try:
+    LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
+
+# --- Security (docs/reliability.md) -------------------------------------------
+# Imports may connect to loopback, private, link-local and metadata addresses
+# only when allowed (SSRF, imagestreams.registry.netguard); allowed by default
+# in development, where the registry often runs on the same machine.
+IMPORT_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_IMPORT_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+
+# The cache holds the rate limits' counters: shared by every web process
+# through Redis when REDIS_URL is set, per process otherwise.
+REDIS_URL = env("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "imagestreams"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
+# "<attempts>/<seconds>", per client address and per username (imagestreams.ratelimit):
+# failed sign-ins (web form, registry token endpoint), and API token creations.
+RATE_LIMIT_SIGNIN = env("IMAGESTREAMS_RATE_LIMIT_SIGNIN", "10/300")
+RATE_LIMIT_TOKENS = env("IMAGESTREAMS_RATE_LIMIT_TOKENS", "20/600")
+# Reverse proxies in front of the web processes: the client address is then
+# the one this many hops from the end of X-Forwarded-For.
+TRUSTED_PROXIES = envint("IMAGESTREAMS_TRUSTED_PROXIES", 0)
+
+# Headers (SecurityMiddleware, imagestreams.security). The proxy in front
+# terminates TLS: name the header it sets to "https" (X-Forwarded-Proto).
+if _proxy_header := env("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts and styles come from our own static files only; inline styles are
+# allowed for the API docs (Swagger UI). Empty: no header.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+MIDDLEWARE.insert(1, "imagestreams.security.ContentSecurityPolicyMiddleware")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Callers inside the deployment that speak plain HTTP and follow no
+    # redirect: the integrated registry's notifications, probes, scrapers.
+    SECURE_REDIRECT_EXEMPT = envlist(
+        "SECURE_REDIRECT_EXEMPT", r"^hooks/registry/?$,^healthz?(/|$),^metrics/?$"
+    )
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)

@@ -4,11 +4,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from imagestreams.operations.views import healthz, metrics
 from imagestreams.registry_auth.views import registry_token
+from imagestreams.web.views.signin import limit_failed_sign_ins
 from triggers.notifications import registry_notifications
 
 urlpatterns = [
+    # Before the admin's own routes, so that its sign-in is rate-limited too.
+    path("admin/login/", limit_failed_sign_ins(admin.site.login)),
     path("admin/", admin.site.urls),
+    # For load balancers and Prometheus; above the team pages' catch-all.
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("registry/token", registry_token, name="registry-token"),
     # Before the core API: its last route is a catch-all JSON 404.
     path("api/v1/", include("triggers.urls")),
@@ -16,7 +23,7 @@ urlpatterns = [
     re_path(r"^hooks/registry/?$", registry_notifications, name="registry-notifications"),
     # Push webhooks of external registries (Docker Hub, Quay, Harbor, generic).
     path("hooks/", include("imagestreams.hooks.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", limit_failed_sign_ins(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("imagestreams.web.urls")),
 ]

@@ -9,12 +9,25 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="imagestreams-test-"))
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+# Tests change operator settings only through their service, which drops the
+# cache; a long cache keeps query counts of other tests exact.
+os.environ.setdefault("IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS", "3600")
 
 from imagestreams.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client and live servers speak plain HTTP.
+SECURE_SSL_REDIRECT = False
+# The test registries and receivers run on loopback; tests/reliability turns
+# the outbound guard back on where it is under test.
+IMPORT_ALLOW_PRIVATE_ADDRESSES = True
+# Every test signs in from 127.0.0.1: limits are tested in tests/reliability
+# with their own numbers. Counters of one run never meet another run's.
+RATE_LIMIT_SIGNIN = RATE_LIMIT_TOKENS = "1000000/60"
+if CACHES["default"].get("KEY_PREFIX"):  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"imagestreams-test-{os.getpid()}"  # noqa: F405
 
 # Tests do not run collectstatic: serve static files by their plain names.
 STORAGES = {

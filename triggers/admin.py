@@ -1,13 +1,34 @@
+"""Triggers in the admin: created and changed through the triggers service
+(secrets write-only), paused or resumed, tested; deliveries re-sent. Staff
+who are not superusers see the triggers of the projects they administer."""
+
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 
+from imagestreams.admin.scoping import (
+    INLINE_LIMIT,
+    NewestInline,
+    ProjectScopedAdmin,
+    ReadOnlyMixin,
+    administered_project_ids,
+    run_for_each,
+)
+from imagestreams.models import Project
 from imagestreams.services.errors import ServiceError
 from triggers.models import Delivery, DeliveryAttempt, RegistryEvent, TagChange, Trigger
 from triggers.services.deliveries import delivery_resend, trigger_send_test
-from triggers.services.triggers import TriggerSpec, validate_spec
+from triggers.services.triggers import (
+    UNSET,
+    TriggerSpec,
+    trigger_create,
+    trigger_delete,
+    trigger_update,
+    validate_spec,
+)
 
 
 class TriggerForm(forms.ModelForm):
@@ -46,26 +67,34 @@ class TriggerForm(forms.ModelForm):
         cleaned["url"], cleaned["options"] = checked.url, checked.options
         return cleaned
 
-    def save(self, commit: bool = True) -> Trigger:
-        trigger = super().save(commit=False)
-        if self.cleaned_data.get("secret"):
-            trigger.set_secret(self.cleaned_data["secret"])
-        if self.cleaned_data.get("token"):
-            trigger.set_token(self.cleaned_data["token"])
-        if trigger.enabled:
-            trigger.disabled_reason = ""
-        if commit:
-            trigger.save()
-        return trigger
+
+class DeliveryInline(NewestInline):
+    model = Delivery
+    parent_field = "trigger"
+    verbose_name_plural = f"deliveries (newest {INLINE_LIMIT})"
+    fields = ["uuid", "kind", "status", "attempts", "response_status", "error", "created"]
+    readonly_fields = fields
 
 
 @admin.register(Trigger)
-class TriggerAdmin(admin.ModelAdmin):
+class TriggerAdmin(ProjectScopedAdmin):
     form = TriggerForm
-    list_display = ["name", "project", "watches", "preset", "enabled", "disabled_reason"]
+    list_display = [
+        "name",
+        "project",
+        "watches",
+        "preset",
+        "enabled",
+        "deliveries_sent",
+        "deliveries_failed",
+        "consecutive_failures",
+        "last_delivery_at",
+        "disabled_reason",
+    ]
     list_select_related = ["project"]
     list_filter = ["preset", "enabled"]
     search_fields = ["name", "project__name", "stream", "url"]
+    autocomplete_fields = ["project"]
     readonly_fields = [
         "consecutive_failures",
         "last_delivery_at",
@@ -73,7 +102,55 @@ class TriggerAdmin(admin.ModelAdmin):
         "last_error",
         "disabled_reason",
     ]
-    actions = ["send_test"]
+    inlines = [DeliveryInline]
+    actions = ["send_test", "enable", "disable"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sent_n=Count("deliveries", filter=Q(deliveries__status="succeeded")),
+                failed_n=Count("deliveries", filter=Q(deliveries__status="failed")),
+            )
+        )
+
+    @admin.display(description="sent", ordering="sent_n")
+    def deliveries_sent(self, trigger) -> int:
+        return trigger.sent_n
+
+    @admin.display(description="failed", ordering="failed_n")
+    def deliveries_failed(self, trigger) -> int:
+        return trigger.failed_n
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        spec = {name: data[name] for name in ("stream", "tag", "preset", "url", "options")}
+        if not change:
+            created = trigger_create(
+                project=data["project"],
+                name=data["name"],
+                secret=data.get("secret") or "",
+                token=data.get("token") or "",
+                enabled=data["enabled"],
+                **spec,
+            )
+            obj.pk = created.pk
+            return
+        trigger_update(
+            trigger=obj,
+            secret=data.get("secret") or UNSET,
+            token=data.get("token") or UNSET,
+            enabled=data["enabled"],
+            **spec,
+        )
+
+    def delete_model(self, request, obj) -> None:
+        trigger_delete(trigger=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        triggers = queryset.select_related("project")
+        run_for_each(self, request, triggers, lambda t: trigger_delete(trigger=t))
 
     @admin.action(description="Send a test delivery")
     def send_test(self, request, queryset) -> None:
@@ -83,46 +160,132 @@ class TriggerAdmin(admin.ModelAdmin):
             detail = result.attempt.error or f"answered {result.attempt.response_status}"
             self.message_user(request, f"{trigger}: {detail}", level)
 
+    @admin.action(description="Enable (resume) the selected triggers")
+    def enable(self, request, queryset) -> None:
+        def resume(trigger: Trigger) -> str:
+            trigger_update(trigger=trigger, enabled=True)
+            return f"Trigger {trigger} enabled."
+
+        run_for_each(
+            self, request, queryset.filter(enabled=False).select_related("project"), resume
+        )
+
+    @admin.action(description="Disable (pause) the selected triggers")
+    def disable(self, request, queryset) -> None:
+        def pause(trigger: Trigger) -> str:
+            trigger_update(trigger=trigger, enabled=False)
+            return f"Trigger {trigger} paused; its pending deliveries are not sent."
+
+        run_for_each(self, request, queryset.filter(enabled=True).select_related("project"), pause)
+
 
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
+    max_num = 0
     can_delete = False
     fields = ["number", "started", "duration_ms", "response_status", "outcome", "error", "retry_at"]
     readonly_fields = fields
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "trigger", "kind", "status", "attempts", "response_status", "created"]
-    list_select_related = ["trigger__project"]
+class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+    project_path = "trigger__project"
+    list_display = [
+        "uuid",
+        "trigger",
+        "change_of",
+        "kind",
+        "status",
+        "attempts",
+        "response_status",
+        "created",
+        "finished",
+    ]
+    list_select_related = ["trigger__project", "change"]
     list_filter = ["status", "kind"]
-    search_fields = ["uuid", "trigger__name"]
-    raw_id_fields = ["trigger", "change"]
+    search_fields = ["uuid", "trigger__name", "change__stream_name", "change__tag_name"]
+    date_hierarchy = "created"
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [DeliveryAttemptInline]
     actions = ["resend"]
 
-    @admin.action(description="Re-send")
+    @admin.display(description="change")
+    def change_of(self, delivery) -> str:
+        return str(delivery.change) if delivery.change_id else "— (test)"
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.is_superuser or bool(administered_project_ids(request))
+
+    @admin.action(description="Re-send", permissions=["resend"])
     def resend(self, request, queryset) -> None:
-        for delivery in queryset.select_related("trigger"):
-            try:
-                delivery_resend(delivery=delivery)
-            except ServiceError as exc:
-                self.message_user(request, f"{delivery}: {exc.message}", messages.ERROR)
+        def send_again(delivery: Delivery) -> str:
+            delivery_resend(delivery=delivery)
+            return f"Delivery {delivery} queued to be sent again."
+
+        run_for_each(self, request, queryset.select_related("trigger"), send_again)
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+    project_path = "delivery__trigger__project"
+    list_display = [
+        "delivery",
+        "number",
+        "trigger",
+        "outcome",
+        "response_status",
+        "duration_ms",
+        "started",
+    ]
+    list_select_related = ["delivery__trigger__project"]
+    list_filter = ["outcome"]
+    search_fields = ["delivery__uuid", "delivery__trigger__name", "request_url"]
+    date_hierarchy = "started"
+    readonly_fields = [f.name for f in DeliveryAttempt._meta.fields]
+
+    @admin.display(description="trigger")
+    def trigger(self, attempt) -> str:
+        return str(attempt.delivery.trigger)
 
 
 @admin.register(TagChange)
-class TagChangeAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "previous_digest", "cause", "actor", "created"]
+class TagChangeAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+    """Changes keep the names of what changed (the tag may be gone)."""
+
+    list_display = ["__str__", "previous_digest", "cause", "actor", "deliveries_n", "created"]
+    list_filter = ["cause"]
     search_fields = ["project_name", "stream_name", "tag_name", "digest"]
-    raw_id_fields = ["tag"]
+    date_hierarchy = "created"
     readonly_fields = [f.name for f in TagChange._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request).annotate(
+            delivery_count=Count("deliveries")
+        )
+        ids = administered_project_ids(request)
+        if ids is None:
+            return queryset
+        names = Project.objects.filter(pk__in=ids).values("name")
+        return queryset.filter(project_name__in=names)
+
+    def project_of(self, obj) -> Project:
+        return Project.objects.filter(name=obj.project_name).first() or Project(pk=None)
+
+    @admin.display(description="deliveries", ordering="delivery_count")
+    def deliveries_n(self, change) -> int:
+        return change.delivery_count
 
 
 @admin.register(RegistryEvent)
-class RegistryEventAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "source", "status", "message", "timestamp", "received"]
+class RegistryEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Pushes to the integrated registry (not owned by one project): operators only."""
+
+    list_display = ["__str__", "source", "status", "attempts", "message", "timestamp", "received"]
     list_filter = ["status", "source"]
     search_fields = ["event_id", "repository", "tag", "digest"]
+    date_hierarchy = "received"
     readonly_fields = [f.name for f in RegistryEvent._meta.fields]

@@ -1,5 +1,9 @@
 """Sending one webhook request: signed, with a timeout, never following
-redirects, refusing private addresses unless the operator allows them.
+redirects, refusing internal addresses unless the operator allows them.
+
+The address check is imagestreams.registry.netguard's: the receiver's name is
+resolved once, checked, and the connection goes to that very address, so a
+DNS answer that changes in between (rebinding) cannot reach inside.
 
 The outcome says whether trying again can help: network errors, 5xx and 429
 (with its Retry-After) are worth a retry; redirects and other 4xx are not.
@@ -9,16 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import httpx
 from django.utils import timezone
 
+from imagestreams.registry.netguard import BlockedAddress, Guard, blocked_address_in
 from triggers.models import AttemptOutcome
 from triggers.payloads import OutgoingRequest
 
@@ -42,10 +44,6 @@ class SendResult:
     permanent: bool = False
 
 
-class BlockedAddress(Exception):
-    pass
-
-
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>`; receivers
     recompute it and reject old timestamps to stop replays."""
@@ -67,26 +65,29 @@ def sign(request: OutgoingRequest, *, secret: str, delivery_id: str, event: str)
         request.headers[HEADER_SIGNATURE] = signature(secret, timestamp, request.body)
 
 
-def send(request: OutgoingRequest, *, timeout: float, allow_private: bool) -> SendResult:
+def send(
+    request: OutgoingRequest, *, timeout: float, allow_private: bool, guard: Guard | None = None
+) -> SendResult:
     started = time.monotonic()
 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
+    guard = guard or Guard(allow_private=allow_private)
     try:
-        check_destination(request.url, allow_private=allow_private)
         with (
-            httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream(
+            httpx.Client(transport=guard.transport(), timeout=timeout, follow_redirects=False) as c,
+            c.stream(
                 request.method, request.url, headers=request.headers, content=request.body
             ) as response,
         ):
             body = _read_start(response)
-    except BlockedAddress as exc:
-        return SendResult(AttemptOutcome.FAILURE, elapsed(), error=str(exc))
     except httpx.TimeoutException:
         return SendResult(AttemptOutcome.RETRY, elapsed(), error=f"timed out after {timeout:g}s")
     except (httpx.RequestError, OSError) as exc:
+        if blocked := blocked_address_in(exc):
+            # Not retried: the address will not become public by waiting.
+            return SendResult(AttemptOutcome.FAILURE, elapsed(), error=blocked_message(blocked))
         return SendResult(AttemptOutcome.RETRY, elapsed(), error=f"cannot connect: {exc}")
     return classify(response, body, elapsed())
 
@@ -129,29 +130,11 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
-def check_destination(url: str, *, allow_private: bool) -> None:
-    """Refuse loopback, private, link-local and other internal addresses, so
-    that a trigger cannot be used to reach services behind our firewall.
-
-    The name is resolved here and again by the HTTP client; a DNS answer
-    that changes in between (rebinding) is not caught.
-    """
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise OSError(f"cannot resolve {host}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise BlockedAddress(
-                f"{host} resolves to the internal address {address}; webhooks to internal "
-                "addresses are refused (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)"
-            )
+def blocked_message(blocked: BlockedAddress) -> str:
+    return (
+        f"{blocked}; webhooks to internal addresses are refused "
+        "(IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)"
+    )
 
 
 def _read_start(response: httpx.Response) -> str:

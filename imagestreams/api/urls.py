@@ -4,7 +4,7 @@ Kubernetes' API; anything else under /api/v1/ is a JSON 404."""
 from __future__ import annotations
 
 from django.urls import path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from imagestreams.api.views import (
     accounts,
@@ -16,6 +16,7 @@ from imagestreams.api.views import (
     resolve,
     streams,
     tagging,
+    teams,
 )
 from imagestreams.api.views.base import UnknownEndpointApi
 
@@ -49,10 +50,12 @@ register_converter(StreamNameConverter, "stream")
 register_converter(ObjectNameConverter, "object")
 
 P = "projects/<project:project>"
+SA = f"{P}/serviceaccounts/<project:name>"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: the CSP allows no inline scripts.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("whoami", accounts.WhoAmIApi.as_view(), name="api-whoami"),
     path("tokens", accounts.TokenListCreateApi.as_view(), name="api-tokens"),
     path("tokens/<int:token_id>", accounts.TokenRevokeApi.as_view(), name="api-token"),
@@ -90,5 +93,31 @@ urlpatterns = [
         resolve.ResolveApi.as_view(),
         name="api-resolve",
     ),
-    re_path(r"^.*$", UnknownEndpointApi.as_view(), name="api-unknown"),
+    # Teams (docs/api.md "Teams"); service account names follow project names' rules.
+    path("sharedimagestreams", teams.SharedWithMeApi.as_view(), name="api-shared-with-me"),
+    path(f"{P}/sharedimagestreams", teams.SharedStreamListApi.as_view(), name="api-shared-streams"),
+    path(f"{P}/members", teams.MemberListApi.as_view(), name="api-members"),
+    path(f"{P}/members/<str:username>", teams.MemberDetailApi.as_view(), name="api-member"),
+    path(
+        f"{P}/serviceaccounts",
+        teams.ServiceAccountListCreateApi.as_view(),
+        name="api-serviceaccounts",
+    ),
+    path(SA, teams.ServiceAccountDetailApi.as_view(), name="api-serviceaccount"),
+    path(
+        f"{SA}/tokens",
+        teams.ServiceAccountTokenListCreateApi.as_view(),
+        name="api-serviceaccount-tokens",
+    ),
+    path(
+        f"{SA}/tokens/<int:token_id>",
+        teams.ServiceAccountTokenRevokeApi.as_view(),
+        name="api-serviceaccount-token",
+    ),
+    path(f"{P}/shares", teams.ShareListCreateApi.as_view(), name="api-shares"),
+    path(f"{P}/shares/<int:share_id>", teams.ShareRevokeApi.as_view(), name="api-share"),
+    path(f"{P}/audit", teams.AuditListApi.as_view(), name="api-audit"),
+    path(f"{P}/audit/export", teams.AuditExportApi.as_view(), name="api-audit-export"),
+    # [\s\S], not ".": a path with an encoded newline is still under /api/v1/ (a JSON 404).
+    re_path(r"^[\s\S]*$", UnknownEndpointApi.as_view(), name="api-unknown"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from imagestreams.models.access import ApiToken, Membership, Role
 from imagestreams.models.credentials import RegistryCredential
 from imagestreams.models.images import Image, ImageManifest
+from imagestreams.models.operations import MetricCounter, OperatorSettings
 from imagestreams.models.projects import Project
 from imagestreams.models.streams import ImageStream, Tag, TagEvent
 from imagestreams.models.teams import AuditEvent, ServiceAccount, Share
@@ -14,6 +15,8 @@ __all__ = [
     "ImageManifest",
     "ImageStream",
     "Membership",
+    "MetricCounter",
+    "OperatorSettings",
     "Project",
     "RegistryCredential",
     "Role",

@@ -17,7 +17,7 @@ from types import TracebackType
 
 import httpx
 
-from .errors import DigestMismatch, InvalidManifest, InvalidReference, RegistryError
+from .errors import DigestMismatch, InvalidManifest, InvalidReference, NotFound, RegistryError
 from .manifests import (
     MANIFEST_ACCEPT,
     MAX_MANIFEST_SIZE,
@@ -26,6 +26,7 @@ from .manifests import (
     digest_of,
     parse_manifest,
 )
+from .netguard import Guard
 from .reference import ImageReference, is_digest
 from .session import RegistrySession, read_body
 
@@ -47,15 +48,21 @@ class RegistryClient:
         timeout: float = 10.0,
         user_agent: str = "imagestreams/0.1",
         transport: httpx.BaseTransport | None = None,
+        guard: Guard | None = None,
     ) -> None:
         """``credentials`` maps a registry host ("docker.io", "quay.io",
-        "localhost:5000") to a (username, password) pair, or None."""
+        "localhost:5000") to a (username, password) pair, or None.
+
+        ``guard`` decides which addresses connections may reach; by default
+        internal ones (loopback, private, link-local) are refused, see
+        netguard. It does not apply to a ``transport`` given by the caller."""
         self._session = RegistrySession(
             credentials=credentials,
             insecure_registries=insecure_registries,
             timeout=timeout,
             user_agent=user_agent,
             transport=transport,
+            guard=guard or Guard(),
         )
         self._manifests: dict[tuple[str, str, str], ParsedManifest] = {}
 
@@ -207,6 +214,20 @@ class RegistryClient:
             names.extend(_list_in_page(raw, "repositories", subject))
             path = _next_page_path(response, subject)
         return names[:limit]
+
+    def delete_manifest(self, ref: ImageReference, *, insecure: bool = False) -> bool:
+        """Delete the manifest ``ref.digest`` from its repository (the registry
+        needs ``storage.delete.enabled``); False if it was already gone."""
+        if not ref.digest:
+            raise InvalidReference(f"{_image(ref)} must name a digest to be deleted")
+        try:
+            response = self._session.open(
+                ref, "DELETE", _manifest_path(ref), insecure=insecure, subject=_image(ref)
+            )
+        except NotFound:
+            return False
+        response.close()
+        return True
 
     def _remember(self, ref: ImageReference, manifest: ParsedManifest) -> None:
         if len(self._manifests) >= _MANIFEST_CACHE_SIZE:

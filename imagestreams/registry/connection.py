@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import httpx
 
 from .auth import Challenge, parse_challenge
-from .errors import InsecureRequired, RegistryError, RegistryUnavailable
+from .errors import Forbidden, InsecureRequired, RegistryError, RegistryUnavailable
+from .netguard import blocked_address_in
 from .status import error_for_status
 
 # Fragments of the errors a TLS client gets when the server answers in plain
@@ -82,6 +83,13 @@ def speaks_plain_http(exc: BaseException) -> bool:
 
 def transport_error(exc: Exception, host: str, subject: str) -> RegistryError:
     """Describe a failure below HTTP (DNS, TCP, TLS, timeouts, redirects)."""
+    if blocked := blocked_address_in(exc):
+        # Not retryable: the address will not become public by waiting.
+        return Forbidden(
+            f"refused to connect to {host} for {subject}: {blocked}; imports from loopback, "
+            "private, link-local and metadata addresses are not allowed unless an operator "
+            "allows them"
+        )
     if isinstance(exc, httpx.TooManyRedirects):
         return RegistryUnavailable(
             f"the registry {host} redirected too many times (a redirect loop?) "

@@ -26,6 +26,7 @@ from .auth import (
 )
 from .connection import Endpoint, discover_endpoint, transport_error
 from .errors import CredentialsRejected, RegistryError, Unauthorized
+from .netguard import Guard
 from .reference import ImageReference
 from .status import MAX_ERROR_BODY, error_for_status
 
@@ -44,8 +45,10 @@ class RegistrySession:
         timeout: float,
         user_agent: str,
         transport: httpx.BaseTransport | None,
+        guard: Guard,
     ) -> None:
         self._credentials_lookup = credentials
+        self._guard = guard
         self._insecure_registries = frozenset(host.lower() for host in insecure_registries)
         self._timeout = timeout
         self._user_agent = user_agent
@@ -179,8 +182,12 @@ class RegistrySession:
 
     def _http(self, verify_tls: bool) -> httpx.Client:
         if verify_tls not in self._clients:
+            # A caller's own transport (tests, pacing) makes its own connections.
+            transport = self._transport or self._guard.transport(
+                verify=verify_tls, limits=POOL_LIMITS
+            )
             self._clients[verify_tls] = httpx.Client(
-                transport=self._transport,
+                transport=transport,
                 verify=verify_tls,
                 timeout=self._timeout,
                 limits=POOL_LIMITS,

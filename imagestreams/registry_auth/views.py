@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from imagestreams.models.access import TOKEN_PREFIX
+from imagestreams.ratelimit import Limited, identities, signin_limiter
 from imagestreams.registry_auth.tokens import grant, issue_token, parse_scopes
+from imagestreams.security import client_address
 from imagestreams.services.tokens import TokenRejected, principal_of, token_authenticate
 
 UNAUTHORIZED = {"errors": [{"code": "UNAUTHORIZED", "message": "invalid username or password"}]}
@@ -53,9 +55,16 @@ def registry_token(request: HttpRequest) -> JsonResponse:
     credentials = basic_credentials(request)
     user = AnonymousUser()
     if credentials is not None:
-        user = principal_for(*credentials)
-        if user is None:
-            return JsonResponse(UNAUTHORIZED, status=401)
+        # Passwords and API tokens can be guessed here as at the sign-in form.
+        attempt = identities(client_address(request), credentials[0])
+        try:
+            signin_limiter.check(*attempt)
+            user = principal_for(*credentials)
+            if user is None:
+                signin_limiter.hit(*attempt)
+                return JsonResponse(UNAUTHORIZED, status=401)
+        except Limited as exc:
+            return _too_many(exc)
     access = grant(user, parse_scopes(request.GET.getlist("scope")))
     subject = user.get_username() if user.is_authenticated else ""
     token, ttl = issue_token(subject, access)
@@ -63,3 +72,11 @@ def registry_token(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"token": token, "access_token": token, "expires_in": ttl, "issued_at": issued_at}
     )
+
+
+def _too_many(exc: Limited) -> JsonResponse:
+    message = f"too many failed sign-ins; try again in {exc.retry_after} seconds"
+    body = {"errors": [{"code": "TOOMANYREQUESTS", "message": message}]}
+    response = JsonResponse(body, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response

@@ -19,24 +19,28 @@ and no extra dependency.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
+from imagestreams import policy
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause
+from imagestreams.operations import observe
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
 from imagestreams.registry.fetch import FetchResult
+from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.scheduling.backoff import failure_delay
 from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE, is_pinned
@@ -45,7 +49,7 @@ from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, proce
 from imagestreams.scheduling.policies import TagPolicy, choose_tag
 from imagestreams.scheduling.stored import active_policy, repository_of
 from imagestreams.services.credentials import credentials_lookup
-from imagestreams.services.imports import fetch_for_tag, record_import
+from imagestreams.services.imports import fetch_for_tag, import_guard, record_import
 from imagestreams.services.streams import stream_bump_generation, stream_lock
 
 logger = logging.getLogger(__name__)
@@ -57,8 +61,9 @@ POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepa
 TransportFactory = Callable[[bool], httpx.BaseTransport]
 
 
-def default_transport(verify_tls: bool) -> httpx.BaseTransport:
-    return httpx.HTTPTransport(verify=verify_tls, limits=POOL_LIMITS)
+def default_transport(verify_tls: bool, guard: Guard | None = None) -> httpx.BaseTransport:
+    """Pooled connections that pass the import guard (netguard)."""
+    return (guard or import_guard()).transport(verify=verify_tls, limits=POOL_LIMITS)
 
 
 @dataclass
@@ -81,6 +86,7 @@ class CheckOutcome:
     result: FetchResult | RegistryError | None  # None: not tried, the registry is paused
     reference: ImageReference | None = None
     chosen_tag: str = ""
+    seconds: float = 0.0  # how long the check took (metrics)
 
     @property
     def deferred(self) -> bool:
@@ -125,10 +131,16 @@ def check_batch(
     if not items:
         return BatchReport(skipped=len(tag_ids))
     limits = process_limits(config.requests_per_second, config.max_concurrency)
-    outcomes = run_checks(items, config, limits, transport_factory or default_transport)
+    if transport_factory is None:
+        # The policy is read here: worker threads must not touch the database.
+        guard = import_guard()
+        transport_factory = functools.partial(default_transport, guard=guard)
+    outcomes = run_checks(items, config, limits, transport_factory)
     report = apply_outcomes(token, outcomes, config, limits)
     report.skipped += len(tag_ids) - len(items)
     logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
+    registry = items[0].tag.source_registry or items[0].api_host
+    observe.checks_finished(registry, outcomes, report.statuses, report)
     return report
 
 
@@ -183,13 +195,16 @@ class ClientPool:
         # must not open database connections of their own.
         projects = {item.tag.stream.project_id: item.tag.stream.project for item in items}
         self._credentials = {pk: credentials_lookup(project) for pk, project in projects.items()}
+        self._insecure_registries = policy.insecure_registries()
+        self._timeout = policy.registry_timeout()
         self._limits = limits
         self._transport_factory = transport_factory
         self._clients: dict[tuple[int, int, bool], RegistryClient] = {}
         self._lock = threading.Lock()
 
     def client_for(self, item: CheckItem) -> RegistryClient:
-        verify = not (item.insecure or _insecure_registry(item.reference))
+        insecure = _insecure_registry(item.reference, self._insecure_registries)
+        verify = not (item.insecure or insecure)
         key = (threading.get_ident(), item.tag.stream.project_id, verify)
         with self._lock:
             client = self._clients.get(key)
@@ -197,8 +212,8 @@ class ClientPool:
             transport = PacedTransport(self._transport_factory(verify), self._limits)
             client = RegistryClient(
                 credentials=self._credentials[item.tag.stream.project_id],
-                insecure_registries=settings.INSECURE_REGISTRIES,
-                timeout=settings.REGISTRY_TIMEOUT,
+                insecure_registries=self._insecure_registries,
+                timeout=self._timeout,
                 transport=transport,
             )
             with self._lock:
@@ -210,11 +225,11 @@ class ClientPool:
             client.close()
 
 
-def _insecure_registry(reference: ImageReference | None) -> bool:
+def _insecure_registry(reference: ImageReference | None, insecure_registries: list[str]) -> bool:
     if reference is None:
         return False
     hosts = {reference.registry.lower(), reference.registry_host, reference.api_host}
-    return not hosts.isdisjoint(host.lower() for host in settings.INSECURE_REGISTRIES)
+    return not hosts.isdisjoint(host.lower() for host in insecure_registries)
 
 
 def run_checks(
@@ -239,11 +254,13 @@ def _check(
     gate = limits.gate(item.api_host)
     if gate.paused_for() > 0:
         return CheckOutcome(item, None)
+    started = time.monotonic()
     try:
         outcome = _fetch(item, pool.client_for(item), config)
     except Exception as exc:  # one broken tag must not lose the batch
         logger.exception("scheduled check of tag %s failed unexpectedly", item.tag.pk)
         outcome = CheckOutcome(item, RegistryError(f"internal error while checking: {exc}"))
+    outcome.seconds = time.monotonic() - started
     if isinstance(outcome.result, RateLimited):
         gate.pause(outcome.result.retry_after or DEFAULT_RATE_LIMIT_PAUSE)
     return outcome

@@ -151,7 +151,9 @@ def _tags_following(change: RepositoryChange) -> list[int]:
         scheduled=True,
         source_registry=reference.registry_host,
         source_repository=reference.repository,
-        check_claim="",
+        # Claimed tags too: a check in flight may have read the digest from
+        # before this push. Made due, the tag is claimed again by the next
+        # sweep (the in-flight result is then dropped, its claim being stale).
     ).exclude(Q(condition_reason="TooManyRequests"))
     wanted = set(change.tags)
     return [

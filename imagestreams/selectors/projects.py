@@ -12,6 +12,10 @@ def _role_of(user):
     if user.is_superuser:
         # Operators may do anything anywhere, member or not (access.role_in).
         return Value(Role.ADMIN, output_field=CharField())
+    account = getattr(user, "service_account", None)
+    if account is not None:
+        # A service account sees only its own project, with its own role.
+        return Value(account.role, output_field=CharField())
     return Subquery(Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1])
 
 

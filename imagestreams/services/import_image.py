@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 
+from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, SourceKind
+from imagestreams.operations import observe
+from imagestreams.operations.admission import check_import_source
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchResult
 from imagestreams.registry.priority import prioritize_tags
@@ -103,6 +105,8 @@ def import_image(
         )
     with registry_client(project) as client:
         plan, repository, additional = _plan(stream, target, request, options, client)
+        for planned in plan:
+            check_import_source(planned.source, insecure=planned.insecure)
         fetched = [(planned, _fetch(client, planned)) for planned in plan]
     if request.dry_run:
         statuses = [_dry_run_status(planned, result) for planned, result in fetched]
@@ -116,6 +120,9 @@ def import_image(
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
         statuses = [_apply(stream, planned, result, actor) for planned, result in fetched]
+    plan = [planned for planned, _ in fetched]
+    results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
+    observe.imports_finished(stream, results, cause="import")
     return ImportImageResult(stream_name, False, statuses, additional, stream)
 
 
@@ -199,6 +206,7 @@ def _plan_repository(stream, target, from_ref, request, options, client):
     if repository.tag or repository.digest:
         raise InvalidInput("you must specify an image repository, not a tag or ID", field="from")
     _check_repository_change(stream, repository, request)
+    check_import_source(repository, insecure=request.insecure)
     try:
         remote_tags = client.list_tags(repository, insecure=request.insecure)
     except RegistryError as exc:
@@ -206,7 +214,7 @@ def _plan_repository(stream, target, from_ref, request, options, client):
             f"cannot list tags of {repository}: {exc.message}", field="from"
         ) from None
     ordered = prioritize_tags([t or DEFAULT_TAG for t in remote_tags])
-    limit = settings.MAX_IMAGES_BULK_IMPORTED
+    limit = policy.max_images_bulk_imported()
     chosen, additional = (ordered, []) if limit < 0 else (ordered[:limit], ordered[limit:])
     existing = {t.name: t for t in Tag.objects.filter(stream=stream)} if stream else {}
     plan = [

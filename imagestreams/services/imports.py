@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from imagestreams import audit
+from imagestreams import audit, policy
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
+from imagestreams.operations import observe
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
+from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.history import (
@@ -55,11 +56,17 @@ class TagImportStatus:
         return self.status == "Failure"
 
 
+def import_guard() -> Guard:
+    """Which addresses imports may connect to, as the operator decides now."""
+    return Guard(allow_private=policy.private_networks_allowed_for_imports())
+
+
 def registry_client(project) -> RegistryClient:
     return RegistryClient(
         credentials=credentials_lookup(project),
-        insecure_registries=settings.INSECURE_REGISTRIES,
-        timeout=settings.REGISTRY_TIMEOUT,
+        insecure_registries=policy.insecure_registries(),
+        timeout=policy.registry_timeout(),
+        guard=import_guard(),
     )
 
 
@@ -114,7 +121,9 @@ def tag_import(
         tag = Tag.objects.select_related("stream__project").filter(pk=tag_id).first()
         if tag is None or not tag.is_importable or tag.from_name != str(reference):
             return None  # changed while we were fetching; the newer spec wins
-        return record_import(stream, tag, reference, result, cause=cause, actor=actor)
+        status = record_import(stream, tag, reference, result, cause=cause, actor=actor)
+    observe.imports_finished(stream, [(status, reference, reference.registry_host)], cause=cause)
+    return status
 
 
 def record_import(

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.fetch import IMPORT_MODE_PRESERVE_ORIGINAL, FetchedImage, fetch_image
+from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference
 from imagestreams.services.errors import InvalidInput
 from imagestreams.services.history import HistoryChange, NewEvent, tag_add_event_and_follow
@@ -72,8 +74,11 @@ def integrated_registry_client() -> RegistryClient:
 
     return RegistryClient(
         credentials=lookup,
-        insecure_registries=[host] if _plain_http() else settings.INSECURE_REGISTRIES,
-        timeout=settings.REGISTRY_TIMEOUT,
+        insecure_registries=[host] if _plain_http() else policy.insecure_registries(),
+        timeout=policy.registry_timeout(),
+        # The operator configured this registry (often on a private network or
+        # loopback): it is trusted, unlike the registries users name.
+        guard=Guard(allow_private=True),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -13,9 +15,15 @@ from imagestreams.services.errors import Conflict, InvalidInput, NotFound
 MAX_REPOSITORY_NAME = 255
 
 
+# The model validator's "$" also matches before a final newline: match whole.
+STREAM_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+
+
 def validate_stream_name(project: Project, name: str) -> None:
     try:
         stream_name_validator(name)
+        if not STREAM_NAME.fullmatch(name):
+            raise ValidationError(stream_name_validator.message)
     except ValidationError as exc:
         raise InvalidInput(
             f'invalid image stream name "{name}": {exc.messages[0]}', field="name"

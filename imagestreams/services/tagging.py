@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 
-from imagestreams import audit
+from imagestreams import audit, policy
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
+from imagestreams.operations.admission import check_tag_source
 from imagestreams.services.errors import InvalidInput, NotFound
 from imagestreams.services.history import NewEvent, tag_add_event_and_follow
 from imagestreams.services.sources import (
@@ -74,7 +74,7 @@ def normalise_options(options: TagOptions) -> TagOptions:
 
 def _normalise_import_mode(mode: str | None) -> str:
     if not mode:
-        return settings.DEFAULT_IMPORT_MODE
+        return policy.default_import_mode()
     for value in ImportMode.values:
         if value.lower() == mode.lower():
             return value
@@ -112,6 +112,11 @@ def tag_set(
     if user is not None:
         _check_access(user, parsed, targets)
     spec = _resolve_source(parsed, options)
+    if spec.kind == SourceKind.DOCKER_IMAGE:
+        for target in targets:
+            check_tag_source(
+                spec.name, insecure=options.insecure, project=target.project, stream=target.stream
+            )
     with transaction.atomic():
         results = [
             _apply_to_destination(target, spec, parsed, options, actor, project.name)

@@ -55,6 +55,7 @@ project_urls = [
     path("triggers/", triggers.trigger_list_view, name="triggers"),
     path("triggers/<str:name>/", include(trigger_urls)),
     path("is/<str:stream>/", include(stream_urls)),
+    path("", include("imagestreams.web.team_urls")),
 ]
 
 urlpatterns = [

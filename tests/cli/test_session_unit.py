@@ -143,6 +143,14 @@ def test_logout_revokes_the_token_and_forgets_it(isctl, saved):
     assert read(saved)["project"] == "team"
 
 
+def test_logout_of_a_service_account_only_forgets_its_token(isctl, saved):
+    api = FakeApi().on("GET", "whoami", {"username": "serviceaccount:team:ci"})
+    result = isctl("logout", transport=api.transport)
+    assert result.code == 0
+    assert not api.sent("DELETE", "tokens/7")
+    assert read(saved)["token"] == ""
+
+
 def test_logout_finds_a_token_given_on_the_command_line_by_its_prefix(isctl, saved):
     api = FakeApi().on("GET", "whoami", {"username": "alice"})
     api.on(

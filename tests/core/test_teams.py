@@ -82,7 +82,7 @@ def test_tagging_from_a_shared_stream_and_revoking_later(world):
 def test_service_account_tokens_act_with_the_account_role(world):
     _, base, app = world
     account = service_account_create(project=app, name="ci", role="editor")
-    token, raw = service_account_token_create(account=account, name="pipeline")
+    _token, raw = service_account_token_create(account=account, name="pipeline")
     principal = principal_of(token_authenticate(raw))
     assert isinstance(principal, ServiceAccountPrincipal)
     assert principal.username == "serviceaccount:app:ci"
@@ -102,7 +102,7 @@ def test_a_project_keeps_at_least_one_admin(world):
 
 
 def test_changes_are_audited_with_who_and_how(world):
-    people, base, _ = world
+    _people, base, _ = world
     with acting_as("alice", "web"):
         member_set(project=base, username="dave", role="editor")
         share_grant(project=base, target_user="carol")

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from imagestreams import policy
+from imagestreams.operations import observe
 from imagestreams.services.errors import Conflict
 from triggers import transport
 from triggers.models import (
@@ -188,7 +190,7 @@ def _send(
     result = transport.send(
         request,
         timeout=settings.TRIGGER_TIMEOUT,
-        allow_private=settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES,
+        allow_private=policy.private_networks_allowed_for_webhooks(),
     )
     return request, result
 
@@ -242,6 +244,7 @@ def _record(
             _update_trigger_health(delivery, result, status, now)
         if retry_at:
             _enqueue(delivery.pk, countdown=(retry_at - now).total_seconds())
+    observe.delivery_attempted(delivery, outcome, status, now=now, error=result.error)
     return attempt
 
 

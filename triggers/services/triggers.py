@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from imagestreams import audit
+from imagestreams import audit, policy
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
+from imagestreams.registry.netguard import is_internal
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.sources import validate_tag_name
 from triggers.models import Preset, Trigger, trigger_name_validator
@@ -243,13 +243,13 @@ def validate_url(url: str) -> str:
 
 def _refuse_internal_literal(host: str) -> None:
     """Names are checked again at every send; literal addresses can be refused now."""
-    if settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES:
+    if policy.private_networks_allowed_for_webhooks():
         return
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return
-    if not address.is_global:
+    if is_internal(address):
         raise InvalidInput(
             f"url points at the internal address {address}; webhooks to internal addresses "
             "are refused (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)",

@@ -9,9 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from imagestreams.access import person_for
 from imagestreams.api.authentication import BearerTokenAuthentication
 from imagestreams.api.inputs import InputSerializer, parse
 from imagestreams.api.pagination import Pagination
+from imagestreams.api.throttling import limit_token_creation
 from imagestreams.api.views.base import paginated
 from imagestreams.selectors.tokens import tokens_of
 from imagestreams.services.tokens import MAX_TOKEN_DAYS, token_create, token_revoke
@@ -46,6 +48,11 @@ class TokenListCreateApi(APIView):
     ]
     pagination_class = Pagination
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        if request.method == "POST":
+            limit_token_creation(request)  # before authentication checks the password
+        super().initial(request, *args, **kwargs)
+
     class InputSerializer(InputSerializer):
         name = serializers.CharField(max_length=100)
         expires_in_days = serializers.IntegerField(
@@ -59,7 +66,8 @@ class TokenListCreateApi(APIView):
         operation_id="tokens_list", responses=TokenSerializer(many=True), tags=["accounts"]
     )
     def get(self, request: Request) -> Response:
-        return paginated(self, tokens_of(user=request.user), TokenSerializer)
+        user = person_for(request.user, "list tokens of a user")
+        return paginated(self, tokens_of(user=user), TokenSerializer)
 
     @extend_schema(
         operation_id="tokens_create",
@@ -68,8 +76,9 @@ class TokenListCreateApi(APIView):
         tags=["accounts"],
     )
     def post(self, request: Request) -> Response:
+        user = person_for(request.user, "create tokens of a user")
         data = parse(self.InputSerializer, request.data)
-        token, raw = token_create(user=request.user, **data)
+        token, raw = token_create(user=user, **data)
         token.token = raw
         return Response(self.CreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -77,5 +86,5 @@ class TokenListCreateApi(APIView):
 class TokenRevokeApi(APIView):
     @extend_schema(operation_id="tokens_revoke", responses={204: None}, tags=["accounts"])
     def delete(self, request: Request, token_id: int) -> Response:
-        token_revoke(user=request.user, token_id=token_id)
+        token_revoke(user=person_for(request.user, "revoke tokens of a user"), token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

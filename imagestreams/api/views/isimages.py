@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import stream_for
 from imagestreams.api.inputs import parse_isimage
 from imagestreams.api.serializers.images import ImageStreamImageSerializer
 from imagestreams.selectors.images import stream_image_get
@@ -21,6 +21,6 @@ class IsimageDetailApi(APIView):
     )
     def get(self, request: Request, project: str, isimage: str) -> Response:
         stream, digest = parse_isimage(isimage)
-        found = project_for(request.user, project, "view")
+        found = stream_for(request.user, project, stream, "view").project
         image = stream_image_get(project=found, stream=stream, digest=digest)
         return Response(ImageStreamImageSerializer((stream, image)).data)

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import project_for, stream_for
 from imagestreams.api.inputs import InputSerializer, parse, parse_istag, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.istags import ImageStreamTagSerializer
@@ -17,7 +17,6 @@ from imagestreams.api.views.base import actor_of, paginated
 from imagestreams.selectors.istags import istag_get, istags_list
 from imagestreams.selectors.tags import tag_get, tag_history
 from imagestreams.services.rollback import tag_rollback
-from imagestreams.services.streams import stream_get
 from imagestreams.services.tagging import tag_delete
 
 TAGS = ["imagestreamtags"]
@@ -51,7 +50,7 @@ class IstagDetailApi(APIView):
     )
     def get(self, request: Request, project: str, istag: str) -> Response:
         stream, tag = parse_istag(istag)
-        found = project_for(request.user, project, "view")
+        found = stream_for(request.user, project, stream, "view").project
         return Response(
             ImageStreamTagSerializer(istag_get(project=found, stream=stream, tag=tag)).data
         )
@@ -60,8 +59,8 @@ class IstagDetailApi(APIView):
         operation_id="imagestreamtags_delete", responses={200: MessageSerializer}, tags=TAGS
     )
     def delete(self, request: Request, project: str, istag: str) -> Response:
-        parse_istag(istag)
-        found = project_for(request.user, project, "edit")
+        stream, _ = parse_istag(istag)
+        found = stream_for(request.user, project, stream, "edit").project
         [message] = tag_delete(
             project=found, destinations=[istag], actor=actor_of(request), user=request.user
         )
@@ -75,8 +74,7 @@ class IstagHistoryApi(APIView):
     @extend_schema(operation_id="imagestreamtags_history", responses=OutputSerializer, tags=TAGS)
     def get(self, request: Request, project: str, istag: str) -> Response:
         stream_name, tag_name = parse_istag(istag)
-        found = project_for(request.user, project, "view")
-        tag = tag_get(stream=stream_get(project=found, name=stream_name), name=tag_name)
+        tag = tag_get(stream=stream_for(request.user, project, stream_name, "view"), name=tag_name)
         return Response(self.OutputSerializer({"items": tag_history(tag=tag)}).data)
 
 
@@ -109,8 +107,8 @@ class IstagRollbackApi(APIView):
     def post(self, request: Request, project: str, istag: str) -> Response:
         data = parse(self.InputSerializer, request.data)
         stream_name, tag_name = parse_istag(istag)
-        found = project_for(request.user, project, "edit")
-        tag = tag_get(stream=stream_get(project=found, name=stream_name), name=tag_name)
+        stream = stream_for(request.user, project, stream_name, "edit")
+        tag = tag_get(stream=stream, name=tag_name)
         result = tag_rollback(tag=tag, actor=actor_of(request), **data)
-        rolled = istag_get(project=found, stream=stream_name, tag=tag_name)
+        rolled = istag_get(project=stream.project, stream=stream_name, tag=tag_name)
         return Response(self.OutputSerializer({"message": result.message, "tag": rolled}).data)

@@ -9,14 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import stream_for
 from imagestreams.api.inputs import InputSerializer, parse, parse_istag
 from imagestreams.api.serializers.istags import ImageStreamTagSerializer
 from imagestreams.scheduling.services import tag_set_policy
 from imagestreams.selectors.istags import istag_get
 from imagestreams.selectors.tags import tag_get
 from imagestreams.services.errors import NotFound
-from imagestreams.services.streams import stream_get
 
 
 class PolicySerializer(serializers.Serializer):
@@ -53,8 +52,9 @@ class IstagPolicyApi(APIView):
     def put(self, request: Request, project: str, istag: str) -> Response:
         data = parse(self.InputSerializer, request.data)
         stream_name, tag_name = parse_istag(istag)
-        found = project_for(request.user, project, "edit")
-        tag = tag_get(stream=stream_get(project=found, name=stream_name), name=tag_name)
+        stream = stream_for(request.user, project, stream_name, "edit")
+        found = stream.project
+        tag = tag_get(stream=stream, name=tag_name)
         policy = {k: v for k, v in (data["policy"] or {}).items() if v not in ("", None)}
         result = tag_set_policy(tag=tag, policy=policy or None)
         try:

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import person_for, project_for
 from imagestreams.api.inputs import InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.views.base import paginated
@@ -55,8 +55,9 @@ class ProjectListCreateApi(APIView):
         tags=["projects"],
     )
     def post(self, request: Request) -> Response:
+        creator = person_for(request.user, "create projects")
         data = parse(self.InputSerializer, request.data)
-        project = project_create(creator=request.user, **data)
+        project = project_create(creator=creator, **data)
         project = project_detail(user=request.user, project=project)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 

@@ -8,10 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import stream_for
 from imagestreams.api.inputs import parse_istag
 from imagestreams.selectors.tags import tag_resolve
-from imagestreams.services.streams import stream_get
 
 
 class ResolveApi(APIView):
@@ -26,6 +25,6 @@ class ResolveApi(APIView):
     @extend_schema(operation_id="resolve", responses=OutputSerializer, tags=["resolve"])
     def get(self, request: Request, project: str, istag: str) -> Response:
         stream_name, tag_name = parse_istag(istag)
-        found = project_for(request.user, project, "view")
-        resolved = tag_resolve(stream=stream_get(project=found, name=stream_name), name=tag_name)
+        stream = stream_for(request.user, project, stream_name, "view")
+        resolved = tag_resolve(stream=stream, name=tag_name)
         return Response(self.OutputSerializer(resolved).data)

@@ -8,19 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagestreams.access import project_for
+from imagestreams.access import project_for, stream_for
 from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.streams import ImageStreamSerializer
 from imagestreams.api.views.base import paginated
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
 from imagestreams.selectors.streams import stream_detail, streams_list
-from imagestreams.services.streams import (
-    stream_create,
-    stream_delete,
-    stream_get,
-    stream_update,
-)
+from imagestreams.services.streams import stream_create, stream_delete, stream_update
 
 MAX_GENERATION = 2**63 - 1
 TAGS = ["imagestreams"]
@@ -74,7 +69,8 @@ class StreamDetailApi(APIView):
 
     @extend_schema(operation_id="imagestreams_get", responses=ImageStreamSerializer, tags=TAGS)
     def get(self, request: Request, project: str, name: str) -> Response:
-        found = project_for(request.user, project, "view")
+        # Shares give view access to single streams of projects one is not in.
+        found = stream_for(request.user, project, name, "view").project
         return Response(ImageStreamSerializer(stream_detail(project=found, name=name)).data)
 
     @extend_schema(
@@ -85,13 +81,12 @@ class StreamDetailApi(APIView):
     )
     def patch(self, request: Request, project: str, name: str) -> Response:
         data = parse(self.PatchSerializer, request.data)
-        found = project_for(request.user, project, "edit")
-        stream = stream_get(project=found, name=name)
+        stream = stream_for(request.user, project, name, "edit")
         stream_update(stream=stream, expected_generation=data.pop("generation", None), **data)
-        return Response(ImageStreamSerializer(stream_detail(project=found, name=name)).data)
+        updated = stream_detail(project=stream.project, name=name)
+        return Response(ImageStreamSerializer(updated).data)
 
     @extend_schema(operation_id="imagestreams_delete", responses={204: None}, tags=TAGS)
     def delete(self, request: Request, project: str, name: str) -> Response:
-        found = project_for(request.user, project, "edit")
-        stream_delete(stream=stream_get(project=found, name=name))
+        stream_delete(stream=stream_for(request.user, project, name, "edit"))
         return Response(status=status.HTTP_204_NO_CONTENT)

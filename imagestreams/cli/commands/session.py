@@ -246,7 +246,9 @@ def run_logout(ctx: Context) -> int:
     with api:
         try:
             username = api.get("whoami")["username"]
-            api.delete(path("tokens", _token_id(ctx, api, token)))
+            if not username.startswith("serviceaccount:"):
+                # A service account's token is revoked by a project admin, not by itself.
+                api.delete(path("tokens", _token_id(ctx, api, token)))
         except ApiError as exc:
             if exc.status != 401:
                 raise

@@ -7,20 +7,26 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from imagestreams.access import ACTION_ROLES, project_for, role_in
+from imagestreams.access import ACTION_ROLES, project_for, role_in, stream_for
 from imagestreams.models import ImageStream, Project, Role, Tag
 from imagestreams.models.access import ROLE_RANK
 from imagestreams.selectors.tags import tag_get
-from imagestreams.services.streams import stream_get
 from imagestreams.web.http import WebRequest
 
 
 @dataclass(frozen=True)
 class Perms:
-    role: str
+    role: str | None  # None: not a member, sees a stream through a share
 
     def _allows(self, action: str) -> bool:
+        if self.role is None:
+            return False
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[ACTION_ROLES[action]]
+
+    @property
+    def shared(self) -> bool:
+        """Seen through a share: read-only, and the project itself stays hidden."""
+        return self.role is None
 
     @property
     def edit(self) -> bool:
@@ -40,8 +46,10 @@ def project_access(request: WebRequest, name: str, action: str = "view") -> tupl
 def stream_access(
     request: WebRequest, project_name: str, stream_name: str, action: str = "view"
 ) -> tuple[Project, Perms, ImageStream]:
-    project, perms = project_access(request, project_name, action)
-    return project, perms, stream_get(project=project, name=stream_name)
+    """The stream if the user may do `action` on it: members by their role,
+    others through a share (view only)."""
+    stream = stream_for(request.user, project_name, stream_name, action)
+    return stream.project, Perms(role=role_in(request.user, stream.project)), stream
 
 
 def tag_access(

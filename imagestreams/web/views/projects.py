@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from imagestreams.selectors.overview import HEALTH_FILTERS, projects_overview, streams_overview
+from imagestreams.selectors.teams import shared_streams_overview, shared_with_user_overview
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.import_image import ImportImageRequest, import_image
 from imagestreams.services.projects import project_create
@@ -35,7 +36,11 @@ def project_list(request: WebRequest) -> HttpResponse:
             return go_to(request, reverse("web:project", args=[project.name]))
     if request.htmx and request.method == "POST":
         return render_partial(request, "web/projects.html", "project-form", {"form": form})
-    context = {"projects": projects_overview(request.user), "form": form}
+    context = {
+        "projects": projects_overview(request.user),
+        "shared_streams": shared_with_user_overview(request.user),
+        "form": form,
+    }
     return render_page(request, "web/projects.html", context)
 
 
@@ -53,6 +58,7 @@ def _project_context(request: WebRequest, project, perms: Perms, **forms) -> dic
         "health": health,
         "health_filters": HEALTH_FILTERS,
         "filtered": bool(search or health),
+        "shared_streams": shared_streams_overview(project=project),
         "stream_form": forms.get("stream_form") or StreamCreateForm(),
         "import_form": forms.get("import_form") or ImportImageForm(),
     }

@@ -1,0 +1,106 @@
+"""How big each benchmark is: the full run (the report's figures) and the
+smoke run (the same code paths on tiny data, for CI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Level:
+    """A concurrency level of the sweep: worker processes x requests in
+    flight per process (IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY)."""
+
+    processes: int
+    threads: int
+
+    @property
+    def concurrency(self) -> int:
+        return self.processes * self.threads
+
+
+# Two worker processes (one per core) with the default 4 requests in flight each.
+DEFAULT_LEVEL = Level(2, 4)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    name: str
+    runs: int  # repeated measurements: medians with min and max
+    # 1. scheduled sweeps
+    sweep_repositories: int
+    sweep_tags_per_repository: int
+    small_sweep: int
+    levels: tuple[Level, ...]
+    ab_seconds: float  # 0: a fixed number of requests (tools.ab)
+    skopeo_sample: int
+    tuned_batch_size: int  # the large sweep again with this IMAGESTREAMS_SCHEDULED_BATCH_SIZE
+    scale_copies: int  # projects following the same upstream tags (100,000 tags)
+    scale_seconds: float
+    # 2. change-to-trigger latency
+    latency_changes: int
+    latency_warmup: int
+    # 3. API
+    api_seconds: float
+    api_levels: tuple[int, ...]
+    api_level_seconds: float
+    # 4. UI
+    ui_tags: int
+    ui_history: int
+    ui_runs: int
+    # 5. bulk import
+    bulk_tags: int
+    skopeo_bulk_runs: int
+
+    @property
+    def sweep_tags(self) -> int:
+        return self.sweep_repositories * self.sweep_tags_per_repository
+
+
+FULL = Sizes(
+    name="full",
+    runs=3,
+    sweep_repositories=10,
+    sweep_tags_per_repository=1000,
+    small_sweep=1000,
+    levels=(Level(1, 1), Level(2, 1), Level(2, 2), DEFAULT_LEVEL, Level(2, 8)),
+    ab_seconds=5,
+    skopeo_sample=50,
+    tuned_batch_size=200,
+    scale_copies=10,
+    scale_seconds=150,
+    latency_changes=200,
+    latency_warmup=5,
+    api_seconds=6,
+    api_levels=(1, 4, 16, 32, 64),
+    api_level_seconds=3,
+    ui_tags=500,
+    ui_history=20,
+    ui_runs=15,
+    bulk_tags=1000,
+    skopeo_bulk_runs=1,
+)
+
+SMOKE = Sizes(
+    name="smoke",
+    runs=1,
+    sweep_repositories=2,
+    sweep_tags_per_repository=15,
+    small_sweep=10,
+    levels=(DEFAULT_LEVEL,),
+    ab_seconds=0,
+    skopeo_sample=2,
+    tuned_batch_size=20,
+    scale_copies=2,
+    scale_seconds=2,
+    latency_changes=3,
+    latency_warmup=1,
+    api_seconds=0,
+    api_levels=(32,),
+    api_level_seconds=0,
+    ui_tags=12,
+    ui_history=3,
+    ui_runs=2,
+    bulk_tags=5,
+    skopeo_bulk_runs=1,
+)

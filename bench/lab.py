@@ -1,0 +1,371 @@
+"""The processes a benchmark run needs: its own PostgreSQL database, a Redis
+queue, two Distribution registries (an upstream one and the integrated one),
+gunicorn and Celery workers, all on loopback and all stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+
+from tests.registry_lab.net import free_port, wait_until
+from tests.registry_lab.registry import Notifications, RegistryProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+GUNICORN_WORKERS = 4  # as in the README's production example
+
+
+class LabError(RuntimeError):
+    pass
+
+
+class LoggedRegistry(RegistryProcess):
+    """A registry that writes its access log: every request it served is a
+    line, which is how requests per tag are counted."""
+
+    def config(self, port: int) -> dict[str, Any]:
+        cfg = super().config(port)
+        cfg["log"] = {"level": "warn", "accesslog": {"disabled": False}}
+        return cfg
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create the bench database (never the test databases)."""
+    drop_database(name)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def drop_database(name: str) -> None:
+    if not name.startswith("imagestreams_bench"):
+        raise LabError(f"refusing to drop {name}: not a bench database")
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Lab:
+    """Ports, secrets and environment of one run; the processes it started."""
+
+    workdir: Path
+    database_url: str
+    queue: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:8]}")
+    web_port: int = field(default_factory=free_port)
+    integrated_port: int = field(default_factory=free_port)
+    notification_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    webhook_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    upstream: LoggedRegistry | None = None
+    integrated: LoggedRegistry | None = None
+    web: subprocess.Popen | None = None
+    worker: subprocess.Popen | None = None
+    worker_name: str = ""
+    worker_processes_count: int = 0
+    worker_settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def probe_file(self) -> Path:
+        return self.workdir / "probe.jsonl"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def integrated_url(self) -> str:
+        return f"http://127.0.0.1:{self.integrated_port}"
+
+    def environment(self, **overrides: str) -> dict[str, str]:
+        """What every process of the run reads (the product's own variables)."""
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": self.database_url,
+            "DATABASE_CONN_MAX_AGE": "60",
+            "CELERY_BROKER_URL": REDIS_URL,
+            "BENCH_QUEUE": self.queue,
+            "BENCH_PROBE_FILE": str(self.probe_file),
+            "SECRET_KEY": self.secret_key,
+            "DATA_DIR": str(self.workdir / "data"),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            # Plain HTTP on loopback: no TLS proxy in front of gunicorn here.
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            # One local registry stands for all the registries a real
+            # installation follows, so its politeness limit is lifted (the
+            # report says what the default means for a single registry).
+            "IMAGESTREAMS_REGISTRY_REQUESTS_PER_SECOND": "100000",
+            "IMAGESTREAMS_MAX_IMAGES_BULK_IMPORTED": "-1",
+            "IMAGESTREAMS_INTEGRATED_REGISTRY_URL": self.integrated_url,
+            "IMAGESTREAMS_REGISTRY_NOTIFICATION_SECRET": self.notification_secret,
+            "IMAGESTREAMS_WEBHOOK_SECRET": self.webhook_secret,
+            # Every registry and receiver here is on loopback.
+            "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
+            "IMAGESTREAMS_IMPORT_ALLOW_PRIVATE_ADDRESSES": "1",
+        }
+        env.update(overrides)
+        return env
+
+    def export(self) -> None:
+        """Configure this (the driver's) process like the others, before Django starts."""
+        os.environ.update(self.environment(**self.worker_settings))
+
+    # -- registries --------------------------------------------------------------------
+    def start_registries(self) -> None:
+        self.upstream = LoggedRegistry(self.workdir / "upstream")
+        self.upstream.start()
+        notify = Notifications(
+            f"{self.web_url}/hooks/registry",
+            authorization=f"Bearer {self.notification_secret}",
+            timeout="2s",
+            threshold=3,
+            backoff="1s",
+        )
+        self.integrated = LoggedRegistry(self.workdir / "integrated", notifications=notify)
+        self.integrated.port = self.integrated_port
+        self.integrated.start()
+
+    # -- web ---------------------------------------------------------------------------
+    def start_web(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "imagestreams.wsgi:application",
+            "-b",
+            f"127.0.0.1:{self.web_port}",
+            "-w",
+            str(GUNICORN_WORKERS),
+            "--no-control-socket",
+            "--timeout",
+            "120",
+        ]
+        self.web = _spawn(command, self.environment(), self.workdir / "gunicorn.log")
+        if not wait_until(lambda: _answers(f"{self.web_url}/bench/trivial"), timeout=30):
+            raise LabError(f"gunicorn did not start; see {self.workdir / 'gunicorn.log'}")
+
+    # -- workers -----------------------------------------------------------------------
+    def start_worker(self, *, processes: int, threads: int, **settings: str) -> None:
+        """(Re)start the Celery worker: `processes` prefork children, each
+        checking with `threads` requests in flight per registry; `settings`
+        are more environment variables of the product."""
+        wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
+        if self.worker is not None and (self.worker_processes_count, self.worker_settings) == (
+            processes,
+            wanted,
+        ):
+            return
+        self.stop_worker()
+        self.worker_settings = wanted
+        self.worker_processes_count = processes
+        self.worker_name = f"bench-{uuid.uuid4().hex[:6]}@bench"
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "imagestreams",
+            "worker",
+            "-c",
+            str(processes),
+            "-Q",
+            self.queue,
+            "-n",
+            self.worker_name,
+            "-l",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+        env = self.environment(**self.worker_settings)
+        self.worker = _spawn(command, env, self.workdir / "worker.log")
+        if not wait_until(self._worker_ready, timeout=60, interval=0.25):
+            raise LabError(f"the Celery worker did not start; see {self.workdir / 'worker.log'}")
+
+    def _worker_ready(self) -> bool:
+        from imagestreams.celery import app
+
+        if self.worker is None or self.worker.poll() is not None:
+            raise LabError(f"the Celery worker exited; see {self.workdir / 'worker.log'}")
+        return bool(app.control.ping(destination=[self.worker_name], timeout=0.5))
+
+    def worker_processes(self) -> list[psutil.Process]:
+        if self.worker is None:
+            return []
+        parent = psutil.Process(self.worker.pid)
+        return [parent, *parent.children(recursive=True)]
+
+    def stop_worker(self) -> None:
+        _stop(self.worker)
+        self.worker = None
+
+    # -- everything --------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop everything, in parallel (each takes a moment to exit)."""
+        started = [p for p in (self.worker, self.web) if p is not None and p.poll() is None]
+        for process in started:
+            process.terminate()
+        for registry in (self.integrated, self.upstream):
+            if registry is not None:
+                registry.stop()
+        for process in started:
+            _stop(process)
+        self.worker = self.web = None
+
+
+def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("a") as out:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(process: subprocess.Popen | None, timeout: float = 20.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+class MemorySampler:
+    """Samples the worker's processes in the background: the largest RSS of
+    any one process and the largest PSS of them all together (shared pages
+    counted once)."""
+
+    def __init__(self, lab: Lab, interval: float = 0.5) -> None:
+        self.lab = lab
+        self.interval = interval
+        self.max_rss = 0
+        self.max_total_pss = 0
+        self.max_total_rss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        rss = pss = 0
+        for process in self.lab.worker_processes():
+            try:
+                info = process.memory_full_info()
+            except psutil.Error:
+                continue
+            self.max_rss = max(self.max_rss, info.rss)
+            rss += info.rss
+            pss += info.pss
+        self.max_total_rss = max(self.max_total_rss, rss)
+        self.max_total_pss = max(self.max_total_pss, pss)
+
+    def as_dict(self) -> dict[str, float]:
+        mib = 1024 * 1024
+        return {
+            "max_process_rss_mib": round(self.max_rss / mib, 1),
+            "max_total_rss_mib": round(self.max_total_rss / mib, 1),
+            "max_total_pss_mib": round(self.max_total_pss / mib, 1),
+        }
+
+
+def wait_for(check, *, timeout: float, what: str, interval: float = 0.05) -> None:
+    if not wait_until(check, timeout=timeout, interval=interval):
+        raise LabError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def monotonic() -> float:
+    return time.monotonic()
+
+
+class CpuMeter:
+    """CPU seconds used by each part of the system while a workload runs."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.used: dict[str, float] = {}
+        self.seconds = 0.0
+
+    def _groups(self) -> dict[str, list[psutil.Process]]:
+        by_name: dict[str, list[psutil.Process]] = {"postgres": [], "redis": []}
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] == "postgres":
+                by_name["postgres"].append(process)
+            elif (process.info["name"] or "").startswith("redis-server"):
+                by_name["redis"].append(process)
+        web = psutil.Process(self.lab.web.pid) if self.lab.web else None
+        registry = self.lab.upstream.pid if self.lab.upstream else None
+        return {
+            "worker": self.lab.worker_processes(),
+            "registry": [psutil.Process(registry)] if registry else [],
+            "web": [web, *web.children()] if web else [],
+            "driver": [psutil.Process()],
+            **by_name,
+        }
+
+    def _snapshot(self) -> dict[tuple[str, int], float]:
+        found = {}
+        for group, processes in self._groups().items():
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                found[(group, process.pid)] = times.user + times.system
+        return found
+
+    def __enter__(self) -> CpuMeter:
+        self._before = self._snapshot()
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.monotonic() - self._started
+        used: dict[str, float] = {}
+        for (group, pid), total in self._snapshot().items():
+            used[group] = used.get(group, 0.0) + total - self._before.get((group, pid), 0.0)
+        self.used = {group: round(seconds, 2) for group, seconds in used.items()}

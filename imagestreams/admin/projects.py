@@ -1,0 +1,377 @@
+"""Projects and who may use them: members, service accounts and their tokens,
+shares, registry credentials, the audit log."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from imagestreams.admin.scoping import (
+    ProjectScopedAdmin,
+    ReadOnlyInline,
+    ReadOnlyMixin,
+    administered_project_ids,
+    run_for_each,
+)
+from imagestreams.models import (
+    ApiToken,
+    AuditEvent,
+    Membership,
+    Project,
+    RegistryCredential,
+    ServiceAccount,
+    Share,
+)
+from imagestreams.services import teams, tokens
+from imagestreams.services.credentials import credential_set
+from imagestreams.services.projects import project_create
+
+
+class MembershipInline(ReadOnlyInline):
+    model = Membership
+    fields = ["user", "role", "created"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "project")
+
+
+class ServiceAccountInline(ReadOnlyInline):
+    model = ServiceAccount
+    fields = ["name", "role", "description", "created"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "display_name", "description"]
+
+
+@admin.register(Project)
+class ProjectAdmin(ProjectScopedAdmin):
+    form = ProjectForm
+    project_path = ""
+    list_display = ["name", "display_name", "stream_count", "member_count", "created"]
+    search_fields = ["name", "display_name"]
+    date_hierarchy = "created"
+    inlines = [MembershipInline, ServiceAccountInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                streams_n=Count("streams", distinct=True),
+                members_n=Count("memberships", distinct=True),
+            )
+            .order_by("name")  # GROUP BY drops Meta.ordering; autocomplete pages need one
+        )
+
+    @admin.display(description="streams", ordering="streams_n")
+    def stream_count(self, project) -> int:
+        return project.streams_n
+
+    @admin.display(description="members", ordering="members_n")
+    def member_count(self, project) -> int:
+        return project.members_n
+
+    def get_readonly_fields(self, request, obj=None):
+        # A project's name is part of every pull spec of its streams.
+        return ["name"] if obj else []
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = project_create(
+            name=obj.name,
+            creator=request.user,
+            display_name=obj.display_name,
+            description=obj.description,
+        )
+        obj.pk = created.pk
+
+
+class MembershipForm(forms.ModelForm):
+    """Members are set through the teams service (it keeps one admin)."""
+
+    class Meta:
+        model = Membership
+        fields = ["project", "user", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("user") != self.instance.user:
+            raise ValidationError("The user of a membership cannot change; add a new one.")
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(ProjectScopedAdmin):
+    form = MembershipForm
+    list_display = ["user", "project", "role", "created"]
+    list_select_related = ["user", "project"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "project__name"]
+    autocomplete_fields = ["project"]
+    raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = teams.member_set(
+            project=obj.project, username=obj.user.get_username(), role=obj.role
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:
+        teams.member_remove(project=obj.project, username=obj.user.get_username())
+
+    def delete_queryset(self, request, queryset) -> None:
+        run_for_each(self, request, queryset.select_related("project", "user"), self._remove)
+
+    def _remove(self, membership) -> None:
+        teams.member_remove(project=membership.project, username=membership.user.get_username())
+
+
+class TokenInline(ReadOnlyInline):
+    model = ApiToken
+    fk_name = "service_account"
+    fields = ["name", "key_prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+
+@admin.register(ServiceAccount)
+class ServiceAccountAdmin(ProjectScopedAdmin):
+    list_display = ["name", "project", "role", "active_tokens", "created"]
+    list_select_related = ["project"]
+    list_filter = ["role"]
+    search_fields = ["name", "project__name", "description"]
+    autocomplete_fields = ["project"]
+    fields = ["project", "name", "role", "description"]
+    inlines = [TokenInline]
+
+    def get_queryset(self, request):
+        active = Q(tokens__revoked_at__isnull=True)
+        return super().get_queryset(request).annotate(active_n=Count("tokens", filter=active))
+
+    @admin.display(description="active tokens", ordering="active_n")
+    def active_tokens(self, account) -> int:
+        return account.active_n
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["project", "name", "description"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            teams.service_account_update(account=obj, role=obj.role)
+            return
+        created = teams.service_account_create(
+            project=obj.project, name=obj.name, role=obj.role, description=obj.description
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj) -> None:
+        teams.service_account_delete(account=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        accounts = queryset.select_related("project")
+        run_for_each(self, request, accounts, lambda a: teams.service_account_delete(account=a))
+
+
+@admin.register(Share)
+class ShareAdmin(ProjectScopedAdmin):
+    """Shares are granted on the team pages and the API; here they are
+    listed and revoked."""
+
+    list_display = ["__str__", "project", "shared_stream", "receiver", "created_by", "created"]
+    list_select_related = ["project", "stream", "target_project", "target_user"]
+    search_fields = ["project__name", "stream__name", "target_project__name"]
+    readonly_fields = ["project", "stream", "target_project", "target_user", "created_by"]
+
+    @admin.display(description="stream")
+    def shared_stream(self, share) -> str:
+        return share.stream.name if share.stream_id else "every stream"
+
+    @admin.display(description="shared with")
+    def receiver(self, share) -> str:
+        if share.target_project_id:
+            return f"project {share.target_project.name}"
+        return f"user {share.target_user.get_username()}"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        teams.share_revoke(project=obj.project, share_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        run_for_each(self, request, queryset.select_related("project"), self._revoke)
+
+    def _revoke(self, share) -> None:
+        teams.share_revoke(project=share.project, share_id=share.pk)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+    list_display = ["created", "actor", "interface", "action", "project_name", "target"]
+    list_filter = ["interface", "action"]
+    search_fields = ["actor", "action", "target", "project_name"]
+    date_hierarchy = "created"
+    fields = [
+        "created",
+        "actor",
+        "interface",
+        "action",
+        "project_name",
+        "target",
+        "before",
+        "after",
+    ]
+    readonly_fields = fields
+
+
+class ActiveTokenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "active"), ("revoked", "revoked"), ("expired", "expired")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+            return queryset.filter(unexpired, revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ProjectScopedAdmin):
+    """Tokens are created by their owners (shown once); operators see and
+    revoke them. The hash is never shown."""
+
+    project_path = "service_account__project"
+    list_display = ["name", "key_prefix", "owner", "state", "created", "last_used_at"]
+    list_select_related = ["user", "service_account__project"]
+    list_filter = [ActiveTokenFilter]
+    search_fields = ["name", "key_prefix", "user__username", "service_account__name"]
+    fields = [
+        "name",
+        "key_prefix",
+        "owner",
+        "state",
+        "created",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        ids = administered_project_ids(request)
+        if ids is None:
+            return queryset
+        # Staff also see their own personal tokens.
+        return queryset.filter(Q(service_account__project__in=ids) | Q(user=request.user))
+
+    def _scoped(self, request, obj=None) -> bool:
+        if obj is not None and obj.user_id is not None:
+            return obj.user_id == request.user.pk
+        return super()._scoped(request, obj)
+
+    @admin.display(description="owner")
+    def owner(self, token) -> str:
+        if token.service_account_id:
+            return f"service account {token.service_account}"
+        return f"user {token.user.get_username()}"
+
+    @admin.display(description="state")
+    def state(self, token) -> str:
+        if token.revoked_at:
+            return "revoked"
+        return "active" if token.is_active else "expired"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.is_superuser or bool(administered_project_ids(request))
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        def revoke_one(token: ApiToken) -> str:
+            if token.service_account_id:
+                teams.service_account_token_revoke(account=token.service_account, token_id=token.pk)
+            else:
+                tokens.token_revoke(user=token.user, token_id=token.pk)
+            return f"Token {token} revoked."
+
+        active = queryset.filter(revoked_at__isnull=True).select_related(
+            "user", "service_account__project"
+        )
+        run_for_each(self, request, active, revoke_one)
+        if not active:
+            self.message_user(request, "The selected tokens were already revoked.", messages.INFO)
+
+
+class RegistryCredentialForm(forms.ModelForm):
+    """The password is write-only: typed once, stored encrypted, never shown."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Leave empty to keep the stored password.",
+    )
+
+    class Meta:
+        model = RegistryCredential
+        fields = ["project", "registry", "username"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("password"):
+            self.add_error("password", "A password (or token) is required.")
+        return cleaned
+
+
+@admin.register(RegistryCredential)
+class RegistryCredentialAdmin(ProjectScopedAdmin):
+    form = RegistryCredentialForm
+    list_display = ["registry", "username", "project", "updated"]
+    list_select_related = ["project"]
+    search_fields = ["registry", "username", "project__name"]
+    autocomplete_fields = ["project"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        password = form.cleaned_data.get("password") or obj.get_password()
+        saved = credential_set(
+            project=obj.project, registry=obj.registry, username=obj.username, password=password
+        )
+        obj.pk = saved.pk

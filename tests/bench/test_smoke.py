@@ -1,0 +1,75 @@
+"""The benchmark command, in its smoke mode, still runs end to end: every
+benchmark on tiny data, the report and the charts written. Its figures are
+not checked (CI machines are noisy); what each benchmark counts is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.registry_lab.fixtures import require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.registry
+SECTIONS = (
+    "## Targets",
+    "## 1. Scheduled checks of unchanged tags",
+    "### Which HTTP client",
+    "## 2. Change-to-trigger latency",
+    "## 3. API under 32 concurrent clients",
+    "## 4. The stream page",
+    "## 5. Bulk import of a repository",
+)
+CHARTS = ("sweep-throughput.png", "api-throughput.png", "trigger-latency.png")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    for tool in ("docker-registry", "skopeo", "ab"):
+        require_tool(f"/usr/bin/{tool}", "apache2-utils" if tool == "ab" else tool)
+    out = tmp_path_factory.mktemp("bench-report")
+    finished = subprocess.run(
+        ["bash", "bench/run", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return out, finished
+
+
+def test_it_writes_the_report_with_every_section_and_chart(smoke_run):
+    out, finished = smoke_run
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    report = (out / "benchmarks.md").read_text()
+    for section in SECTIONS:
+        assert section in report
+    assert "Smoke run" in report
+    for chart in CHARTS:
+        assert (out / "benchmarks" / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_benchmark_measured_what_it_counts(smoke_run):
+    out, finished = smoke_run
+    assert finished.returncode == 0, finished.stderr[-4000:]
+    results = json.loads((out / "benchmarks" / "results.json").read_text())
+    default = results["sweep"]["default"]
+    [large] = default["large"]
+    assert large["outcomes"]["unchanged"] == large["tags"] == results["sweep"]["large"]
+    assert large["new_history_entries"] == 0 and large["failed_tags"] == 0
+    assert large["requests"]["HEAD manifest"] == large["tags"]
+    assert default["skopeo_rate"]["median"] > 0 and default["memory"]["max_process_rss_mib"] > 0
+    assert results["sweep"]["scale"]["scheduled_tags"] == results["setup"]["scheduled_tags"]
+    for path in ("push", "scheduled"):
+        assert results["latency"][path]["changes"] == 3
+    api = results["api"]["results"]
+    assert all(api[name]["rps"]["median"] > 0 for name in api)
+    assert results["api"]["queries"]["resolve"] > 0
+    assert results["ui"]["queries"] > 0
+    assert all(c["rate"]["median"] > 0 for c in results["clients"]["clients"].values())
+    [bulk] = results["bulk"]["import"]
+    assert bulk["requests"]["HEAD manifest"] == results["bulk"]["tags"]

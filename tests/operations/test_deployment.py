@@ -1,0 +1,206 @@
+"""The production layout, scaled out on one machine: two Celery workers and
+one beat as separate processes, sharing PostgreSQL and Redis. Imports,
+scheduled checks and trigger deliveries are spread over both workers, and
+nothing is done twice: one history entry per change, one delivery per change
+and trigger, each sent once, no task run by both workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.db import connection
+
+from imagestreams.models import Tag
+from imagestreams.services.tagging import TagOptions, tag_set
+from tests.registry_lab.fixtures import require_tool
+from tests.triggers.receiver import Receiver
+from triggers.models import Delivery
+from triggers.services.triggers import trigger_create
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+STREAMS = 6
+TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
+pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    """worker-1, worker-2 and beat, started as in docs/operations.md."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the deployment test needs PostgreSQL: several processes share one database "
+            "(run `bash .ci/test`, which sets DATABASE_URL to PostgreSQL)"
+        )
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        require_tool(None, f"redis-server (nothing answers at {REDIS_URL})")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.operations.deployment_settings",
+        "DEPLOYMENT_TEST_QUEUE": f"deployment-test-{uuid.uuid4().hex[:8]}",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "DATA_DIR": str(tmp_path / "var"),
+        "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        # Short periods so that a run takes seconds, not minutes.
+        "IMAGESTREAMS_RECONCILE_SECONDS": "1",
+        "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
+        "IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL": "1",
+        "IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS": "0.5",
+        "IMAGESTREAMS_SCHEDULED_BATCH_SIZE": "1",
+        "IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS": "1",
+        "IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER": "5",
+        "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
+        "IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS": "1",
+    }
+    celery = [sys.executable, "-m", "celery", "-A", "imagestreams"]
+    queue = env["DEPLOYMENT_TEST_QUEUE"]
+    worker = [
+        *celery,
+        "worker",
+        "--concurrency=1",
+        "--prefetch-multiplier=1",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        queue,
+        "--loglevel=INFO",
+    ]
+    commands = {
+        "worker-1": [*worker, "-n", f"one-{queue}@%h"],
+        "worker-2": [*worker, "-n", f"two-{queue}@%h"],
+        "beat": [*celery, "beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")],
+    }
+    logs = {name: tmp_path / f"{name}.log" for name in commands}
+    started = []
+    try:
+        for name, command in commands.items():
+            with logs[name].open("w") as out:
+                started.append(
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                    )
+                )
+        yield logs
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_for(predicate, timeout: float, what: str, logs: dict[str, Path]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    tails = "\n".join(f"--- {n}\n{p.read_text()[-3000:]}" for n, p in logs.items())
+    pytest.fail(f"timed out waiting for {what}\n{tails}")
+
+
+def histories(tags: list[Tag]) -> list[list[str]]:
+    return [list(t.events.values_list("image__digest", flat=True)) for t in tags]
+
+
+def tasks_run(log: Path) -> list[tuple[str, str]]:
+    """(task name, task id) of every task the worker finished."""
+    runs = []
+    for line in log.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        match = TASK_LINE.search(json.loads(line).get("message", ""))
+        if match:
+            runs.append((match["name"], match["id"]))
+    return runs
+
+
+def test_two_workers_and_one_beat_share_the_work_without_duplicates(
+    deployment, registry, pusher, unique_repo, team, settings, operator_settings
+):
+    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
+    # Read by the workers from the database: the lab registry speaks plain HTTP.
+    operator_settings(insecure_registries=registry.host)
+    receiver = Receiver().start()
+    try:
+        client = pusher(registry)
+        first = client.push_image(unique_repo, "1", text="first")
+        tags = []
+        for n in range(STREAMS):
+            trigger_create(project=team, name=f"hook{n}", stream=f"app{n}", url=receiver.url)
+            [result] = tag_set(
+                project=team,
+                source=first.reference,
+                destinations=[f"app{n}:1"],
+                options=TagOptions(scheduled=True),
+            )
+            tags.append(result.tag)
+        # This process's broker is in memory: the imports tag_set queued are
+        # lost, and beat's reconcile loop hands them to the workers.
+        wait_for(
+            lambda: histories(tags) == [[first.digest]] * STREAMS,
+            30,
+            "the first imports",
+            deployment,
+        )
+        second = client.push_image(unique_repo, "1", text="second")
+        wait_for(
+            lambda: histories(tags) == [[second.digest, first.digest]] * STREAMS,
+            20,
+            "the scheduled checks to find the new image",
+            deployment,
+        )
+        wait_for(
+            lambda: Delivery.objects.filter(status="succeeded").count() == 2 * STREAMS,
+            15,
+            "every delivery",
+            deployment,
+        )
+        time.sleep(2)  # more sweeps and checks on both workers: nothing may be added
+    finally:
+        receiver.stop()
+
+    assert histories(tags) == [[second.digest, first.digest]] * STREAMS
+    assert Delivery.objects.count() == 2 * STREAMS  # one per change and trigger
+    sent = Counter(request.headers["x-imagestreams-delivery"] for request in receiver.requests)
+    assert len(sent) == 2 * STREAMS and set(sent.values()) == {1}
+
+    runs = {name: tasks_run(deployment[name]) for name in ("worker-1", "worker-2")}
+    ids = Counter(task_id for worker in runs.values() for _, task_id in worker)
+    assert ids and max(ids.values()) == 1, "a task ran on both workers"
+    for name, worker in runs.items():
+        kinds = {task for task, _ in worker}
+        assert kinds & {
+            "imagestreams.tasks.tag_import_task",
+            "imagestreams.tasks.scheduled_check_batch",
+        }, f"{name} did no import or scheduled check"
+    done = {task for worker in runs.values() for task, _ in worker}
+    assert "triggers.tasks.delivery_send_task" in done
+    assert "Sending due task scheduled-sweep" in deployment["beat"].read_text()

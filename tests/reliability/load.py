@@ -1,0 +1,302 @@
+"""A bounded load test on loopback: API clients mixing reads, tags and
+imports against gunicorn, while Celery workers and beat sweep thousands of
+scheduled tags against a real registry. Reports errors and latency
+percentiles; every loop is bounded in count and time.
+
+The test suite runs a small version (test_load.py). The full one, against a
+PostgreSQL database of its own (created and migrated here):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/imagestreams_load \\
+      .venv/bin/python -m tests.reliability.load --clients 50 --duration 60 --scheduled-tags 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.registry_lab.net import LOOPBACK, free_port, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+# Requests per client are also capped, so a fast server cannot make a run unbounded.
+MAX_REQUESTS_PER_CLIENT = 100_000
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, seconds: float, error: str = "") -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+            if error:
+                self.errors.append(f"{kind}: {error}")
+
+    @property
+    def total(self) -> int:
+        return sum(len(values) for values in self.latencies.values())
+
+    def percentile(self, kind: str | None, q: float) -> float:
+        values = sorted(v for k, vs in self.latencies.items() if kind in (None, k) for v in vs)
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+    def report(self, duration: float, sweep: dict[str, int]) -> str:
+        lines = [
+            f"requests: {self.total} in {duration:.0f}s ({self.total / duration:.0f}/s), "
+            f"errors: {len(self.errors)}",
+            f"{'kind':<10}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}",
+        ]
+        for kind in [*sorted(self.latencies), None]:
+            values = (
+                self.latencies[kind] if kind else [v for vs in self.latencies.values() for v in vs]
+            )
+            if not values:
+                continue
+            lines.append(
+                f"{kind or 'all':<10}{len(values):>8}{self.percentile(kind, 0.50):>9.1f}"
+                f"{self.percentile(kind, 0.95):>9.1f}{self.percentile(kind, 0.99):>9.1f}"
+                f"{max(values) * 1000:>9.1f}"
+            )
+        lines.append(
+            "scheduled sweep during the run: "
+            + ", ".join(f"{key} {value}" for key, value in sweep.items())
+        )
+        lines.extend(self.errors[:20])
+        return "\n".join(lines)
+
+
+def client_loop(base: str, token: str, source: str, number: int, until: float, results: Results):
+    """One API client: mostly reads, some tags and some imports."""
+    rng = random.Random(number)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        for count in range(MAX_REQUESTS_PER_CLIENT):
+            if time.monotonic() >= until:
+                return
+            kind, method, path, body = _next_request(rng, number, count, source)
+            started = time.monotonic()
+            try:
+                response = http.request(method, path, json=body)
+                error = (
+                    ""
+                    if response.status_code < 400
+                    else f"{response.status_code} {response.text[:200]}"
+                )
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            results.add(kind, time.monotonic() - started, error)
+
+
+def _next_request(rng: random.Random, number: int, count: int, source: str):
+    """(kind, method, path, body): 55% stream reads, 20% tag histories, 17%
+    tags (a new tag copied from another), 8% imports from the registry."""
+    roll = rng.random()
+    stream = f"load{rng.randrange(20)}"
+    if roll < 0.55:
+        return "read", "GET", f"/api/v1/projects/load/imagestreams/{stream}", None
+    if roll < 0.75:
+        return "history", "GET", f"/api/v1/projects/load/imagestreamtags/{stream}:t0/history", None
+    if roll < 0.92:
+        body = {"source": f"{stream}:t0", "destinations": [f"copies:c{number}-{count}"]}
+        return "tag", "POST", "/api/v1/projects/load/tag", body
+    body = {
+        "target": f"imported:n{number}-{count % 5}",
+        "from": source,
+        "confirm": True,
+        "insecure": True,
+    }
+    return "import", "POST", "/api/v1/projects/load/imports", body
+
+
+def seed(source: str, scheduled_tags: int, streams: int = 20) -> str:
+    """Project "load", its admin's API token, `streams` streams whose tag t0
+    is imported, and `scheduled_tags` scheduled tags (spread over 100
+    streams) enrolled for the sweep. Returns the token."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from imagestreams.models import ImageStream, Tag
+    from imagestreams.scheduling.claims import enrol
+    from imagestreams.services.import_image import ImportImageRequest, import_image
+    from imagestreams.services.projects import project_create
+    from imagestreams.services.tokens import token_create
+
+    user = get_user_model().objects.create_user("load-admin", password="load-admin-password")
+    project = project_create(name="load", creator=user)
+    for n in range(streams):
+        import_image(
+            project=project,
+            request=ImportImageRequest(
+                target=f"load{n}:t0", from_image=source, confirm=True, insecure=True
+            ),
+        )
+    holders = [ImageStream.objects.create(project=project, name=f"sched{n}") for n in range(100)]
+    Tag.objects.bulk_create(
+        [
+            Tag(
+                stream=holders[n % len(holders)],
+                name=f"s{n}",
+                from_kind="DockerImage",
+                from_name=source,
+                insecure=True,
+                scheduled=True,
+                generation=1,
+            )
+            for n in range(scheduled_tags)
+        ],
+        batch_size=1000,
+    )
+    while enrol(now=timezone.now(), interval=30.0, limit=5000):
+        pass
+    return token_create(user=user, name="load")[1]
+
+
+def sweep_progress(since) -> dict[str, int]:
+    from imagestreams.models import Tag
+
+    scheduled = Tag.objects.filter(scheduled=True)
+    return {
+        "tags": scheduled.count(),
+        "checked during the run": scheduled.filter(last_checked_at__gte=since).count(),
+        "failing": scheduled.exclude(condition_reason="").count(),
+    }
+
+
+def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "imagestreams.wsgi:application"]
+    command += ["-b", f"{LOOPBACK}:{port}", "-w", str(workers), "--no-control-socket"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT
+    )
+    base = f"http://{LOOPBACK}:{port}"
+    if not wait_until(lambda: _answers(f"{base}/login/"), timeout=30, interval=0.2):
+        process.terminate()
+        raise RuntimeError(f"gunicorn did not start; see {log}")
+    return process, base
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def run_load(
+    *, cluster, source: str, clients: int, duration: float, scheduled_tags: int, web_workers: int
+) -> tuple[Results, dict[str, int], float]:
+    """With `cluster` (tests.reliability.cluster.Cluster, Redis started) and
+    the database ready: seed, start gunicorn, workers and beat, run the
+    clients, stop. Returns the results, the sweep's progress and the time."""
+    from django.utils import timezone
+
+    token = seed(source, scheduled_tags)
+    cluster.env.update(
+        IMAGESTREAMS_SCHEDULED_INTERVAL="30",
+        IMAGESTREAMS_SCHEDULED_BATCH_SIZE="200",
+        IMAGESTREAMS_REGISTRY_REQUESTS_PER_SECOND="2000",
+        IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY="8",
+        IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS="1",
+        IMAGESTREAMS_RATE_LIMIT_TOKENS="1000000/60",
+    )
+    gunicorn, base = start_gunicorn(cluster.env, web_workers, cluster.workdir / "gunicorn.log")
+    try:
+        cluster.start("beat")
+        cluster.start("worker-1")
+        started_at = timezone.now()
+        results = Results()
+        until = time.monotonic() + duration
+        threads = [
+            threading.Thread(
+                target=client_loop, args=(base, token, source, n, until, results), daemon=True
+            )
+            for n in range(clients)
+        ]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=duration + 60)
+        elapsed = time.monotonic() - began
+        return results, sweep_progress(started_at), elapsed
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--scheduled-tags", type=int, default=10_000)
+    parser.add_argument("--web-workers", type=int, default=4)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("set DATABASE_URL to a PostgreSQL database this run may create and fill")
+    workdir = Path(tempfile.mkdtemp(prefix="imagestreams-load-"))
+    os.environ.setdefault("SECRET_KEY", "load-test-not-secret")
+    os.environ["DATA_DIR"] = str(workdir / "var")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.reliability.process_settings"
+    os.environ["RELIABILITY_TEST_QUEUE"] = "load"
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    import django
+    from django.core.management import call_command
+
+    _recreate_database(os.environ["DATABASE_URL"])
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+    from tests.registry_lab.images import Pusher
+    from tests.registry_lab.registry import RegistryProcess
+    from tests.reliability.cluster import Cluster
+
+    with RegistryProcess(workdir / "registry") as registry:
+        Pusher(registry.url).push_image("load/app", "1", text="load")
+        cluster = Cluster(workdir)
+        cluster.start_redis()
+        try:
+            results, sweep, elapsed = run_load(
+                cluster=cluster,
+                source=f"{registry.host}/load/app:1",
+                clients=args.clients,
+                duration=args.duration,
+                scheduled_tags=args.scheduled_tags,
+                web_workers=args.web_workers,
+            )
+        finally:
+            cluster.stop_all()
+    print(
+        f"{args.clients} clients, {args.duration:.0f}s, {args.scheduled_tags} scheduled tags, "
+        f"{args.web_workers} gunicorn workers, 1 Celery worker (prefork) + beat"
+    )
+    print(results.report(elapsed, sweep))
+    sys.exit(1 if results.errors else 0)
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
