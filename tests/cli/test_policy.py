@@ -50,4 +50,3 @@ def test_a_rule_matching_nothing_is_explained(isctl, server, releases):
     assert result.code == 1
     assert result.err.startswith("error: ")
     assert Tag.objects.get(name="stable").from_name == f"{releases}:1.0.0"
-
