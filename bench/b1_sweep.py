@@ -264,6 +264,13 @@ def scale(ctx: Context) -> dict:
             if time.monotonic() + period > deadline:
                 break
             time.sleep(period)
+        # The last sweep must have run (and claimed) before "no claim left"
+        # means that every batch is done.
+        wait_for(
+            lambda: len(ctx.probe_since(probe_mark, task="sweep", settle=0)) >= sweeps,
+            timeout=120,
+            what="the last sweep of the scale run",
+        )
         wait_for(
             lambda: not scheduled.exclude(check_claim="").exists(),
             timeout=120,

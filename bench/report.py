@@ -43,7 +43,7 @@ def meta(ctx: Context) -> dict:
             "Redis": _command(["redis-cli", "INFO", "server"], "redis_version:"),
             "docker-registry": _command(["docker-registry", "--version"]).split()[-1],
             "skopeo": _command(["skopeo", "--version"]).split()[-1],
-            "ab": _command(["ab", "-V"]).splitlines()[0].split(",")[1].strip(),
+            "ab": _command(["ab", "-V"]).splitlines()[0].split("Version")[1].split()[0],
         },
         "settings": {
             "worker": "celery worker -c 2 (prefork), IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY=4",
