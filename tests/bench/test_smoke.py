@@ -26,25 +26,24 @@ SECTIONS = (
 CHARTS = ("sweep-throughput.png", "api-throughput.png", "trigger-latency.png")
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def test_the_smoke_run_writes_the_report_and_measures_what_it_counts(tmp_path):
+    # One run for both checks: a module fixture would run once per xdist worker.
     for tool in ("docker-registry", "skopeo", "ab"):
         require_tool(f"/usr/bin/{tool}", "apache2-utils" if tool == "ab" else tool)
-    out = tmp_path_factory.mktemp("bench-report")
     finished = subprocess.run(
-        ["bash", "bench/run", "--smoke", "--out", str(out)],
+        ["bash", "bench/run", "--smoke", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    return out, finished
-
-
-def test_it_writes_the_report_with_every_section_and_chart(smoke_run):
-    out, finished = smoke_run
     assert finished.returncode == 0, finished.stderr[-4000:]
+    check_report(tmp_path)
+    check_results(json.loads((tmp_path / "benchmarks" / "results.json").read_text()))
+
+
+def check_report(out: Path) -> None:
     report = (out / "benchmarks.md").read_text()
     for section in SECTIONS:
         assert section in report
@@ -53,10 +52,7 @@ def test_it_writes_the_report_with_every_section_and_chart(smoke_run):
         assert (out / "benchmarks" / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_every_benchmark_measured_what_it_counts(smoke_run):
-    out, finished = smoke_run
-    assert finished.returncode == 0, finished.stderr[-4000:]
-    results = json.loads((out / "benchmarks" / "results.json").read_text())
+def check_results(results: dict) -> None:
     default = results["sweep"]["default"]
     [large] = default["large"]
     assert large["outcomes"]["unchanged"] == large["tags"] == results["sweep"]["large"]
