@@ -74,6 +74,16 @@ def _unless_still_admin(request: WebRequest, project: Project) -> HttpResponse |
 # --- members -------------------------------------------------------------------
 
 
+def _back_to_members(request: WebRequest, project: Project, perms: Perms) -> HttpResponse:
+    return _back(
+        request,
+        _members_url(project),
+        MEMBERS_TEMPLATE,
+        "members",
+        lambda: _members_context(project, perms),
+    )
+
+
 def _members_context(project: Project, perms: Perms, form: MemberAddForm | None = None) -> dict:
     return {
         "project": project,
@@ -129,13 +139,7 @@ def member_role_view(request: WebRequest, project: str, username: str) -> HttpRe
             messages.success(request, f"{username} is now {role} of {project}.")
             if left := _unless_still_admin(request, project):
                 return left
-    return _back(
-        request,
-        _members_url(project),
-        MEMBERS_TEMPLATE,
-        "members",
-        lambda: _members_context(project, perms),
-    )
+    return _back_to_members(request, project, perms)
 
 
 @page
@@ -150,13 +154,7 @@ def member_remove_view(request: WebRequest, project: str, username: str) -> Http
         messages.success(request, f"{username} was removed from {project}.")
         if left := _unless_still_admin(request, project):
             return left
-    return _back(
-        request,
-        _members_url(project),
-        MEMBERS_TEMPLATE,
-        "members",
-        lambda: _members_context(project, perms),
-    )
+    return _back_to_members(request, project, perms)
 
 
 # --- service accounts ----------------------------------------------------------
