@@ -15,47 +15,29 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.db import connection
 
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
-from tests.registry_lab.fixtures import require_tool
+from tests.processes import REDIS_URL, database_url, require_postgres_and_redis
 from tests.triggers.receiver import Receiver
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 STREAMS = 6
 TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db["USER"] or "")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def deployment(tmp_path):
     """worker-1, worker-2 and beat, started as in docs/operations.md."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the deployment test needs PostgreSQL: several processes share one database "
-            "(run `bash .ci/test`, which sets DATABASE_URL to PostgreSQL)"
-        )
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        require_tool(None, f"redis-server (nothing answers at {REDIS_URL})")
+    require_postgres_and_redis(
+        "the deployment test needs PostgreSQL: several processes share one database "
+        "(run `bash .ci/test`, which sets DATABASE_URL to PostgreSQL)"
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.operations.deployment_settings",

@@ -9,42 +9,24 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.db import connection
 
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ProjectFactory
-from tests.registry_lab.fixtures import require_tool
+from tests.processes import REDIS_URL, database_url, require_postgres_and_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    user = quote(settings["USER"] or "")
-    password = f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
-    host = settings["HOST"] or "127.0.0.1"
-    port = f":{settings['PORT']}" if settings["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
 
 
 @pytest.fixture
 def processes(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (several processes share the database): run `bash .ci/test`, "
-            "which sets DATABASE_URL"
-        )
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        require_tool(None, f"redis-server (nothing answers at {REDIS_URL})")
+    require_postgres_and_redis(
+        "needs PostgreSQL (several processes share the database): run `bash .ci/test`, "
+        "which sets DATABASE_URL"
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.scheduling.process_settings",
