@@ -127,10 +127,24 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several processes (web, worker, beat) share one SQLite file: wait for
-    # locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes (web, worker, beat) share one SQLite file. WAL lets readers
+    # go on while one process writes; IMMEDIATE makes every transaction that may
+    # write take the write lock when it begins, where SQLite's busy timeout applies
+    # (a deferred transaction that upgrades later fails at once with "database is
+    # locked"); the timeout is long enough that requests queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": envfloat("SQLITE_BUSY_TIMEOUT_SECONDS", 60.0),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too (not a shared-cache in-memory database, whose table
+    # locks ignore the busy timeout), so that threads and processes behave as in use.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(DATABASES["default"]["NAME"]).with_suffix(".test.sqlite3"))
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
