@@ -201,14 +201,11 @@ class TagAdmin(ProjectScopedAdmin):
         return False
 
     def delete_model(self, request, obj) -> None:
-        self._delete(obj)
+        _delete(obj, request.user)
 
     def delete_queryset(self, request, queryset) -> None:
-        run_for_each(self, request, queryset.select_related("stream__project"), self._delete)
-
-    def _delete(self, tag: Tag) -> None:
-        project = tag.stream.project
-        tag_delete(project=project, destinations=[f"{tag.stream.name}:{tag.name}"])
+        tags = queryset.select_related("stream__project")
+        run_for_each(self, request, tags, lambda tag: _delete(tag, request.user))
 
     @admin.action(description="Import now")
     def import_now(self, request, queryset) -> None:
@@ -257,3 +254,8 @@ class TagEventAdmin(ReadOnlyMixin, ProjectScopedAdmin):
     @admin.display(description="image")
     def image_digest(self, event) -> str:
         return short(event.digest)
+
+
+def _delete(tag: Tag, user) -> None:
+    project = tag.stream.project
+    tag_delete(project=project, destinations=[f"{tag.stream.name}:{tag.name}"], user=user)

@@ -92,13 +92,14 @@ def tag_set(
     source_kind: str | None = None,
     options: TagOptions = TagOptions(),
     actor: str = "",
-    user=None,
+    user,
 ) -> list[TagSetResult]:
     """Point every destination at `source`, the way `oc tag` does.
 
-    With `user`, every destination project needs the edit right and a source
-    in another project the view (pull) right, checked now, when the tag is
-    written; later changes of access do not break tags already made.
+    `user` (a principal; `access.SYSTEM` for the service itself) needs the edit
+    right on every destination project and the view (pull) right on a source in
+    another project, checked now, when the tag is written; later changes of
+    access do not break tags already made.
     """
     if not destinations:
         raise InvalidInput(
@@ -110,8 +111,7 @@ def tag_set(
     _validate_combination(parsed, targets, options)
     for target in targets:
         project_exists(target.project)
-    if user is not None:
-        _check_access(user, parsed, targets)
+    _check_access(user, parsed, targets)
     spec = _resolve_source(parsed, options)
     if spec.kind == SourceKind.DOCKER_IMAGE:
         for target in targets:
@@ -281,19 +281,16 @@ def _message(
 
 
 def tag_delete(
-    *, project: Project, destinations: list[str], actor: str = "", user=None
+    *, project: Project, destinations: list[str], actor: str = "", user
 ) -> list[str]:
-    """Delete tags: their spec and their whole history.
-
-    With `user`, every project named by a destination needs the edit right.
-    """
+    """Delete tags: their spec and their whole history. `user` needs the edit
+    right on every project named by a destination."""
     if not destinations:
         raise InvalidInput(
             "at least one <stream>:<tag> to delete is required", field="destinations"
         )
     targets = [parse_destination(text, project.name) for text in destinations]
-    if user is not None:
-        _check_access(user, None, targets)
+    _check_access(user, None, targets)
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]
         for tag in tags:

@@ -14,7 +14,6 @@ IMPORTS = url("projects/team/imports")
 TAG = url("projects/team/tag")
 
 
-
 @pytest.fixture
 def pushed(registry, pusher, unique_repo):
     return pusher(registry).push_image(

@@ -49,7 +49,6 @@ def token_keys(settings, tmp_path):
     load_signing_key.cache_clear()
 
 
-
 @pytest.fixture
 def teams():
     """Project "team" (alice admin) with service accounts "builder" (editor)

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.triggers.receiver import Answer
@@ -29,7 +30,7 @@ def change(team, django_capture_on_commit_callbacks):
     def make(n: int = 1) -> list[Delivery]:
         TagEventFactory(tag=TagFactory(stream=stream, name=f"v{n}"), image=ImageFactory())
         with django_capture_on_commit_callbacks():
-            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"])
+            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], user=SYSTEM)
         return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 
     return make

@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.registry]
 OPTIONS = {"reference_policy": "Source", "import_mode": "Legacy", "insecure": "on"}
 
 
-
 def test_an_editor_imports_an_image_into_a_new_stream(
     eddie, project, registry, pusher, unique_repo
 ):

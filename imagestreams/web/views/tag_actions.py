@@ -90,7 +90,10 @@ def tag_delete_view(request: WebRequest, project: str, stream: str, tag: str) ->
         return render_page(request, "web/tag_delete.html", context)
     try:
         [message] = tag_delete(
-            project=project, destinations=[f"{stream.name}:{tag.name}"], actor=actor_of(request)
+            project=project,
+            destinations=[f"{stream.name}:{tag.name}"],
+            actor=actor_of(request),
+            user=request.user,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
