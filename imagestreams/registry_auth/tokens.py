@@ -13,6 +13,9 @@ from django.conf import settings
 
 from imagestreams.access import can, can_view_stream
 from imagestreams.models import Project
+from imagestreams.models.projects import project_name_validator
+from imagestreams.models.streams import stream_name_validator
+from imagestreams.services.streams import MAX_REPOSITORY_NAME
 
 SCOPE = re.compile(r"^repository:(?P<name>[^:]+):(?P<actions>[a-z*,]*)$")
 # repository path <project>/<stream>; the registry only knows names.
@@ -39,13 +42,15 @@ def parse_scopes(values: list[str]) -> list[ScopeRequest]:
 
 def grant(user, scopes: list[ScopeRequest]) -> list[dict]:
     """The `access` claim: for each requested repository the subset of
-    actions the user may do. Nothing for anonymous users or unknown projects."""
+    actions the user may do. Nothing for anonymous users, unknown projects,
+    or names that are not a repository path."""
     projects = {}
     access = []
     for scope in scopes:
-        project_name, sep, stream = scope.repository.partition("/")
-        if not sep or "/" in stream:
+        path = repository_path(scope.repository)
+        if path is None:
             continue
+        project_name, stream = path
         if project_name not in projects:
             projects[project_name] = Project.objects.filter(name=project_name).first()
         project = projects[project_name]
@@ -55,6 +60,20 @@ def grant(user, scopes: list[ScopeRequest]) -> list[dict]:
         if allowed:
             access.append({"type": "repository", "name": scope.repository, "actions": allowed})
     return access
+
+
+def repository_path(name: str) -> tuple[str, str] | None:
+    """(project, stream) if `name` is a `<project>/<stream>` path a stream can
+    have, else None. Matched whole (a regex "$" would let "app\\n" through):
+    a name with a NUL, a newline, an empty or a dot-dot part is none."""
+    project, sep, stream = name.partition("/")
+    if not sep or len(name) > MAX_REPOSITORY_NAME:
+        return None
+    if project_name_validator.regex.fullmatch(project) is None:
+        return None
+    if stream_name_validator.regex.fullmatch(stream) is None:
+        return None
+    return project, stream
 
 
 def _may(principal, project: Project, stream: str, action: str) -> bool:
