@@ -20,6 +20,11 @@ from imagestreams.services.streams import MAX_REPOSITORY_NAME
 SCOPE = re.compile(r"^repository:(?P<name>[^:]+):(?P<actions>[a-z*,]*)$")
 # repository path <project>/<stream>; the registry only knows names.
 ACTION_RIGHTS = {"pull": "view", "push": "edit", "delete": "admin"}
+# The subject of the service's own tokens: usernames cannot contain ":", so
+# no user can be mistaken for it in the registry's logs and notifications.
+SERVICE_SUBJECT = "system:imagestreams"
+SERVICE_ACTIONS = frozenset({"pull", "delete"})
+SERVICE_TOKEN_TTL = 60
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,41 @@ def _may(principal, project: Project, stream: str, action: str) -> bool:
     return right is not None and can(principal, project, right)
 
 
-def issue_token(subject: str, access: list[dict]) -> tuple[str, int]:
+def service_token(scope: str) -> tuple[str, int] | None:
+    """A short-lived token for the service's own requests to the integrated
+    registry, signed with the token server's key: no password is involved,
+    so nobody can lock the service out by failing to sign in as its user.
+
+    Only what the service does is granted: pulling and deleting manifests of
+    a `<project>/<stream>` repository (reading pushes, pruning) and reading
+    the catalog (reconciliation); any other scope gets an empty grant. None
+    if the key cannot be read (the caller then asks the realm, as for any
+    registry).
+    """
+    try:
+        return issue_token(SERVICE_SUBJECT, _service_access(scope), ttl=SERVICE_TOKEN_TTL)
+    except (OSError, ValueError):  # no key yet (manage.py registry_keys), or unreadable
+        return None
+
+
+def _service_access(scope: str) -> list[dict]:
+    kind, _, rest = scope.partition(":")
+    name, _, actions = rest.rpartition(":")
+    wanted = {action for action in actions.split(",") if action}
+    if kind == "registry" and name == "catalog" and wanted == {"*"}:
+        return [{"type": "registry", "name": "catalog", "actions": ["*"]}]
+    if kind == "repository" and repository_path(name) and wanted <= SERVICE_ACTIONS:
+        return [{"type": "repository", "name": name, "actions": sorted(wanted)}]
+    return []
+
+
+def issue_token(subject: str, access: list[dict], *, ttl: int | None = None) -> tuple[str, int]:
     """A JWT that Distribution 2.8 accepts (string `aud`, integer times, libtrust kid)."""
     from imagestreams.registry_auth.keys import load_signing_key
 
     key, kid = load_signing_key(settings.REGISTRY_TOKEN_KEY_FILE)
     now = int(time.time())
-    ttl = settings.REGISTRY_TOKEN_TTL
+    ttl = ttl or settings.REGISTRY_TOKEN_TTL
     claims = {
         "iss": settings.REGISTRY_TOKEN_ISSUER,
         "sub": subject,

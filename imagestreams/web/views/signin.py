@@ -39,10 +39,7 @@ def limit_failed_sign_ins(view: View) -> View:
 
 
 def too_many(request: HttpRequest, exc: Limited) -> HttpResponse:
-    message = (
-        "Too many failed sign-ins from this address. "
-        f"Try again in {exc.retry_after} seconds."
-    )
+    message = f"Too many failed sign-ins from this address. Try again in {exc.retry_after} seconds."
     response = render(request, "429.html", {"message": message}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
