@@ -116,7 +116,7 @@ def _retry_after(rate: Rate, now: float) -> int:
 # would be the owner's right password, which anyone could then lock out.
 signin_limiter = Limiter("signin", "RATE_LIMIT_SIGNIN")
 signin_address_limiter = Limiter("signin-address", "RATE_LIMIT_SIGNIN_ADDRESS")
-# API token creations by an authenticated user (per user and per address).
+# API token creations, per authenticated user.
 token_limiter = Limiter("tokens", "RATE_LIMIT_TOKENS")
 
 
