@@ -16,6 +16,7 @@ from imagestreams.admin.scoping import (
     run_for_each,
 )
 from imagestreams.models import ImageStream, Tag, TagEvent
+from imagestreams.services.import_requests import tags_import_now
 from imagestreams.services.streams import stream_delete
 from imagestreams.services.tag_spec import tag_spec_update
 from imagestreams.services.tagging import tag_delete
@@ -94,12 +95,8 @@ class ImageStreamAdmin(ProjectScopedAdmin):
 
 
 def enqueue_import(tag: Tag) -> str | None:
-    """What the import loop would do, now: one import task per tag."""
-    from imagestreams.tasks import tag_import_task
-
-    if not tag.is_importable:
+    if not tags_import_now([tag]):
         return None
-    tag_import_task.delay_on_commit(tag.pk)
     return f"Import of {tag.stream.project.name}/{tag} queued."
 
 

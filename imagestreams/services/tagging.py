@@ -14,6 +14,7 @@ from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy,
 from imagestreams.operations.admission import check_tag_source
 from imagestreams.services.errors import InvalidInput, NotFound
 from imagestreams.services.history import NewEvent, tag_add_event_and_follow
+from imagestreams.services.import_requests import import_requested
 from imagestreams.services.sources import (
     StreamTagName,
     TagSource,
@@ -211,7 +212,7 @@ def _apply_to_destination(
         event = NewEvent(spec.name, None, generation, EventCause.REFERENCE, actor)
         tag_add_event_and_follow(tag, event)
     elif spec.kind == SourceKind.DOCKER_IMAGE:
-        _enqueue_import(tag)
+        import_requested(tag)
     elif spec.event is not None:
         reference = _destination_reference(spec.event, stream, options)
         cause = EventCause.ALIAS if options.alias else EventCause.TAG
@@ -246,7 +247,7 @@ def _write_spec(tag: Tag, spec: SpecSource, options: TagOptions, generation: int
     tag.upstream_digest = ""
     # A new source replaces any tag policy (scheduling.services.tag_set_policy).
     tag.policy, tag.policy_tag = {}, ""
-    tag.save()
+    tag.save(update_fields=Tag.SPEC_FIELDS)
 
 
 def _destination_reference(event: TagEvent, stream: ImageStream, options: TagOptions) -> str:
@@ -259,12 +260,6 @@ def _destination_reference(event: TagEvent, stream: ImageStream, options: TagOpt
     if event.docker_image_reference.startswith(f"{source_repository}@"):
         return f"{stream.repository}@{event.image.digest}"
     return event.docker_image_reference
-
-
-def _enqueue_import(tag: Tag) -> None:
-    from imagestreams.tasks import tag_import_task
-
-    tag_import_task.delay_on_commit(tag.pk)
 
 
 def _message(
