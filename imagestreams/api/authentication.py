@@ -72,3 +72,16 @@ class LimitedBasicAuthentication(authentication.BasicAuthentication):
             raise exceptions.Throttled(
                 wait=exc.retry_after, detail="Too many failed sign-ins from this address."
             ) from None
+
+
+class LimitedBasicScheme(OpenApiAuthenticationExtension):
+    target_class = LimitedBasicAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Username and password, on /api/v1/tokens only. Wrong passwords "
+            "count against the sign-in limit: over it, 429 from that address.",
+        }
