@@ -13,7 +13,7 @@ def limit_token_creation(request: Request, user) -> None:
     passwords were counted by the sign-in limit before this, and no one else
     can use up someone's allowance. Raises Throttled (429, Retry-After)."""
     try:
-        token_limiter.hit(f"user:{user.pk}")
+        token_limiter.hit(f"user:{user.get_username().lower()}")
     except Limited as exc:
         raise Throttled(
             wait=exc.retry_after, detail="Too many token requests by this user."
