@@ -89,7 +89,7 @@ def _own_token(challenge: Challenge, scope: str) -> tuple[str, float] | None:
     """When the registry's token server is this service (its challenge names
     our REGISTRY_TOKEN_SERVICE), sign the token here with the same key
     instead of signing in: no password to guess or to lock out, and the
-    catalog and delete scopes that /registry/token grants no user."""
+    catalog scope, which /registry/token grants no user."""
     if challenge.service != settings.REGISTRY_TOKEN_SERVICE:
         return None
     issued = service_token(scope)
