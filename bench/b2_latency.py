@@ -32,11 +32,11 @@ from bench.seed import base_image, project, variant
 from bench.tools import percentile
 from imagestreams.access import SYSTEM
 from imagestreams.hooks.signatures import body_signature
-from imagestreams.models import Tag
+from imagestreams.models import RegistryEvent, Tag, TagChange
 from imagestreams.scheduling.claims import enrol
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.registry_lab.images import Pusher
-from triggers.models import DeliveryAttempt, RegistryEvent, TagChange
+from triggers.models import DeliveryAttempt
 from triggers.services.triggers import trigger_create
 
 PROJECT = "latency"

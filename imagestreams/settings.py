@@ -71,7 +71,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "imagestreams.operator_admin.OperatorAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -239,15 +239,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0),
         "options": {"expires": envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0)},
     },
-    # Deliveries and registry events that waited too long (lost enqueue, dead worker).
+    # Changes not fanned out and deliveries that waited too long (lost enqueue, dead worker).
     "triggers-sweep": {
         "task": "triggers.tasks.triggers_sweep_task",
         "schedule": envfloat("IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS", 30.0),
         "options": {"expires": 25.0},
     },
+    # Pushes to the integrated registry that waited too long (lost enqueue, dead worker).
+    "registry-events-sweep": {
+        "task": "imagestreams.tasks.registry_events_sweep_task",
+        "schedule": envfloat("IMAGESTREAMS_REGISTRY_EVENTS_SWEEP_SECONDS", 30.0),
+        "options": {"expires": 25.0},
+    },
     # Pushes whose notification the integrated registry lost (it forgets them on restart).
     "integrated-registry-reconcile": {
-        "task": "triggers.tasks.integrated_registry_reconcile_task",
+        "task": "imagestreams.tasks.integrated_registry_reconcile_task",
         "schedule": envfloat("IMAGESTREAMS_REGISTRY_RECONCILE_SECONDS", 300.0),
         "options": {"expires": 60.0},
     },
@@ -321,7 +327,7 @@ PRUNE_KEEP_YOUNGER_THAN = env("IMAGESTREAMS_PRUNE_KEEP_YOUNGER_THAN", "60m")
 # When set, /metrics answers only requests with `Authorization: Bearer <token>`.
 METRICS_TOKEN = env("IMAGESTREAMS_METRICS_TOKEN")
 
-# --- Integrated registry and triggers (triggers app) -------------------------
+# --- Integrated registry (imagestreams) and triggers (triggers app) ----------
 # API URL of the paired Distribution registry (http://registry:5000); pushes to
 # `<project>/<stream>:<tag>` there become history entries. Empty = not paired.
 INTEGRATED_REGISTRY_URL = env("IMAGESTREAMS_INTEGRATED_REGISTRY_URL").rstrip("/")
@@ -337,8 +343,10 @@ TRIGGER_RETRY_MAX_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_MAX_SECONDS", 3
 TRIGGER_DISABLE_AFTER_FAILURES = envint("IMAGESTREAMS_TRIGGER_DISABLE_AFTER", 5)
 # Refuse deliveries to loopback/private/link-local addresses (SSRF) unless allowed.
 TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", False)
-# A delivery or registry event still waiting this long is re-queued by the sweep.
+# A change not fanned out or a delivery still waiting this long is re-queued by the sweep.
 TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
+# A push to the integrated registry still waiting this long is re-queued by its sweep.
+REGISTRY_EVENTS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_REGISTRY_EVENTS_REQUEUE_AFTER", 60.0)
 
 if PRUNE_SCHEDULE:
     _cron = PRUNE_SCHEDULE.split()

@@ -68,3 +68,27 @@ def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
     from imagestreams.scheduling.checks import check_batch
 
     return check_batch(token, tag_ids).as_dict()
+
+
+@shared_task
+def registry_event_process_task(event_id: int) -> str | None:
+    from imagestreams.services.registry_events import registry_event_process
+
+    event = registry_event_process(event_id)
+    return event.status if event else None
+
+
+@shared_task
+def registry_events_sweep_task() -> int:
+    """Beat: re-queue pushes to the integrated registry nobody is applying."""
+    from imagestreams.services.registry_events import registry_events_sweep
+
+    return len(registry_events_sweep())
+
+
+@shared_task
+def integrated_registry_reconcile_task() -> int:
+    """Beat: apply pushes whose notification the integrated registry lost."""
+    from imagestreams.services.registry_events import integrated_registry_reconcile
+
+    return len(integrated_registry_reconcile())

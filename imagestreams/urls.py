@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from imagestreams.hooks.registry_notifications import registry_notifications
 from imagestreams.operations.views import healthz, metrics
 from imagestreams.registry_auth.views import registry_token
 from imagestreams.web.views.signin import limit_failed_sign_ins
-from triggers.notifications import registry_notifications
 
 urlpatterns = [
     # Before the admin's own routes, so that its sign-in is rate-limited too.

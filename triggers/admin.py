@@ -1,6 +1,5 @@
 """Triggers in the admin: created and changed through the triggers service
-(secrets write-only), paused or resumed, tested; deliveries re-sent. Staff
-who are not superusers see the triggers of the projects they administer."""
+(secrets write-only), paused or resumed, tested; deliveries re-sent."""
 
 from __future__ import annotations
 
@@ -9,17 +8,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
-from imagestreams.admin.scoping import (
+from imagestreams.admin.base import (
     INLINE_LIMIT,
     NewestInline,
-    ProjectScopedAdmin,
     ReadOnlyMixin,
-    administered_project_ids,
+    ServiceAdmin,
     run_for_each,
 )
-from imagestreams.models import Project
 from imagestreams.services.errors import ServiceError
-from triggers.models import Delivery, DeliveryAttempt, RegistryEvent, TagChange, Trigger
+from triggers.models import Delivery, DeliveryAttempt, Trigger
 from triggers.services.deliveries import delivery_resend, trigger_send_test
 from triggers.services.triggers import (
     UNSET,
@@ -77,7 +74,7 @@ class DeliveryInline(NewestInline):
 
 
 @admin.register(Trigger)
-class TriggerAdmin(ProjectScopedAdmin):
+class TriggerAdmin(ServiceAdmin):
     form = TriggerForm
     list_display = [
         "name",
@@ -194,8 +191,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
-    project_path = "trigger__project"
+class DeliveryAdmin(ReadOnlyMixin, ServiceAdmin):
     list_display = [
         "uuid",
         "trigger",
@@ -219,10 +215,7 @@ class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
     def change_of(self, delivery) -> str:
         return str(delivery.change) if delivery.change_id else "— (test)"
 
-    def has_resend_permission(self, request) -> bool:
-        return request.user.is_superuser or bool(administered_project_ids(request))
-
-    @admin.action(description="Re-send", permissions=["resend"])
+    @admin.action(description="Re-send")
     def resend(self, request, queryset) -> None:
         def send_again(delivery: Delivery) -> str:
             delivery_resend(delivery=delivery)
@@ -232,8 +225,7 @@ class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(ReadOnlyMixin, ProjectScopedAdmin):
-    project_path = "delivery__trigger__project"
+class DeliveryAttemptAdmin(ReadOnlyMixin, ServiceAdmin):
     list_display = [
         "delivery",
         "number",
@@ -252,42 +244,3 @@ class DeliveryAttemptAdmin(ReadOnlyMixin, ProjectScopedAdmin):
     @admin.display(description="trigger")
     def trigger(self, attempt) -> str:
         return str(attempt.delivery.trigger)
-
-
-@admin.register(TagChange)
-class TagChangeAdmin(ReadOnlyMixin, ProjectScopedAdmin):
-    """Changes keep the names of what changed (the tag may be gone)."""
-
-    list_display = ["__str__", "previous_digest", "cause", "actor", "deliveries_n", "created"]
-    list_filter = ["cause"]
-    search_fields = ["project_name", "stream_name", "tag_name", "digest"]
-    date_hierarchy = "created"
-    readonly_fields = [f.name for f in TagChange._meta.fields]
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request).annotate(
-            delivery_count=Count("deliveries")
-        )
-        ids = administered_project_ids(request)
-        if ids is None:
-            return queryset
-        names = Project.objects.filter(pk__in=ids).values("name")
-        return queryset.filter(project_name__in=names)
-
-    def project_of(self, obj) -> Project:
-        return Project.objects.filter(name=obj.project_name).first() or Project(pk=None)
-
-    @admin.display(description="deliveries", ordering="delivery_count")
-    def deliveries_n(self, change) -> int:
-        return change.delivery_count
-
-
-@admin.register(RegistryEvent)
-class RegistryEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Pushes to the integrated registry (not owned by one project): operators only."""
-
-    list_display = ["__str__", "source", "status", "attempts", "message", "timestamp", "received"]
-    list_filter = ["status", "source"]
-    search_fields = ["event_id", "repository", "tag", "digest"]
-    date_hierarchy = "received"
-    readonly_fields = [f.name for f in RegistryEvent._meta.fields]

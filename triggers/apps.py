@@ -4,6 +4,18 @@ from django.apps import AppConfig
 
 
 class TriggersConfig(AppConfig):
+    """Webhooks called when a watched tag moves: a consumer of the core's
+    change feed. The core (imagestreams) never imports this app."""
+
     name = "triggers"
-    verbose_name = "Triggers and registry pushes"
+    verbose_name = "Triggers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from imagestreams.operations.collector import register_gauges
+        from imagestreams.signals import tag_changed
+        from triggers.metrics import delivery_gauges
+        from triggers.receivers import on_tag_changed
+
+        tag_changed.connect(on_tag_changed, dispatch_uid="triggers.fan_out")
+        register_gauges(delivery_gauges)

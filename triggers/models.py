@@ -1,5 +1,5 @@
-"""Triggers, the changes they fire on, their deliveries (an outbox) and the
-integrated registry's push events."""
+"""Triggers and their deliveries: an outbox filled from the core's change
+feed (imagestreams.models.TagChange)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from imagestreams import crypto
-from imagestreams.models import Project, Tag
+from imagestreams.models import Project, TagChange
 
 trigger_name_validator = RegexValidator(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
@@ -84,35 +84,6 @@ class Trigger(models.Model):
 
     def get_token(self) -> str:
         return crypto.decrypt(self.token_encrypted) if self.token_encrypted else ""
-
-
-class TagChange(models.Model):
-    """One move of a tag's current image, written in the same transaction as
-    the history change that caused it. Names are copied so that deliveries
-    can still be sent after the tag is deleted."""
-
-    tag = models.ForeignKey(Tag, on_delete=models.SET_NULL, null=True, related_name="changes")
-    # Per-tag sequence: two writers racing on one tag cannot both commit the
-    # change that follows the same state.
-    serial = models.PositiveIntegerField()
-    project_name = models.CharField(max_length=63)
-    stream_name = models.CharField(max_length=255)
-    tag_name = models.CharField(max_length=128)
-    previous_digest = models.CharField(max_length=100, blank=True)
-    digest = models.CharField(max_length=100, blank=True)
-    pull_spec = models.CharField(max_length=1024)
-    cause = models.CharField(max_length=16)
-    actor = models.CharField(max_length=150, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["tag", "serial"], name="unique_change_per_tag_serial")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project_name}/{self.stream_name}:{self.tag_name} -> {self.digest}"
 
 
 class DeliveryKind(models.TextChoices):
@@ -202,52 +173,3 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number} {self.outcome}"
-
-
-class RegistryEventStatus(models.TextChoices):
-    PENDING = "pending"
-    PROCESSING = "processing"
-    APPLIED = "applied"
-    IGNORED = "ignored"
-    FAILED = "failed"
-
-
-class RegistryEventSource(models.TextChoices):
-    NOTIFICATION = "notification"
-    RECONCILE = "reconcile"
-
-
-class RegistryEvent(models.Model):
-    """A tagged manifest push to the integrated registry, stored on receipt so
-    that the registry's re-sends of the same event id are recognised."""
-
-    event_id = models.CharField(max_length=200, unique=True)
-    source = models.CharField(
-        max_length=12, choices=RegistryEventSource.choices, default=RegistryEventSource.NOTIFICATION
-    )
-    repository = models.CharField(max_length=255)
-    tag = models.CharField(max_length=128)
-    digest = models.CharField(max_length=100)
-    media_type = models.CharField(max_length=100)
-    actor = models.CharField(max_length=150, blank=True)
-    # When the registry saw the push; orders pushes of one tag.
-    timestamp = models.DateTimeField()
-    received = models.DateTimeField(default=timezone.now)
-    status = models.CharField(
-        max_length=10, choices=RegistryEventStatus.choices, default=RegistryEventStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [
-            # "Was a newer push of this tag applied?" and reconciliation.
-            models.Index(fields=["repository", "tag", "status"], name="registryevent_tag"),
-            models.Index(fields=["status", "received"], name="registryevent_waiting"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.repository}:{self.tag}@{self.digest}"

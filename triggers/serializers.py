@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from triggers.models import Delivery, DeliveryAttempt, TagChange, Trigger
+from imagestreams.models import TagChange
+from triggers.models import Delivery, DeliveryAttempt, Trigger
 
 
 class TriggerSerializer(serializers.ModelSerializer):

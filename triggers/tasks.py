@@ -11,6 +11,14 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task
+def tag_change_fan_out_task(change_id: int) -> int | None:
+    from triggers.services.fanout import tag_change_fan_out
+
+    created = tag_change_fan_out(change_id)
+    return None if created is None else len(created)
+
+
+@shared_task
 def delivery_send_task(delivery_id: int) -> str | None:
     from triggers.services.deliveries import delivery_send
 
@@ -19,25 +27,9 @@ def delivery_send_task(delivery_id: int) -> str | None:
 
 
 @shared_task
-def registry_event_process_task(event_id: int) -> str | None:
-    from triggers.services.registry_events import registry_event_process
-
-    event = registry_event_process(event_id)
-    return event.status if event else None
-
-
-@shared_task
 def triggers_sweep_task() -> dict[str, int]:
-    """Beat: re-queue deliveries and registry events nobody is working on."""
+    """Beat: fan out changes and re-queue deliveries nobody is working on."""
     from triggers.services.deliveries import deliveries_sweep
-    from triggers.services.registry_events import registry_events_sweep
+    from triggers.services.fanout import tag_changes_sweep
 
-    return {"deliveries": len(deliveries_sweep()), "registry_events": len(registry_events_sweep())}
-
-
-@shared_task
-def integrated_registry_reconcile_task() -> int:
-    """Beat: apply pushes whose notification the integrated registry lost."""
-    from triggers.services.registry_events import integrated_registry_reconcile
-
-    return len(integrated_registry_reconcile())
+    return {"changes": len(tag_changes_sweep()), "deliveries": len(deliveries_sweep())}

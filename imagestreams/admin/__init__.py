@@ -3,6 +3,6 @@ same services as the API, the CLI and the team pages."""
 
 from __future__ import annotations
 
-from imagestreams.admin import images, operations, projects, streams
+from imagestreams.admin import changes, images, operations, projects, streams
 
-__all__ = ["images", "operations", "projects", "streams"]
+__all__ = ["changes", "images", "operations", "projects", "streams"]

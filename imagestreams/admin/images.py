@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 
-from imagestreams.admin.scoping import ReadOnlyInline, ReadOnlyMixin
+from imagestreams.admin.base import ReadOnlyInline, ReadOnlyMixin
 from imagestreams.models import Image, ImageManifest
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html_join
 
 from imagestreams import policy
-from imagestreams.admin.scoping import ReadOnlyMixin
+from imagestreams.admin.base import ReadOnlyMixin
 from imagestreams.models import MetricCounter, OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
 from imagestreams.operations.registries import format_locations

@@ -9,11 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from imagestreams.admin.scoping import (
-    ProjectScopedAdmin,
+from imagestreams.admin.base import (
     ReadOnlyInline,
     ReadOnlyMixin,
-    administered_project_ids,
+    ServiceAdmin,
     run_for_each,
 )
 from imagestreams.models import (
@@ -55,9 +54,8 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectScopedAdmin):
+class ProjectAdmin(ServiceAdmin):
     form = ProjectForm
-    project_path = ""
     list_display = ["name", "display_name", "stream_count", "member_count", "created"]
     search_fields = ["name", "display_name"]
     date_hierarchy = "created"
@@ -85,12 +83,6 @@ class ProjectAdmin(ProjectScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A project's name is part of every pull spec of its streams.
         return ["name"] if obj else []
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -120,7 +112,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ProjectScopedAdmin):
+class MembershipAdmin(ServiceAdmin):
     form = MembershipForm
     list_display = ["user", "project", "role", "created"]
     list_select_related = ["user", "project"]
@@ -153,7 +145,7 @@ class TokenInline(ReadOnlyInline):
 
 
 @admin.register(ServiceAccount)
-class ServiceAccountAdmin(ProjectScopedAdmin):
+class ServiceAccountAdmin(ServiceAdmin):
     list_display = ["name", "project", "role", "active_tokens", "created"]
     list_select_related = ["project"]
     list_filter = ["role"]
@@ -191,7 +183,7 @@ class ServiceAccountAdmin(ProjectScopedAdmin):
 
 
 @admin.register(Share)
-class ShareAdmin(ProjectScopedAdmin):
+class ShareAdmin(ServiceAdmin):
     """Shares are granted on the team pages and the API; here they are
     listed and revoked."""
 
@@ -227,7 +219,7 @@ class ShareAdmin(ProjectScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+class AuditEventAdmin(ReadOnlyMixin, ServiceAdmin):
     list_display = ["created", "actor", "interface", "action", "project_name", "target"]
     list_filter = ["interface", "action"]
     search_fields = ["actor", "action", "target", "project_name"]
@@ -265,11 +257,10 @@ class ActiveTokenFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ProjectScopedAdmin):
+class ApiTokenAdmin(ServiceAdmin):
     """Tokens are created by their owners (shown once); operators see and
     revoke them. The hash is never shown."""
 
-    project_path = "service_account__project"
     list_display = ["name", "key_prefix", "owner", "state", "created", "last_used_at"]
     list_select_related = ["user", "service_account__project"]
     list_filter = [ActiveTokenFilter]
@@ -286,19 +277,6 @@ class ApiTokenAdmin(ProjectScopedAdmin):
     ]
     readonly_fields = fields
     actions = ["revoke"]
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        ids = administered_project_ids(request)
-        if ids is None:
-            return queryset
-        # Staff also see their own personal tokens.
-        return queryset.filter(Q(service_account__project__in=ids) | Q(user=request.user))
-
-    def _scoped(self, request, obj=None) -> bool:
-        if obj is not None and obj.user_id is not None:
-            return obj.user_id == request.user.pk
-        return super()._scoped(request, obj)
 
     @admin.display(description="owner")
     def owner(self, token) -> str:
@@ -321,10 +299,7 @@ class ApiTokenAdmin(ProjectScopedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_revoke_permission(self, request) -> bool:
-        return request.user.is_superuser or bool(administered_project_ids(request))
-
-    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset) -> None:
         def revoke_one(token: ApiToken) -> str:
             if token.service_account_id:
@@ -362,7 +337,7 @@ class RegistryCredentialForm(forms.ModelForm):
 
 
 @admin.register(RegistryCredential)
-class RegistryCredentialAdmin(ProjectScopedAdmin):
+class RegistryCredentialAdmin(ServiceAdmin):
     form = RegistryCredentialForm
     list_display = ["registry", "username", "project", "updated"]
     list_select_related = ["project"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 
-from imagestreams.admin.scoping import (
+from imagestreams.admin.base import (
     INLINE_LIMIT,
     NewestInline,
-    ProjectScopedAdmin,
     ReadOnlyInline,
     ReadOnlyMixin,
+    ServiceAdmin,
     run_for_each,
 )
 from imagestreams.models import ImageStream, Tag, TagEvent
@@ -51,7 +51,7 @@ class TagInline(ReadOnlyInline):
 
 
 @admin.register(ImageStream)
-class ImageStreamAdmin(ProjectScopedAdmin):
+class ImageStreamAdmin(ServiceAdmin):
     list_display = ["name", "project", "tag_count", "generation", "updated"]
     list_select_related = ["project"]
     list_filter = ["lookup_local"]
@@ -131,8 +131,7 @@ class TagEventInline(NewestInline):
 
 
 @admin.register(Tag)
-class TagAdmin(ProjectScopedAdmin):
-    project_path = "stream__project"
+class TagAdmin(ServiceAdmin):
     list_display = [
         "name",
         "stream",
@@ -236,8 +235,7 @@ class TagAdmin(ProjectScopedAdmin):
 
 
 @admin.register(TagEvent)
-class TagEventAdmin(ReadOnlyMixin, ProjectScopedAdmin):
-    project_path = "tag__stream__project"
+class TagEventAdmin(ReadOnlyMixin, ServiceAdmin):
     list_display = ["created", "tag_name", "image_digest", "cause", "actor", "generation"]
     list_select_related = ["tag__stream__project", "image"]
     list_filter = ["cause"]

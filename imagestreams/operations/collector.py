@@ -4,8 +4,8 @@ time, so that any web process answers for the whole deployment:
 - the counters and histograms services record (operations.metrics);
 - gauges read from the work tables with a few aggregate queries on indexed
   columns: scheduled tags due and overdue and how late the oldest due check
-  is, imports waiting, deliveries and registry events waiting and the age of
-  the oldest one;
+  is, imports waiting, registry events waiting and the age of the oldest one,
+  and the gauges other apps register (the triggers app: deliveries);
 - the length of the broker's queue, when the broker can tell.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -22,10 +23,12 @@ from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
+    Metric,
 )
 from prometheus_client.exposition import choose_encoder
 
-from imagestreams.models import MetricCounter, Tag
+from imagestreams.models import MetricCounter, RegistryEvent, Tag
+from imagestreams.models.pushes import RegistryEventStatus
 from imagestreams.operations.metrics import FAMILIES, Family
 from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE
 
@@ -43,14 +46,26 @@ def metrics_text(accept: str = "") -> tuple[bytes, str]:
     return encoder(registry), content_type
 
 
+# Gauges of apps built on the core (the triggers app's deliveries), which
+# register them in their AppConfig.ready: the core does not know them.
+_gauge_sources: list[Callable[[datetime], Iterable[Metric]]] = []
+
+
+def register_gauges(source: Callable[[datetime], Iterable[Metric]]) -> None:
+    """Add `source(now)`, yielding metric families, to every scrape."""
+    if source not in _gauge_sources:
+        _gauge_sources.append(source)
+
+
 class DatabaseCollector:
     def collect(self):
         yield from recorded_families()
         now = timezone.now()
         yield from scheduled_gauges(now)
         yield from import_gauges()
-        yield from delivery_gauges(now)
         yield from registry_event_gauges(now)
+        for source in _gauge_sources:
+            yield from source(now)
         yield from broker_gauges()
 
 
@@ -97,7 +112,7 @@ def _histogram(family: Family, rows) -> HistogramMetricFamily:
 # --- gauges from the work tables ---------------------------------------------------
 
 
-def _gauge(name: str, documentation: str, labels=()) -> GaugeMetricFamily:
+def gauge(name: str, documentation: str, labels=()) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, labels=list(labels))
 
 
@@ -115,20 +130,20 @@ def scheduled_gauges(now):
         )
         .order_by("source_registry")
     )
-    tags = _gauge("imagestreams_scheduled_tags", "Scheduled tags, by registry.", ["registry"])
-    due_tags = _gauge(
+    tags = gauge("imagestreams_scheduled_tags", "Scheduled tags, by registry.", ["registry"])
+    due_tags = gauge(
         "imagestreams_scheduled_tags_due",
         "Scheduled tags whose next check is due now, by registry.",
         ["registry"],
     )
-    overdue_tags = _gauge(
+    overdue_tags = gauge(
         "imagestreams_scheduled_tags_overdue",
         f"Scheduled tags due for more than {OVERDUE_AFTER.seconds} seconds and not yet "
         "handed to a worker (beat or the workers fall behind, or a registry's limits hold "
         "them back), by registry.",
         ["registry"],
     )
-    lag = _gauge(
+    lag = gauge(
         "imagestreams_scheduled_check_lag_seconds",
         "How long the oldest due scheduled check has been waiting, by registry.",
         ["registry"],
@@ -146,7 +161,7 @@ def scheduled_gauges(now):
 def import_gauges():
     from imagestreams.tasks import pending_import_tags
 
-    pending = _gauge(
+    pending = gauge(
         "imagestreams_imports_pending",
         "Tags whose spec asks for an import that has not happened yet.",
     )
@@ -154,47 +169,16 @@ def import_gauges():
     yield pending
 
 
-def delivery_gauges(now):
-    from triggers.models import WAITING_STATUSES, Delivery, DeliveryStatus
-
-    unfinished = (*WAITING_STATUSES, DeliveryStatus.SENDING)
-    counts = dict(
-        Delivery.objects.filter(status__in=unfinished)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("status", "n")
-    )
-    waiting = _gauge(
-        "imagestreams_deliveries_unfinished",
-        "Trigger deliveries not finished yet, by status (pending, retrying, sending).",
-        ["status"],
-    )
-    for status in unfinished:
-        waiting.add_metric([status], counts.get(status, 0))
-    oldest = Delivery.objects.filter(
-        status__in=WAITING_STATUSES, next_attempt_at__lte=now
-    ).aggregate(oldest=Min("next_attempt_at"))["oldest"]
-    lag = _gauge(
-        "imagestreams_delivery_queue_lag_seconds",
-        "How long the oldest due delivery has been waiting to be sent.",
-    )
-    lag.add_metric([], (now - oldest).total_seconds() if oldest else 0.0)
-    yield from (waiting, lag)
-
-
 def registry_event_gauges(now):
-    from triggers.models import RegistryEvent, RegistryEventStatus
-
     waiting = RegistryEvent.objects.filter(
         status__in=[RegistryEventStatus.PENDING, RegistryEventStatus.PROCESSING]
     ).aggregate(n=Count("pk"), oldest=Min("received"))
-    count = _gauge(
+    count = gauge(
         "imagestreams_registry_events_waiting",
         "Pushes to the integrated registry received but not applied yet.",
     )
     count.add_metric([], waiting["n"])
-    lag = _gauge(
+    lag = gauge(
         "imagestreams_registry_event_lag_seconds",
         "How long the oldest push waiting to be applied has waited.",
     )
@@ -214,8 +198,8 @@ def broker_gauges():
     except Exception:  # a broker that cannot say is not an error of /metrics
         logger.debug("broker queue length unavailable", exc_info=True)
         return
-    gauge = _gauge(
+    queued = gauge(
         "imagestreams_broker_queue_messages", "Tasks waiting in the broker queue.", ["queue"]
     )
-    gauge.add_metric([queue], messages)
-    yield gauge
+    queued.add_metric([queue], messages)
+    yield queued

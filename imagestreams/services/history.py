@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from imagestreams.models import Image, ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause, SourceKind
+from imagestreams.services.changes import tag_change_record
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,8 @@ def tag_add_event(tag: Tag, event: NewEvent) -> HistoryChange:
 
 
 def _announce_move(tag: Tag, previous: TagEvent | None, event: NewEvent) -> None:
-    """The outbox step: triggers' deliveries are written in this transaction,
-    whatever moved the tag (import, push, tag, alias, rollback)."""
-    from triggers.services.fanout import tag_change_record
-
+    """The change feed is written in this transaction, whatever moved the tag
+    (import, push, tag, alias, rollback)."""
     tag_change_record(
         tag=tag, previous=previous, current=tag_head(tag), cause=event.cause, actor=event.actor
     )

@@ -11,8 +11,10 @@ from imagestreams.models import (
     ImageManifest,
     Membership,
     RegistryCredential,
+    RegistryEvent,
     ServiceAccount,
     Share,
+    TagChange,
 )
 from imagestreams.models.access import hash_token
 from tests.factories import (
@@ -23,7 +25,7 @@ from tests.factories import (
     TagFactory,
     fake_digest,
 )
-from triggers.models import Delivery, DeliveryAttempt, RegistryEvent, TagChange, Trigger
+from triggers.models import Delivery, DeliveryAttempt, Trigger
 
 
 def populate(count: int, *, prefix: str = "p") -> None:

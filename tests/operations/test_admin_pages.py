@@ -32,8 +32,8 @@ LISTS = [
     "triggers/trigger",
     "triggers/delivery",
     "triggers/deliveryattempt",
-    "triggers/tagchange",
-    "triggers/registryevent",
+    "imagestreams/tagchange",
+    "imagestreams/registryevent",
 ]
 
 
@@ -94,7 +94,7 @@ def more_related(stream: ImageStream) -> None:
 
 
 def test_the_history_inline_shows_the_newest_entries_only(operator):
-    from imagestreams.admin.scoping import INLINE_LIMIT
+    from imagestreams.admin.base import INLINE_LIMIT
     from tests.factories import TagEventFactory
 
     populate(1)

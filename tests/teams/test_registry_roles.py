@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import OperationalError
 
-from imagestreams.models import ImageStream, Tag
+from imagestreams.models import ImageStream, RegistryEvent, Tag
 from imagestreams.registry_auth.keys import load_signing_key
 from imagestreams.services.projects import membership_set, project_create
 from imagestreams.services.streams import stream_create
@@ -22,7 +22,6 @@ from tests.registry_lab.net import wait_until
 from tests.registry_lab.registry import Notifications, RegistryProcess, TokenAuth
 from tests.registry_lab.skopeo import SkopeoError
 from tests.teams.world import add_service_account
-from triggers.models import RegistryEvent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 PASSWORD = "correct-horse-battery"

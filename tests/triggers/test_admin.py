@@ -62,5 +62,5 @@ def test_the_send_test_action_reports_the_result(operator, make_trigger, receive
     )
     assert "the receiver answered 404" in response.content.decode()
     assert Delivery.objects.get().kind == "test"
-    for page in ("delivery", "tagchange", "registryevent"):
-        assert operator.get(f"/admin/triggers/{page}/").status_code == 200
+    for page in ("triggers/delivery", "imagestreams/tagchange", "imagestreams/registryevent"):
+        assert operator.get(f"/admin/{page}/").status_code == 200

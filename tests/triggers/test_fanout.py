@@ -1,19 +1,27 @@
 """Triggers fire once per real change of a tag's image, whatever the cause,
-through the REST API; deliveries are written with the change (outbox)."""
+through the REST API. The change is written with the history (the core's
+change feed); after commit the fan-out turns it into one delivery per
+trigger (the outbox), and the sweep fans out changes whose fan-out was lost."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from imagestreams.access import SYSTEM
+from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
-from triggers.models import Delivery, DeliveryStatus, TagChange
+from triggers.models import Delivery, DeliveryStatus
+from triggers.services.fanout import tag_changes_sweep
+from triggers.tasks import tag_change_fan_out_task
 
 pytestmark = pytest.mark.django_db
 
@@ -158,12 +166,68 @@ def test_a_change_rolled_back_with_its_transaction_is_never_announced(
         transaction.atomic(),
     ):
         tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
-        assert Delivery.objects.count() == 1  # written with the history change
+        assert TagChange.objects.count() == 1  # written with the history change
         raise RuntimeError("something later in the transaction failed")
     assert callbacks == []
     assert not Delivery.objects.exists()
     assert not TagChange.objects.exists()
     assert receiver.requests == []
+
+
+def later() -> timezone.datetime:
+    """When the sweep's patience with a change not fanned out has run out."""
+    return timezone.now() + timedelta(hours=1)
+
+
+def test_a_fan_out_that_crashes_midway_writes_nothing_and_the_sweep_redoes_it_once(
+    team, base, make_trigger, receiver, eager_celery, django_capture_on_commit_callbacks
+):
+    make_trigger(name="first", stream="app", tag="1")
+    make_trigger(name="second", stream="app")
+    with django_capture_on_commit_callbacks():  # the fan-out task is lost
+        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    change = TagChange.objects.get()
+    real_get_or_create = Delivery.objects.get_or_create
+    calls = []
+
+    def crash_on_the_second(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("the worker died while fanning out")
+        return real_get_or_create(**kwargs)
+
+    with (
+        mock.patch.object(Delivery.objects, "get_or_create", side_effect=crash_on_the_second),
+        pytest.raises(RuntimeError),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tag_change_fan_out_task(change.pk)
+    assert not Delivery.objects.exists()  # rolled back with the fan-out
+    change.refresh_from_db()
+    assert change.fanned_out_at is None
+
+    assert tag_changes_sweep(now=timezone.now()) == []  # not overdue yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tag_changes_sweep(now=later()) == [change.pk]
+
+    requests = receiver.wait_for(2)
+    assert sorted(payload_of(r)["trigger"] for r in requests) == ["first", "second"]
+    assert Delivery.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tag_changes_sweep(now=later()) == []
+    assert tag_change_fan_out_task(change.pk) is None  # a late duplicate of the task
+    assert Delivery.objects.count() == 2
+    assert len(receiver.requests) == 2
+
+
+def test_a_change_without_triggers_is_fanned_out_to_nothing(api, base, make_trigger, receiver):
+    make_trigger(stream="other")
+    api.post("tag", {"source": "base:1", "destinations": ["app:1"]})
+
+    change = TagChange.objects.get()
+    assert change.fanned_out_at is not None
+    assert not Delivery.objects.exists()
+    assert tag_changes_sweep(now=later()) == []
 
 
 @pytest.mark.registry

@@ -8,14 +8,14 @@ import json
 
 import pytest
 
-from imagestreams.models import ImageStream, Tag
+from imagestreams.models import ImageStream, RegistryEvent, Tag
 from imagestreams.registry import RegistryClient
 from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference
+from imagestreams.tasks import integrated_registry_reconcile_task
 from tests.registry_lab.net import wait_until
 from tests.registry_lab.registry import Notifications
-from triggers.models import Delivery, RegistryEvent
-from triggers.tasks import integrated_registry_reconcile_task
+from triggers.models import Delivery
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 PLATFORMS = ["linux/amd64", "linux/arm64/v8"]

@@ -16,14 +16,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from imagestreams.models import Image, ImageStream, Tag, TagEvent
+from imagestreams.models import Image, ImageStream, RegistryEvent, Tag, TagEvent
 from imagestreams.registry_auth.keys import load_signing_key
+from imagestreams.tasks import integrated_registry_reconcile_task
 from tests.personas import PASSWORD
 from tests.registry_lab.fixtures import require_tool
 from tests.registry_lab.net import wait_until
 from tests.registry_lab.registry import BINARY, Notifications, RegistryProcess, TokenAuth
-from triggers.models import RegistryEvent
-from triggers.tasks import integrated_registry_reconcile_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 

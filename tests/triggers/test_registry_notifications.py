@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from imagestreams.models import ImageStream, Tag
+from imagestreams.models import ImageStream, RegistryEvent, Tag
+from imagestreams.services.registry_events import registry_events_sweep
 from tests.triggers.events import event
 from tests.triggers.events import notify as post_events
-from triggers.models import RegistryEvent
-from triggers.services.registry_events import registry_events_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +170,7 @@ def test_an_unreadable_manifest_is_kept_for_later_or_failed(notify, integrated, 
 def test_the_sweep_processes_events_left_behind(
     integrated, pusher, settings, django_capture_on_commit_callbacks
 ):
-    settings.TRIGGERS_REQUEUE_AFTER_SECONDS = 60
+    settings.REGISTRY_EVENTS_REQUEUE_AFTER_SECONDS = 60
     pushed = pusher(integrated).push_image("team/swept", "1")
     long_ago = timezone.now() - timedelta(minutes=30)
     lost = RegistryEvent.objects.create(

@@ -1,6 +1,7 @@
-"""Real Celery workers and beat over Redis: a change whose send task was lost
-is found by beat's sweep, retried with backoff after a receiver failure, and
-delivered exactly once although two workers and the sweep keep running."""
+"""Real Celery workers and beat over Redis: a change whose fan-out task was
+lost is found by beat's sweeps (fan-out, then send), retried with backoff
+after a receiver failure, and delivered exactly once although two workers and
+the sweeps keep running."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def workers(tmp_path):
         "IMAGESTREAMS_TEST_QUEUE": f"triggers-test-{uuid.uuid4().hex[:8]}",
         "IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS": "0.5",
         "IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER": "0.5",
+        "IMAGESTREAMS_REGISTRY_EVENTS_SWEEP_SECONDS": "0.5",
+        "IMAGESTREAMS_REGISTRY_EVENTS_REQUEUE_AFTER": "0.5",
         "IMAGESTREAMS_TRIGGER_RETRY_BASE_SECONDS": str(RETRY_BASE),
         "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
     }

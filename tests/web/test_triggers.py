@@ -8,6 +8,7 @@ import pytest
 
 from imagestreams.services.history import NewEvent, tag_add_event
 from tests.factories import ImageFactory, StreamFactory, TagFactory
+from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Receiver
 from tests.web.conftest import HTMX, page_text
 from triggers.models import Delivery, DeliveryStatus, Trigger
@@ -123,8 +124,9 @@ def test_a_finished_delivery_is_re_sent(
     eddie, trigger, project, django_capture_on_commit_callbacks
 ):
     tag = TagFactory(stream__project=project, stream__name="python", name="3.6")
-    with django_capture_on_commit_callbacks():  # the import's outbox writes a delivery
+    with django_capture_on_commit_callbacks():  # the import's change is fanned out
         tag_add_event(tag, NewEvent("quay.io/x/y@sha256:1", ImageFactory(), 1, "import"))
+        fan_out()
     delivery = Delivery.objects.get(trigger=trigger)
     Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, error="HTTP 502")
     html = page_text(eddie.get(PAGE))

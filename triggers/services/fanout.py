@@ -1,60 +1,95 @@
-"""The outbox: record a tag change and the deliveries it owes, in the
-transaction that changed the tag's history; send them after commit."""
+"""The fan-out: turn one change of the core's feed (TagChange) into one
+pending delivery per enabled trigger watching it.
+
+The core announces each change inside the transaction that recorded it
+(imagestreams.signals.tag_changed); the fan-out task runs after commit. It is
+idempotent: a change is fanned out once (its row is locked and marked), and
+the unique constraint allows one delivery per change and trigger whatever
+happens. A change whose task was lost or whose worker died is found by the
+sweep, since it stays unmarked.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from imagestreams.enqueue import enqueue_on_commit
-from imagestreams.models import Tag, TagEvent
-from imagestreams.selectors.tags import pull_spec_for
-from triggers.models import Delivery, TagChange, Trigger
+from imagestreams.models import TagChange
+from triggers.models import Delivery, Trigger
+
+SWEEP_BATCH = 500
 
 
-def tag_change_record(
-    *, tag: Tag, previous: TagEvent | None, current: TagEvent, cause: str, actor: str = ""
-) -> TagChange:
-    """Record that `tag` moved from `previous` to `current` and write one
-    pending delivery per enabled trigger watching it.
+def tag_change_announced(change: TagChange) -> None:
+    """Receiver of `tag_changed`: fan out once the change is committed (a
+    rolled-back change is never announced)."""
+    from triggers.tasks import tag_change_fan_out_task
 
-    Called by the history service with the stream locked; a concurrent writer
-    that computed the same change fails on the (tag, serial) constraint and
-    its whole transaction, history included, rolls back.
-    """
-    stream = tag.stream
-    last_serial = (
-        TagChange.objects.filter(tag=tag).order_by("-serial").values_list("serial", flat=True)
-    ).first()
-    change = TagChange.objects.create(
-        tag=tag,
-        serial=(last_serial or 0) + 1,
-        project_name=stream.project.name,
-        stream_name=stream.name,
-        tag_name=tag.name,
-        previous_digest=previous.digest if previous else "",
-        digest=current.digest,
-        pull_spec=pull_spec_for(tag, current),
-        cause=cause,
-        actor=actor,
-    )
-    for trigger in triggers_watching(tag):
-        delivery = Delivery.objects.create(trigger=trigger, change=change)
-        _enqueue(delivery.pk)
-    return change
+    enqueue_on_commit(tag_change_fan_out_task, change.pk)
 
 
-def triggers_watching(tag: Tag) -> list[Trigger]:
-    stream = tag.stream
+def tag_change_fan_out(change_id: int) -> list[int] | None:
+    """Write the deliveries `change_id` owes and mark it fanned out; the new
+    deliveries' ids, or None if it was fanned out already (or is gone)."""
+    with transaction.atomic():
+        # Of two workers fanning out one change, the second waits here and
+        # then finds the change marked.
+        change = (
+            TagChange.objects.select_for_update()
+            .filter(pk=change_id, fanned_out_at__isnull=True)
+            .first()
+        )
+        if change is None:
+            return None
+        created_ids = []
+        for trigger in triggers_watching(change):
+            delivery, created = Delivery.objects.get_or_create(trigger=trigger, change=change)
+            if created:
+                created_ids.append(delivery.pk)
+                _enqueue_send(delivery.pk)
+        TagChange.objects.filter(pk=change.pk, fanned_out_at__isnull=True).update(
+            fanned_out_at=timezone.now()
+        )
+    return created_ids
+
+
+def triggers_watching(change: TagChange) -> list[Trigger]:
     return list(
-        Trigger.objects.filter(project_id=stream.project_id, stream=stream.name, enabled=True)
-        .filter(Q(tag="") | Q(tag=tag.name))
+        Trigger.objects.filter(
+            project__name=change.project_name, stream=change.stream_name, enabled=True
+        )
+        .filter(Q(tag="") | Q(tag=change.tag_name))
         .only("pk")
     )
 
 
-def _enqueue(delivery_id: int) -> None:
+def tag_changes_sweep(now: datetime | None = None) -> list[int]:
+    """Queue the fan-out of changes still not fanned out after a while (a
+    lost task, a worker that died while fanning out). Returns their ids."""
+    now = now or timezone.now()
+    patience = timedelta(seconds=settings.TRIGGERS_REQUEUE_AFTER_SECONDS)
+    waiting = TagChange.objects.filter(
+        fanned_out_at__isnull=True, created__lt=now - patience
+    ).order_by("created")
+    ids = list(waiting.values_list("pk", flat=True)[:SWEEP_BATCH])
+    for change_id in ids:
+        _enqueue_fan_out(change_id)
+    return ids
+
+
+def _enqueue_fan_out(change_id: int) -> None:
+    from triggers.tasks import tag_change_fan_out_task
+
+    enqueue_on_commit(tag_change_fan_out_task, change_id)
+
+
+def _enqueue_send(delivery_id: int) -> None:
     from triggers.tasks import delivery_send_task
 
-    # After commit only: a rolled-back change must not be announced, and the
-    # worker must be able to read the row.
+    # After commit only: the worker must be able to read the row.
     enqueue_on_commit(delivery_send_task, delivery_id)

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from imagestreams.services.errors import InvalidInput
-from triggers.services.registry_events import registry_events_receive
+from imagestreams.services.registry_events import registry_events_receive
 
 logger = logging.getLogger(__name__)
 

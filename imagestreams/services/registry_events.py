@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from imagestreams.enqueue import enqueue_on_commit
+from imagestreams.models import RegistryEvent
+from imagestreams.models.pushes import RegistryEventSource, RegistryEventStatus
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.reference import is_digest
 from imagestreams.services import pushes
 from imagestreams.services.errors import InvalidInput
-from triggers.models import RegistryEvent, RegistryEventSource, RegistryEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def registry_events_sweep(now: datetime | None = None) -> list[int]:
     """Re-queue events waiting too long (lost enqueue, failed fetch) and
     events whose worker died while processing them."""
     now = now or timezone.now()
-    patience = timedelta(seconds=settings.TRIGGERS_REQUEUE_AFTER_SECONDS)
+    patience = timedelta(seconds=settings.REGISTRY_EVENTS_REQUEUE_AFTER_SECONDS)
     stuck_before = now - patience - timedelta(seconds=settings.REGISTRY_TIMEOUT * 10)
     RegistryEvent.objects.filter(
         status=RegistryEventStatus.PROCESSING, claimed_at__lt=stuck_before
@@ -233,6 +234,6 @@ def _last_applied_digest(repository: str, tag: str) -> str | None:
 
 
 def _enqueue(event_id: int) -> None:
-    from triggers.tasks import registry_event_process_task
+    from imagestreams.tasks import registry_event_process_task
 
     enqueue_on_commit(registry_event_process_task, event_id)

@@ -1,0 +1,10 @@
+"""What the triggers app listens to in the core (connected in TriggersConfig.ready)."""
+
+from __future__ import annotations
+
+from imagestreams.models import TagChange
+from triggers.services.fanout import tag_change_announced
+
+
+def on_tag_changed(sender: type[TagChange], change: TagChange, **kwargs: object) -> None:
+    tag_change_announced(change)
