@@ -13,7 +13,6 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class OperatorAdminSite(AdminSite):
-
     def has_permission(self, request) -> bool:
         user = request.user
         return user.is_active and user.is_superuser
