@@ -19,6 +19,7 @@ from imagestreams.scheduling.claims import enrol
 from imagestreams.scheduling.sweep import sweep
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.reliability.faults import FaultProxy
+from tests.triggers.outbox import fan_out
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
@@ -97,7 +98,9 @@ def history(tag: Tag) -> list[str]:
 
 
 def deliveries(tag: Tag) -> list[str]:
-    """Digests announced by the tag's trigger, one per delivery row."""
+    """Digests announced by the tag's trigger, one per delivery row, once
+    every change is fanned out (as the workers here would)."""
+    fan_out()
     rows = Delivery.objects.filter(change__tag_name=tag.name, change__stream_name=tag.stream.name)
     return list(rows.order_by("-id").values_list("change__digest", flat=True))
 

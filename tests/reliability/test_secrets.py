@@ -16,6 +16,7 @@ from imagestreams.models import ApiToken, AuditEvent, RegistryCredential
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.personas import PASSWORD
+from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Receiver
 from triggers.models import Trigger
 from triggers.tasks import delivery_send_task
@@ -94,6 +95,7 @@ def test_secrets_are_never_returned_nor_logged(
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
     tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    fan_out()
     delivery = Trigger.objects.get(name="deploy").deliveries.get()
     receiver.answer(500)
     assert delivery_send_task(delivery.pk) == "retry"

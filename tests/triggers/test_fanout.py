@@ -220,6 +220,19 @@ def test_a_fan_out_that_crashes_midway_writes_nothing_and_the_sweep_redoes_it_on
     assert len(receiver.requests) == 2
 
 
+def test_a_late_fan_out_does_not_fire_triggers_created_after_the_change(
+    team, base, make_trigger, receiver, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():  # the fan-out task is lost
+        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    make_trigger(stream="app", tag="1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tag_changes_sweep(now=later()) == [TagChange.objects.get().pk]
+    assert not Delivery.objects.exists()
+    assert receiver.requests == []
+
+
 def test_a_change_without_triggers_is_fanned_out_to_nothing(api, base, make_trigger, receiver):
     make_trigger(stream="other")
     api.post("tag", {"source": "base:1", "destinations": ["app:1"]})

@@ -59,9 +59,14 @@ def tag_change_fan_out(change_id: int) -> list[int] | None:
 
 
 def triggers_watching(change: TagChange) -> list[Trigger]:
+    """Enabled triggers on the changed tag that existed when it changed (a
+    fan-out the sweep does late must not fire triggers created since)."""
     return list(
         Trigger.objects.filter(
-            project__name=change.project_name, stream=change.stream_name, enabled=True
+            project__name=change.project_name,
+            stream=change.stream_name,
+            enabled=True,
+            created__lte=change.created,
         )
         .filter(Q(tag="") | Q(tag=change.tag_name))
         .only("pk")
