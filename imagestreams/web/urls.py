@@ -13,7 +13,6 @@ from imagestreams.web.views import (
     streams,
     tag_actions,
     tags,
-    triggers,
 )
 
 app_name = "web"
@@ -35,25 +34,11 @@ stream_urls = [
     path("images/<str:digest>/", images.image_detail, name="image"),
 ]
 
-trigger_urls = [
-    path("", triggers.trigger_detail, name="trigger"),
-    path("test", triggers.trigger_test, name="trigger-test"),
-    path("enabled", triggers.trigger_enable, name="trigger-enable"),
-    path("delete", triggers.trigger_delete_view, name="trigger-delete"),
-    path(
-        "deliveries/<str:delivery>/resend",
-        triggers.delivery_resend_view,
-        name="delivery-resend",
-    ),
-]
-
 project_urls = [
     path("", projects.project_detail, name="project"),
     path("streams/new", projects.stream_create_view, name="stream-create"),
     path("import", projects.import_image_view, name="import-image"),
     path("credentials/", credentials.credentials, name="credentials"),
-    path("triggers/", triggers.trigger_list_view, name="triggers"),
-    path("triggers/<str:name>/", include(trigger_urls)),
     path("is/<str:stream>/", include(stream_urls)),
     path("", include("imagestreams.web.team_urls")),
 ]

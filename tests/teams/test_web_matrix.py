@@ -27,6 +27,7 @@ from imagestreams.web import urls as web_urls
 from triggers.models import Delivery
 from triggers.services.deliveries import trigger_send_test
 from triggers.services.triggers import trigger_create
+from triggers.web import urls as trigger_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def the_delivery(world: World, persona: str) -> dict:
 
 @dataclass(frozen=True)
 class Page:
-    route: str  # without the "web:" namespace
+    route: str  # without the namespace ("web:" or "triggers:")
     method: str
     # A key of EXPECTED: who may use it.
     right: str
@@ -163,6 +164,14 @@ def route_names(patterns) -> set[str]:
     return names
 
 
+TRIGGER_ROUTES = route_names(trigger_urls.urlpatterns)
+
+
+def url_of(route: str, kwargs: dict) -> str:
+    namespace = "triggers" if route in TRIGGER_ROUTES else "web"
+    return reverse(f"{namespace}:{route}", kwargs=kwargs)
+
+
 def kwargs_of(page: Page, world: World, persona: str) -> dict:
     return page.kwargs(world, persona) if callable(page.kwargs) else page.kwargs
 
@@ -181,7 +190,7 @@ def world(personas, team, python, partner, service_account, settings):
 
 
 def test_the_table_covers_every_page():
-    assert {page.route for page in TABLE} == route_names(web_urls.urlpatterns)
+    assert {page.route for page in TABLE} == route_names(web_urls.urlpatterns) | TRIGGER_ROUTES
 
 
 def test_every_persona_has_an_expectation_for_every_right():
@@ -195,7 +204,7 @@ def test_every_persona_has_an_expectation_for_every_right():
 def test_access(entry, persona, world, client):
     if persona != "anonymous":
         client.force_login(world.users[persona])
-    path = reverse(f"web:{entry.route}", kwargs=kwargs_of(entry, world, persona))
+    path = url_of(entry.route, kwargs_of(entry, world, persona))
     response = getattr(client, entry.method)(path, entry.data)
     expected = EXPECTED[entry.right].get(persona) or entry.ok
     assert response.status_code == expected, response.content[:500]
@@ -211,6 +220,6 @@ def test_methods_not_in_the_table_are_refused(route, world, client):
     """So that a route accepting a method the table does not list fails."""
     client.force_login(world.users["admin"])
     listed = [page for page in TABLE if page.route == route]
-    path = reverse(f"web:{route}", kwargs=kwargs_of(listed[0], world, "admin"))
+    path = url_of(route, kwargs_of(listed[0], world, "admin"))
     for method in set(METHODS) - {page.method for page in listed}:
         assert getattr(client, method)(path).status_code == 405, method

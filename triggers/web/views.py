@@ -10,22 +10,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imagestreams.selectors.streams import streams_list
 from imagestreams.services.errors import ServiceError
-from imagestreams.web.forms import TriggerForm
 from imagestreams.web.http import WebRequest, go_to, page, render_page, render_partial
 from imagestreams.web.views.common import Perms, project_access
 from triggers.models import FINISHED_STATUSES, WAITING_STATUSES, DeliveryStatus, Trigger
 from triggers.selectors import delivery_get, delivery_list, trigger_get, trigger_list
 from triggers.services.deliveries import delivery_resend, trigger_send_test
 from triggers.services.triggers import trigger_create, trigger_delete, trigger_update
+from triggers.web.forms import TriggerForm
 
-TRIGGERS_TEMPLATE = "web/triggers.html"
-TRIGGER_TEMPLATE = "web/trigger.html"
+TRIGGERS_TEMPLATE = "triggers/triggers.html"
+TRIGGER_TEMPLATE = "triggers/trigger.html"
 DELIVERIES_SHOWN = 50
 IN_FLIGHT = (*WAITING_STATUSES, DeliveryStatus.SENDING)
 
 
 def trigger_url(trigger: Trigger) -> str:
-    return reverse("web:trigger", args=[trigger.project.name, trigger.name])
+    return reverse("triggers:trigger", args=[trigger.project.name, trigger.name])
 
 
 @page
@@ -161,7 +161,7 @@ def trigger_delete_view(request: WebRequest, project: str, name: str) -> HttpRes
     trigger = trigger_get(project=project, name=name)
     if request.method == "GET":
         context = {"project": project, "perms": perms, "trigger": trigger}
-        return render_page(request, "web/trigger_delete.html", context)
+        return render_page(request, "triggers/trigger_delete.html", context)
     trigger_delete(trigger=trigger)
     messages.success(request, f'Trigger "{name}" deleted; its pending deliveries will not be sent.')
-    return go_to(request, reverse("web:triggers", args=[project.name]))
+    return go_to(request, reverse("triggers:triggers", args=[project.name]))

@@ -1,0 +1,1 @@
+"""The trigger pages of the team pages (templates in triggers/templates/triggers)."""
