@@ -1,3 +1,3 @@
 from __future__ import annotations
 
-pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas"]
+pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
