@@ -135,7 +135,7 @@ PRUNED = SimpleNamespace(errors=[], summary="nothing to prune")
 @pytest.mark.parametrize(
     ("task", "service", "args", "returns"),
     [
-        (tag_import_task, "imagestreams.services.imports.tag_import", (7,), None),
+        (tag_import_task, "imagestreams.services.import_requests.requested_import_run", (7,), None),
         (scheduled_check_batch, "imagestreams.scheduling.checks.check_batch", ("t", [7]), CHECKED),
         (delivery_send_task, "triggers.services.deliveries.delivery_send", (7,), None),
         (prune_images_task, "imagestreams.operations.pruning.images_prune", (), PRUNED),
@@ -163,7 +163,7 @@ def test_a_task_retries_its_work_while_the_database_is_locked(
 
 def test_a_task_gives_up_after_its_retries(monkeypatch):
     flaky = Flaky(failures=1000)
-    monkeypatch.setattr("imagestreams.services.imports.tag_import", flaky)
+    monkeypatch.setattr("imagestreams.services.import_requests.requested_import_run", flaky)
     result = tag_import_task.apply(args=[7])
     assert result.failed()
     assert isinstance(result.result, OperationalError)
