@@ -33,8 +33,9 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 def log_unavailable(request: HttpRequest, exc: BaseException) -> None:
     # A warning without traceback: the cause is outside the code, and one line
     # per refused request is what an operator needs to see it.
-    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method,
-                   request.path, exc)  # fmt: skip
+    logger.warning(
+        "database unavailable, answered 503 to %s %s: %s", request.method, request.path, exc
+    )
 
 
 def json_body() -> dict[str, str | None]:
