@@ -80,10 +80,16 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture
-def served(tmp_path):
+def serve_env() -> dict[str, str]:
+    """Extra environment for `served`; a test module overrides it to change a setting."""
+    return {}
+
+
+@pytest.fixture
+def served(tmp_path, serve_env):
     """`manage.py serve` on a free port; yields a Served once the web answers."""
     port = free_port()
-    env = embedded_env(tmp_path / "var")
+    env = embedded_env(tmp_path / "var") | serve_env
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
