@@ -99,14 +99,15 @@ TABLE = [
         TEAM,
         {"registry": "quay.io", "username": "u", "password": "p"},
     ),
-    Page("triggers", "get", "view", 200, TEAM),
-    Page("triggers", "post", "edit", 200, TEAM),
-    Page("trigger", "get", "view", 200, TRIGGER),
-    Page("trigger-test", "post", "edit", 302, TRIGGER),
-    Page("trigger-enable", "post", "edit", 302, TRIGGER),
-    Page("trigger-delete", "get", "edit", 200, TRIGGER),
-    Page("trigger-delete", "post", "edit", 302, TRIGGER),
-    Page("delivery-resend", "post", "edit", 302, the_delivery),
+    # Trigger URLs and delivery logs often carry secrets: not even viewers see them.
+    Page("triggers", "get", "triggers", 200, TEAM),
+    Page("triggers", "post", "triggers", 200, TEAM),
+    Page("trigger", "get", "triggers", 200, TRIGGER),
+    Page("trigger-test", "post", "triggers", 302, TRIGGER),
+    Page("trigger-enable", "post", "triggers", 302, TRIGGER),
+    Page("trigger-delete", "get", "triggers", 200, TRIGGER),
+    Page("trigger-delete", "post", "triggers", 302, TRIGGER),
+    Page("delivery-resend", "post", "triggers", 302, the_delivery),
     Page("stream", "get", "view-stream", 200, STREAM),
     Page("tag-add", "get", "edit-stream", 200, STREAM),
     Page("tag-add", "post", "edit-stream", 200, STREAM),
@@ -144,6 +145,7 @@ EXPECTED = {
     # The project and its project-level pages need membership.
     "view": {"anonymous": LOGIN, "outsider": 404, "shared": 404},
     "edit": {"anonymous": LOGIN, "outsider": 404, "shared": 404, "viewer": 403},
+    "triggers": {"anonymous": LOGIN, "outsider": 404, "shared": 404, "viewer": 403},
     # One stream (its tags, images): a share lets its receivers see it, and
     # they are refused changes (403) rather than told it does not exist.
     "view-stream": {"anonymous": LOGIN, "outsider": 404},
