@@ -27,6 +27,7 @@ Plain Python, no Django: callers pass the operator's policy in.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Sequence
@@ -73,6 +74,43 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+_IPV4_PART = re.compile(r"0[xX][0-9A-Fa-f]*|0[0-7]*|[1-9][0-9]*")
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address `host` denotes when it is an IP literal in any form the
+    system's resolver accepts, None for a name.
+
+    Besides ``127.0.0.1`` and ``::1``, inet_aton (which getaddrinfo uses)
+    reads ``127.1``, ``2130706433``, ``0x7f000001`` and ``0177.0.0.1`` as
+    127.0.0.1: a check that only knows the dotted-quad form would let them
+    pass as names.
+    """
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART.fullmatch(part) for part in parts):
+        return None
+    values = [_ipv4_part(part) for part in parts]
+    if values[-1] >= 256 ** (5 - len(values)) or any(value > 255 for value in values[:-1]):
+        return None  # out of range: no resolver reads it as an address either
+    number = values[-1]
+    for position, value in enumerate(values[:-1]):
+        number += value << (8 * (3 - position))
+    return ipaddress.IPv4Address(number)
+
+
+def _ipv4_part(part: str) -> int:
+    if part[:2].lower() == "0x":
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part, 8)
+    return int(part)
 
 
 def is_internal(address: IPAddress) -> bool:
