@@ -61,6 +61,11 @@ class BlockedAddress(httpcore.ConnectError):
         super().__init__(f"{host} resolves to the internal address {address}")
 
 
+def origin(host: str, port: int) -> str:
+    """How trusted hosts are written: ``host:port``, lower case, IPv6 unbracketed."""
+    return f"{host.strip('[]').lower()}:{port}"
+
+
 def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address inside an IPv4-mapped, 6to4, Teredo or NAT64 address."""
     if isinstance(address, ipaddress.IPv4Address):
@@ -130,13 +135,21 @@ class Guard:
 
     ``allow_private`` lifts the check entirely (the operator's choice, or a
     destination that is trusted, like the integrated registry);
-    ``allowed_networks`` lets through only these internal networks.
+    ``allowed_networks`` lets through only these internal networks;
+    ``trusted_hosts`` are ``host:port`` origins the operator configured (the
+    integrated registry), reached wherever they are. Only connections to
+    those very origins are exempt: their redirects and token realms on other
+    hosts are checked as usual.
     ``resolve`` is ``socket.getaddrinfo`` unless a test says otherwise.
     """
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    trusted_hosts: frozenset[str] = frozenset()
     resolve: Resolver | None = field(default=None, compare=False, repr=False)
+
+    def trusts(self, host: str, port: int) -> bool:
+        return origin(host, port) in self.trusted_hosts
 
     @classmethod
     def with_networks(cls, networks: Iterable[str], **options: Any) -> Guard:
@@ -199,6 +212,8 @@ class GuardedBackend(SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        if self.guard.trusts(host, port):
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
         last_error: Exception | None = None
         for address in self.guard.checked_addresses(host, port):
             try:

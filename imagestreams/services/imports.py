@@ -57,8 +57,12 @@ class TagImportStatus:
 
 
 def import_guard() -> Guard:
-    """Which addresses imports may connect to, as the operator decides now."""
-    return Guard(allow_private=policy.private_networks_allowed_for_imports())
+    """Which addresses imports may connect to, as the operator decides now;
+    the integrated registry is always allowed."""
+    return Guard(
+        allow_private=policy.private_networks_allowed_for_imports(),
+        trusted_hosts=policy.trusted_import_hosts(),
+    )
 
 
 def registry_client(project) -> RegistryClient:
