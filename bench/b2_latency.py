@@ -30,6 +30,7 @@ from django.utils import timezone
 from bench.context import Context
 from bench.seed import base_image, project, variant
 from bench.tools import percentile
+from imagestreams.access import SYSTEM
 from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import Tag
 from imagestreams.scheduling.claims import enrol
@@ -75,6 +76,7 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         source=f"{ctx.upstream_host}/{repository}:latest",
         destinations=["follow:latest"],
         options=TagOptions(scheduled=True, insecure=True),
+        user=SYSTEM,
     )
     _wait_for_webhooks(ctx, before + 1)  # the first import, by a worker
     # What the next sweep would do: enrol the tag, so that webhooks find it.

@@ -56,6 +56,27 @@ class ServiceAccountPrincipal:
         return self.username
 
 
+@dataclass(frozen=True, eq=False)
+class SystemPrincipal:
+    """The service itself (tasks, commands, operators' admin actions): named
+    explicitly where a service needs a principal, never assumed from a missing one."""
+
+    username = "system"
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = True
+    is_staff = False
+    is_active = True
+    pk = None
+    id = None
+
+    def get_username(self) -> str:
+        return self.username
+
+
+SYSTEM = SystemPrincipal()
+
+
 def _service_account(principal) -> ServiceAccount | None:
     return getattr(principal, "service_account", None)
 

@@ -29,7 +29,7 @@ def _chosen(override, default):
 
 def private_networks_allowed_for_imports() -> bool:
     """May imports reach loopback, private, link-local or metadata addresses?"""
-    default = getattr(settings, "IMPORT_ALLOW_PRIVATE_ADDRESSES", True)
+    default = settings.IMPORT_ALLOW_PRIVATE_ADDRESSES
     return _chosen(overrides().import_private_addresses, default)
 
 

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
 
@@ -15,9 +16,9 @@ RECONCILE_BATCH = 500
 @shared_task(acks_late=True)
 def tag_import_task(tag_id: int) -> str | None:
     """Import one tag; safe to run twice (the second run changes nothing)."""
-    from imagestreams.services.imports import tag_import
+    from imagestreams.services.import_requests import requested_import_run
 
-    status = tag_import(tag_id)
+    status = requested_import_run(tag_id)
     return status.status if status else None
 
 
@@ -57,7 +58,7 @@ def scheduled_sweep() -> int:
 
     claims = sweep()
     for claim in claims:
-        scheduled_check_batch.delay_on_commit(claim.token, claim.tag_ids)
+        enqueue_on_commit(scheduled_check_batch, claim.token, claim.tag_ids)
     return sum(len(claim.tag_ids) for claim in claims)
 
 

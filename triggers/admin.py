@@ -151,7 +151,9 @@ class TriggerAdmin(TriggersScopedAdmin):
             trigger=obj,
             secret=data.get("secret") or UNSET,
             token=data.get("token") or UNSET,
-            enabled=data["enabled"],
+            # Only a box the operator ticked or cleared: the page may be older
+            # than a delivery worker's decision to disable the trigger.
+            enabled=data["enabled"] if "enabled" in form.changed_data else UNSET,
             **spec,
         )
 

@@ -3,21 +3,11 @@ service they call claims its work in the database first)."""
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from celery import shared_task
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
-    """Like `task.delay_on_commit`, but a broker outage is logged instead of
-    failing the request that committed: the row is in the database, and the
-    sweep queues it again."""
-    send = functools.partial(task.apply_async, args, countdown=countdown or None)
-    transaction.on_commit(send, robust=True)
 
 
 @shared_task

@@ -63,6 +63,16 @@ def pull_scope(repository: str) -> str:
     return f"repository:{repository}:pull"
 
 
+def delete_scope(repository: str) -> str:
+    """Distribution 2.7+ asks for `delete` on a manifest DELETE."""
+    return f"repository:{repository}:delete"
+
+
+CATALOG_SCOPE = "registry:catalog:*"
+# Signs a token for (challenge, scope) itself, or None to ask the realm.
+TokenIssuer = Callable[[Challenge, str], tuple[str, float] | None]
+
+
 class TokenCache:
     """Bearer tokens keyed by whatever the caller chooses, until they expire."""
 

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imagestreams import policy
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.registry import RegistryClient, parse_reference
 from imagestreams.registry.errors import Forbidden, RegistryError
@@ -282,6 +283,7 @@ def test_scheduled_checks_are_guarded_too(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(scheduled=True, insecure=True),
+        user=SYSTEM,
     )
     guarded_imports.SCHEDULED_INTERVAL = INTERVAL
     enrol(now=timezone.now(), interval=INTERVAL, limit=10)

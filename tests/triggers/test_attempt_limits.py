@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.services import pushes
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -40,7 +41,7 @@ def change(team, django_capture_on_commit_callbacks):
 
     def make() -> Delivery:
         with django_capture_on_commit_callbacks():
-            tag_set(project=team, source="base:v1", destinations=["app:1"])
+            tag_set(project=team, source="base:v1", destinations=["app:1"], user=SYSTEM)
         return Delivery.objects.get()
 
     return make

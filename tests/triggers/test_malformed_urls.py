@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery, DeliveryStatus, Trigger
@@ -26,7 +27,7 @@ def change(team, django_capture_on_commit_callbacks):
 
     def make() -> Delivery:
         with django_capture_on_commit_callbacks():
-            tag_set(project=team, source="base:v1", destinations=["app:1"])
+            tag_set(project=team, source="base:v1", destinations=["app:1"], user=SYSTEM)
         return Delivery.objects.get()
 
     return make

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from imagestreams import policy
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.operations import observe
 from imagestreams.services.errors import Conflict
 from triggers import transport
@@ -325,6 +326,6 @@ def _cancel(delivery: Delivery) -> None:
 
 
 def _enqueue(delivery_id: int, countdown: float | None = None) -> None:
-    from triggers.tasks import delivery_send_task, enqueue_on_commit
+    from triggers.tasks import delivery_send_task
 
     enqueue_on_commit(delivery_send_task, delivery_id, countdown=countdown)

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.reference import is_digest
 from imagestreams.services import pushes
@@ -245,6 +246,6 @@ def _last_applied_digest(repository: str, tag: str) -> str | None:
 
 
 def _enqueue(event_id: int) -> None:
-    from triggers.tasks import enqueue_on_commit, registry_event_process_task
+    from triggers.tasks import registry_event_process_task
 
     enqueue_on_commit(registry_event_process_task, event_id)

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from imagestreams import audit, policy
 from imagestreams.models import Project
@@ -92,7 +93,12 @@ def trigger_update(
     enabled: bool = UNSET,
 ) -> Trigger:
     """Change the given fields. Re-enabling a trigger that we disabled clears
-    the reason and its failure count."""
+    the reason and its failure count.
+
+    Delivery workers write `enabled`, `disabled_reason` and the failure count
+    while a person edits the trigger: only the fields the caller gives are
+    written, and enabling or pausing is a conditional UPDATE, so a worker's
+    concurrent write is never undone by a stale copy of the row."""
     current = Trigger.objects.get(pk=trigger.pk)
     before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
@@ -107,20 +113,20 @@ def trigger_update(
             has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
         )
     )
-    for name, value in _spec_fields(spec).items():
+    changed = _spec_fields(spec)
+    for name, value in changed.items():
         setattr(current, name, value)
     if secret is not UNSET:
         current.set_secret(secret)
+        changed["secret_encrypted"] = current.secret_encrypted
     if token is not UNSET:
         current.set_token(token)
-    if enabled is not UNSET:
-        if enabled and not current.enabled:
-            current.disabled_reason, current.consecutive_failures = "", 0
-        if not enabled and current.enabled:
-            current.disabled_reason = ""  # paused by a person, not by us
-        current.enabled = enabled
+        changed["token_encrypted"] = current.token_encrypted
     with transaction.atomic():
-        current.save()
+        Trigger.objects.filter(pk=current.pk).update(**changed, updated=timezone.now())
+        if enabled is not UNSET:
+            _set_enabled(current, enabled)
+        current.refresh_from_db()
         audit.record(
             "trigger.update",
             project=current.project,
@@ -129,6 +135,14 @@ def trigger_update(
             after=_audit_facts(current),
         )
     return current
+
+
+def _set_enabled(trigger: Trigger, enabled: bool) -> None:
+    rows = Trigger.objects.filter(pk=trigger.pk, enabled=not enabled)
+    if enabled:
+        rows.update(enabled=True, disabled_reason="", consecutive_failures=0)
+    else:
+        rows.update(enabled=False, disabled_reason="")  # paused by a person, not by us
 
 
 def trigger_delete(*, trigger: Trigger) -> None:
