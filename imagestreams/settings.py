@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "imagestreams.audit.AuditContextMiddleware",
     # Inside HtmxMiddleware: needs request.htmx to add flash messages to htmx responses.
     "imagestreams.web.middleware.HtmxMessagesMiddleware",
+    # A database that does not answer makes views 503, not 500 (imagestreams.unavailable).
+    "imagestreams.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "imagestreams.urls"

@@ -9,11 +9,12 @@ from django.db.models.functions import Coalesce, Greatest
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
+from imagestreams.taskbase import RetryOnDatabaseErrors, SkipOnDatabaseErrors
 
 RECONCILE_BATCH = 500
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RetryOnDatabaseErrors, acks_late=True)
 def tag_import_task(tag_id: int) -> str | None:
     """Import one tag; safe to run twice (the second run changes nothing)."""
     from imagestreams.services.import_requests import requested_import_run
@@ -40,7 +41,7 @@ def pending_import_tags():
     )
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def imports_reconcile_pending() -> int:
     tag_ids = list(pending_import_tags().values_list("pk", flat=True)[:RECONCILE_BATCH])
     for tag_id in tag_ids:
@@ -48,7 +49,7 @@ def imports_reconcile_pending() -> int:
     return len(tag_ids)
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def scheduled_sweep() -> int:
     """Beat, every few seconds: claim due scheduled tags, one task per batch.
 
@@ -62,7 +63,7 @@ def scheduled_sweep() -> int:
     return sum(len(claim.tag_ids) for claim in claims)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RetryOnDatabaseErrors, acks_late=True)
 def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
     """Check one claimed batch; running it twice checks nothing twice."""
     from imagestreams.scheduling.checks import check_batch
@@ -70,7 +71,7 @@ def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
     return check_batch(token, tag_ids).as_dict()
 
 
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def registry_event_process_task(event_id: int) -> str | None:
     from imagestreams.services.registry_events import registry_event_process
 
@@ -78,7 +79,7 @@ def registry_event_process_task(event_id: int) -> str | None:
     return event.status if event else None
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def registry_events_sweep_task() -> int:
     """Beat: re-queue pushes to the integrated registry nobody is applying."""
     from imagestreams.services.registry_events import registry_events_sweep
@@ -86,7 +87,7 @@ def registry_events_sweep_task() -> int:
     return len(registry_events_sweep())
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def integrated_registry_reconcile_task() -> int:
     """Beat: apply pushes whose notification the integrated registry lost."""
     from imagestreams.services.registry_events import integrated_registry_reconcile

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas"]
+pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
 
 
 @pytest.fixture

@@ -3,97 +3,20 @@ with the embedded defaults (SQLite, filesystem broker) and they work together.""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.registry_lab.net import free_port
+from tests.serving import shell, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.registry
 
 
-def embedded_env(data_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DATA_DIR"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="imagestreams.settings",
-        DEBUG="1",
-        DATA_DIR=str(data_dir),
-        IMAGESTREAMS_RECONCILE_SECONDS="1",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def shell(env: dict[str, str], code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def served(tmp_path):
-    port = free_port()
-    env = embedded_env(tmp_path / "var")
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield env, f"http://127.0.0.1:{port}", log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
-    env, url, log = served
-
-    def login_page():
-        try:
-            return httpx.get(f"{url}/admin/login/", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_for(login_page, 60, "the web server")
-    output = log.read_text()
-    assert f"Log in at {url}/" in output
-    password = re.search(r"password: (\S+)", output).group(1)
+    env, url = served.env, served.url
+    assert f"Log in at {url}/" in served.output()
+    password = served.admin_password()
     login = httpx.Client(base_url=url, follow_redirects=True)
     page = login.get("/admin/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)

@@ -7,10 +7,12 @@ import logging
 
 from celery import shared_task
 
+from imagestreams.taskbase import RetryOnDatabaseErrors, SkipOnDatabaseErrors
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def tag_change_fan_out_task(change_id: int) -> int | None:
     from triggers.services.fanout import tag_change_fan_out
 
@@ -18,7 +20,7 @@ def tag_change_fan_out_task(change_id: int) -> int | None:
     return None if created is None else len(created)
 
 
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def delivery_send_task(delivery_id: int) -> str | None:
     from triggers.services.deliveries import delivery_send
 
@@ -26,7 +28,7 @@ def delivery_send_task(delivery_id: int) -> str | None:
     return attempt.outcome if attempt else None
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def triggers_sweep_task() -> dict[str, int]:
     """Beat: fan out changes and re-queue deliveries nobody is working on."""
     from triggers.services.deliveries import deliveries_sweep

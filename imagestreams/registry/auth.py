@@ -111,7 +111,14 @@ def fetch_token(
     CredentialsRejected when the realm refuses the given credentials, so the
     caller can retry anonymously as OpenShift does.
     """
-    url = httpx.URL(challenge.realm).copy_merge_params(_token_params(challenge, scope, credentials))
+    try:
+        url = httpx.URL(challenge.realm)
+        url.host  # noqa: B018 (decoding a punycode host may fail too)
+    except (httpx.InvalidURL, ValueError):
+        raise RegistryError(
+            f'the registry of image "{image}" names an invalid token server: {challenge.realm!r}'
+        ) from None
+    url = url.copy_merge_params(_token_params(challenge, scope, credentials))
     headers = {"Authorization": basic_authorization(credentials)} if credentials else {}
     response = http.get(url, headers=headers)
     subject = f'the token for image "{image}"'

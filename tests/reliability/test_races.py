@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from imagestreams.access import SYSTEM
-from imagestreams.hooks.signatures import body_signature
+from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import ImageStream, Tag
 from imagestreams.services.imports import tag_import
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -95,11 +96,13 @@ def test_a_push_webhook_during_a_scheduled_check_is_not_lost(
         assert fault_proxy.heads_held.acquire(timeout=10), "the check never reached the registry"
         second = client.push_image(unique_repo, "1", text="two")  # after the HEAD was answered
         body = json.dumps({"repository": f"{fault_proxy.host}/{unique_repo}", "tags": ["1"]})
+        timestamp = str(int(time.time()))
         response = Client().post(
             "/hooks/generic",
             body,
             content_type="application/json",
-            HTTP_X_SIGNATURE=body_signature("hook-secret", body.encode()),
+            HTTP_X_TIMESTAMP=timestamp,
+            HTTP_X_SIGNATURE=generic_signature("hook-secret", timestamp, body.encode()),
         )
         assert response.status_code == 202
         fault_proxy.release()

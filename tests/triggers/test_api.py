@@ -63,9 +63,11 @@ def test_it_requires_the_edit_right(hook, viewer_api):
         viewer_api.post(TRIGGERS, {"name": "x", "stream": "app", "url": "http://x"}, format="json"),
         viewer_api.delete(f"{TRIGGERS}/deploy"),
         viewer_api.post(f"{TRIGGERS}/deploy/test"),
+        viewer_api.get(f"{TRIGGERS}/deploy/deliveries"),
     ):
         assert response.status_code == 403
         assert response.json()["code"] == "forbidden"
+        assert "may not see or manage triggers" in response.json()["detail"]
 
 
 def test_it_hides_from_outsiders(hook, outsider_api, anonymous_api):

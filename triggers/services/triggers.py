@@ -3,12 +3,12 @@ anything is written."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from imagestreams import audit, policy
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
-from imagestreams.registry.netguard import is_internal
+from imagestreams.registry.netguard import is_internal, literal_address
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.sources import validate_tag_name
 from triggers.models import Preset, Trigger, trigger_name_validator
@@ -251,23 +251,33 @@ def validate_url(url: str) -> str:
         )
     if len(url) > 2048:
         raise InvalidInput("url must be at most 2048 characters", field="url")
+    try:
+        # A host the HTTP client refuses would fail every delivery.
+        httpx.URL(url).host  # noqa: B018
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise InvalidInput(f"url has an invalid host: {exc}", field="url") from None
     _refuse_internal_literal(parts.hostname)
     return url
 
 
 def _refuse_internal_literal(host: str) -> None:
-    """Names are checked again at every send; literal addresses can be refused now."""
+    """Names are checked again at every send (netguard); IP literals, in any
+    of the forms resolvers accept (127.1, 2130706433, 0x7f000001), and
+    localhost can be refused now."""
     if policy.private_networks_allowed_for_webhooks():
         return
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if is_internal(address):
+    refused = (
+        "webhooks to internal addresses are refused "
+        "(IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)"
+    )
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise InvalidInput(f"url points at {host}, this machine; {refused}", field="url")
+    address = literal_address(host)
+    if address is not None and is_internal(address):
+        written = "" if str(address) == host else f" (written {host})"
         raise InvalidInput(
-            f"url points at the internal address {address}; webhooks to internal addresses "
-            "are refused (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)",
-            field="url",
+            f"url points at the internal address {address}{written}; {refused}", field="url"
         )
 
 
