@@ -9,6 +9,7 @@ import pytest
 from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.triggers.outbox import fan_out
 from triggers.models import Delivery, DeliveryStatus, Trigger
 from triggers.tasks import delivery_send_task
 
@@ -28,6 +29,7 @@ def change(team, django_capture_on_commit_callbacks):
     def make() -> Delivery:
         with django_capture_on_commit_callbacks():
             tag_set(project=team, source="base:v1", destinations=["app:1"], user=SYSTEM)
+            fan_out()
         return Delivery.objects.get()
 
     return make
