@@ -19,7 +19,12 @@ from django.db import OperationalError
 from django.test import Client
 
 from imagestreams.operations.tasks import prune_images_task
-from imagestreams.tasks import imports_reconcile_pending, scheduled_check_batch, tag_import_task
+from imagestreams.tasks import (
+    imports_reconcile_pending,
+    registry_events_sweep_task,
+    scheduled_check_batch,
+    tag_import_task,
+)
 from imagestreams.unavailable import CODE
 from tests.personas import PASSWORD
 from tests.registry_lab.net import free_port
@@ -174,9 +179,13 @@ def test_a_task_gives_up_after_its_retries(monkeypatch):
     ("task", "query"),
     [
         (imports_reconcile_pending, "imagestreams.tasks.pending_import_tags"),
-        (triggers_sweep_task, "triggers.services.deliveries.deliveries_sweep"),
+        (triggers_sweep_task, "triggers.services.fanout.tag_changes_sweep"),
+        (
+            registry_events_sweep_task,
+            "imagestreams.services.registry_events.registry_events_sweep",
+        ),
     ],
-    ids=["reconcile-imports", "triggers-sweep"],
+    ids=["reconcile-imports", "triggers-sweep", "registry-events-sweep"],
 )
 def test_a_sweep_skips_its_run_while_the_database_is_locked(monkeypatch, caplog, task, query):
     monkeypatch.setattr(query, fail)
