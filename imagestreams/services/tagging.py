@@ -280,9 +280,7 @@ def _message(
     return f"Tag {destination} set to {shown}."
 
 
-def tag_delete(
-    *, project: Project, destinations: list[str], actor: str = "", user
-) -> list[str]:
+def tag_delete(*, project: Project, destinations: list[str], actor: str = "", user) -> list[str]:
     """Delete tags: their spec and their whole history. `user` needs the edit
     right on every project named by a destination."""
     if not destinations:
