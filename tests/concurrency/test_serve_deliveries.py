@@ -56,10 +56,14 @@ def tag_together(api: httpx.Client, count: int) -> list[str]:
 
     def move(n: int) -> None:
         barrier.wait()
-        response = api.post(
-            f"/api/v1/projects/{PROJECT}/tag",
-            json={"source": "base:1", "destinations": [f"watched:t{n}"]},
-        )
+        try:
+            response = api.post(
+                f"/api/v1/projects/{PROJECT}/tag",
+                json={"source": "base:1", "destinations": [f"watched:t{n}"]},
+            )
+        except httpx.HTTPError as exc:
+            failures.append(f"watched:t{n} -> {exc!r}")
+            return
         if response.status_code != 200:
             failures.append(f"watched:t{n} -> {response.status_code} {response.text}")
 
@@ -100,7 +104,19 @@ def test_each_delivery_is_sent_once(served, receiver, registry, pusher, unique_r
 
     # Every delivery finished: none is left for the sweep to send again.
     done = Counter({"succeeded 1": CHANGES})
-    wait_for(lambda: delivery_states(served) == done, 300, "every delivery to succeed once")
+    states: list[Counter] = []
+
+    def all_sent_once() -> bool:
+        states[:] = [delivery_states(served)]
+        return states[0] == done
+
+    try:
+        wait_for(all_sent_once, 300, "every delivery to succeed once")
+    except BaseException:
+        raise AssertionError(
+            f"deliveries (status attempts): {states}; {len(receiver.requests)} received\n"
+            + served.output()[-6000:]
+        ) from None
     ids = Counter(request.headers.get(DELIVERY_HEADER) for request in receiver.requests)
     assert len(ids) == CHANGES
     assert [id_ for id_, seen in ids.items() if seen > 1] == []

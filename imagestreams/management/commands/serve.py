@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -30,6 +31,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, concurrency: int, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
         self._first_run_setup(host, port)
         processes = self._start(host, port, concurrency)
         self._supervise(processes)
@@ -57,7 +60,21 @@ class Command(BaseCommand):
     def _start(self, host: str, port: int, concurrency: int) -> list[subprocess.Popen]:
         python = sys.executable
         commands = [
-            [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            # gunicorn, not runserver: people try the service with several clients at once
+            # (CI jobs calling isctl in parallel), and the development server resets
+            # connections beyond its small listen queue.
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "imagestreams.wsgi",
+                f"--bind={host}:{port}",
+                "--worker-class=gthread",
+                "--workers=2",
+                "--threads=8",
+                "--backlog=1024",
+                "--graceful-timeout=5",
+            ],
             [
                 python,
                 "-m",
