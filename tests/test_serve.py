@@ -7,13 +7,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.registry_lab.net import free_port
+from tests.processes import wait_for
+from tests.registry_lab.net import REQUEST_TIMEOUT, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.registry
@@ -48,16 +48,6 @@ def shell(env: dict[str, str], code: str) -> str:
     return result.stdout.strip()
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def served(tmp_path):
     port = free_port()
@@ -86,11 +76,11 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
 
     def login_page():
         try:
-            return httpx.get(f"{url}/admin/login/", timeout=2).status_code == 200
+            return httpx.get(f"{url}/admin/login/", timeout=REQUEST_TIMEOUT).status_code == 200
         except httpx.TransportError:
             return False
 
-    wait_for(login_page, 60, "the web server")
+    wait_for(login_page, "the web server", [log])
     output = log.read_text()
     assert f"Log in at {url}/" in output
     password = re.search(r"password: (\S+)", output).group(1)
@@ -116,5 +106,5 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
         "from imagestreams.models import TagEvent; "
         "e = TagEvent.objects.filter(tag__name='1').first(); print(e.image.digest if e else '')"
     )
-    imported = wait_for(lambda: shell(env, digest_query), 60, "the worker to import the tag")
+    imported = wait_for(lambda: shell(env, digest_query), "the worker to import the tag", [log])
     assert imported == pushed.digest

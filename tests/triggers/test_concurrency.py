@@ -9,6 +9,7 @@ from django.db import connection
 
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.registry_lab.net import PATIENCE
 from tests.triggers.receiver import Answer
 from triggers.models import Delivery, TagChange
 from triggers.services.deliveries import delivery_send
@@ -34,7 +35,8 @@ def run_together(work, count: int = 2) -> list[BaseException]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(PATIENCE)
+    assert not any(thread.is_alive() for thread in threads), "a worker never finished"
     return errors
 
 
