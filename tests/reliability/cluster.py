@@ -96,7 +96,7 @@ class Cluster:
             "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
             "IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL": "1",
             "IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS": "0.5",
-            "IMAGESTREAMS_REGISTRY_TIMEOUT": str(REQUEST_TIMEOUT),
+            "IMAGESTREAMS_REGISTRY_TIMEOUT": f"{REQUEST_TIMEOUT:.0f}",  # an integer setting
             **(receiver_env or {}),
         }
 
