@@ -30,7 +30,8 @@ from django.utils import timezone
 from bench.context import Context
 from bench.seed import base_image, project, variant
 from bench.tools import percentile
-from imagestreams.hooks.signatures import body_signature
+from imagestreams.access import SYSTEM
+from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import Tag
 from imagestreams.scheduling.claims import enrol
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -75,6 +76,7 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         source=f"{ctx.upstream_host}/{repository}:latest",
         destinations=["follow:latest"],
         options=TagOptions(scheduled=True, insecure=True),
+        user=SYSTEM,
     )
     _wait_for_webhooks(ctx, before + 1)  # the first import, by a worker
     # What the next sweep would do: enrol the tag, so that webhooks find it.
@@ -83,7 +85,6 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         raise RuntimeError("the scheduled tag was not enrolled")
     hook = f"{ctx.lab.web_url}/hooks/generic"
     body = json.dumps({"repository": f"{ctx.upstream_host}/{repository}", "tags": ["latest"]})
-    signature = body_signature(ctx.lab.webhook_secret, body.encode())
 
     def change(client: httpx.Client, note: str) -> tuple[str, float]:
         manifest = variant(base, note)
@@ -91,13 +92,22 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         answer = client.post(
             hook,
             content=body,
-            headers={"X-Signature": signature, "Content-Type": "application/json"},
+            headers={**_signed(ctx.lab.webhook_secret, body), "Content-Type": "application/json"},
         )
         if answer.status_code != 202 or answer.json().get("tags_to_check") != 1:
             raise RuntimeError(f"generic webhook: {answer.status_code} {answer.text}")
         return manifest.digest, pushed
 
     return _measure(ctx, ctx.lab.upstream.url, change, path="/check")
+
+
+def _signed(secret: str, body: str) -> dict[str, str]:
+    """The generic webhook's headers, signed now (the timestamp is signed too)."""
+    timestamp = str(int(time.time()))
+    return {
+        "X-Timestamp": timestamp,
+        "X-Signature": generic_signature(secret, timestamp, body.encode()),
+    }
 
 
 def _measure(ctx: Context, registry_url: str, change, *, path: str) -> dict:

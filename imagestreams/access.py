@@ -22,9 +22,15 @@ from imagestreams.services.errors import Forbidden, NotFound
 # What each action needs; interfaces name actions, never roles.
 ACTION_ROLES = {
     "view": Role.VIEWER,  # see, describe, resolve, pull
-    "edit": Role.EDITOR,  # import, tag, untag, roll back, push, triggers
+    "edit": Role.EDITOR,  # import, tag, untag, roll back, push
+    # See or manage triggers, on every interface: their URLs and delivery logs
+    # often carry secrets (Slack or GitLab tokens in the URL), so viewers never
+    # see them.
+    "triggers": Role.EDITOR,
     "admin": Role.ADMIN,  # members, sharing, credentials, service accounts, audit
 }
+# How refusals name an action, where its name alone does not read well.
+_ACTION_WORDS = {"triggers": "see or manage triggers"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +54,27 @@ class ServiceAccountPrincipal:
 
     def get_username(self) -> str:
         return self.username
+
+
+@dataclass(frozen=True, eq=False)
+class SystemPrincipal:
+    """The service itself (tasks, commands, operators' admin actions): named
+    explicitly where a service needs a principal, never assumed from a missing one."""
+
+    username = "system"
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = True
+    is_staff = False
+    is_active = True
+    pk = None
+    id = None
+
+    def get_username(self) -> str:
+        return self.username
+
+
+SYSTEM = SystemPrincipal()
 
 
 def _service_account(principal) -> ServiceAccount | None:
@@ -92,7 +119,8 @@ def project_for(principal, name: str, action: str = "view") -> Project:
         raise NotFound(f'project "{name}" not found', field="project")
     if not _allows(role, action):
         raise Forbidden(
-            f'you may not {action} in project "{name}" (your role there is {role})',
+            f'you may not {_ACTION_WORDS.get(action, action)} in project "{name}" '
+            f"(your role there is {role})",
             field="project",
         )
     return project

@@ -18,7 +18,7 @@ from imagestreams.models import Project
 @dataclass(frozen=True)
 class Actor:
     name: str
-    interface: str  # web, api, cli, admin, task, command, registry
+    interface: str  # web, api, api (isctl), admin, task, command, registry
 
 
 SYSTEM = Actor(name="system", interface="task")
@@ -30,11 +30,16 @@ _request: contextvars.ContextVar[object | None] = contextvars.ContextVar(
 )
 
 
+# Any client may send any User-Agent: an API call that names isctl is
+# recorded as what it surely is, with the client's claim beside it.
+ISCTL_CLAIMED = "api (isctl)"
+
+
 def interface_of(request) -> str:
     path = request.path
     if path.startswith("/api/"):
         agent = request.headers.get("User-Agent", "")
-        return "cli" if agent.startswith("isctl") else "api"
+        return ISCTL_CLAIMED if agent.startswith("isctl") else "api"
     if path.startswith("/admin/"):
         return "admin"
     if path.startswith(("/registry/", "/hooks/")):

@@ -8,6 +8,8 @@ operations layer already does, briefly.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +20,7 @@ from imagestreams.operations.registries import (
     parse_locations,
 )
 from imagestreams.operations.runtime import overrides
+from imagestreams.registry.netguard import origin
 
 
 def _chosen(override, default):
@@ -26,8 +29,27 @@ def _chosen(override, default):
 
 def private_networks_allowed_for_imports() -> bool:
     """May imports reach loopback, private, link-local or metadata addresses?"""
-    default = getattr(settings, "IMPORT_ALLOW_PRIVATE_ADDRESSES", True)
+    default = settings.IMPORT_ALLOW_PRIVATE_ADDRESSES
     return _chosen(overrides().import_private_addresses, default)
+
+
+def trusted_import_hosts() -> frozenset[str]:
+    """`host:port` origins of the integrated registry, which the operator
+    configured: imports may reach them even on internal addresses."""
+    hosts = set()
+    if settings.INTEGRATED_REGISTRY_URL:
+        api = urlsplit(settings.INTEGRATED_REGISTRY_URL)
+        if api.hostname:
+            default = 443 if api.scheme == "https" else 80
+            hosts.add(origin(api.hostname, api.port or default))
+    pull = settings.INTERNAL_REGISTRY_HOSTNAME
+    if pull:
+        parts = urlsplit(f"//{pull}")
+        if parts.hostname:
+            # Without a port, clients pull over HTTPS (or plain HTTP when insecure).
+            ports = [parts.port] if parts.port else [443, 80]
+            hosts.update(origin(parts.hostname, port) for port in ports)
+    return frozenset(hosts)
 
 
 def private_networks_allowed_for_webhooks() -> bool:

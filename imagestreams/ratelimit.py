@@ -1,4 +1,4 @@
-"""Rate limits of sign-in and token endpoints, counted in Django's cache.
+"""Rate limits of password checks and token creation, counted in Django's cache.
 
 A fixed window per key: the first hit of a window creates its counter with
 the window as time-to-live, later hits increment it atomically (Redis INCR,
@@ -12,6 +12,7 @@ logged: losing Redis must not lock every user out.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -107,11 +108,55 @@ def _retry_after(rate: Rate, now: float) -> int:
     return max(1, math.ceil(rate.seconds - now % rate.seconds))
 
 
+# Failed password checks, wherever a password is checked (the sign-in form,
+# the admin's, HTTP Basic on the API, /registry/token): per account *and*
+# client address, so that failing from one address never locks the right
+# password out from another; and per address, against one client trying many
+# accounts. There is no per-account counter of its own: whatever it refused
+# would be the owner's right password, which anyone could then lock out.
 signin_limiter = Limiter("signin", "RATE_LIMIT_SIGNIN")
+signin_address_limiter = Limiter("signin-address", "RATE_LIMIT_SIGNIN_ADDRESS")
+# API token creations, per authenticated user.
 token_limiter = Limiter("tokens", "RATE_LIMIT_TOKENS")
 
 
-def identities(address: str, username: str = "") -> tuple[str, ...]:
-    """What one attempt counts against: the client's address and the account
-    it names (case-insensitive: usernames are, for the attacker's purposes)."""
-    return (f"address:{address}", f"user:{username.strip().lower()}" if username else "")
+def sign_in_allowed(address: str, username: str) -> None:
+    """Raise Limited if a password check for `username` from `address` must
+    be refused without looking at the password."""
+    signin_limiter.check(_account_at(address, username))
+    signin_address_limiter.check(_address(address))
+
+
+def sign_in_failed(address: str, username: str) -> None:
+    """Count a wrong password (or API token) for `username` from `address`;
+    raise Limited if that used up an allowance."""
+    limited: list[Limited] = []
+    for limiter, identity in (
+        (signin_limiter, _account_at(address, username)),
+        (signin_address_limiter, _address(address)),
+    ):
+        try:
+            limiter.hit(identity)
+        except Limited as exc:
+            limited.append(exc)
+    if limited:
+        raise max(limited, key=lambda exc: exc.retry_after)
+
+
+def _account_at(address: str, username: str) -> str:
+    # Case-insensitive: usernames are, for the attacker's purposes.
+    return f"user:{username.strip().lower()}|{_address(address)}"
+
+
+def _address(address: str) -> str:
+    """An IPv4 address as it is; an IPv6 one by its /64, which one client
+    usually has whole (counting single addresses would let it rotate)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address}"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return f"address:{parsed.ipv4_mapped}"
+        return f"address:{ipaddress.ip_network(f'{parsed}/64', strict=False)}"
+    return f"address:{parsed}"

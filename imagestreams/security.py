@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 
 from django.conf import settings
@@ -41,17 +39,3 @@ def client_address(request: HttpRequest) -> str:
     if len(forwarded) < hops:
         return forwarded[0] if forwarded else remote
     return forwarded[-hops]
-
-
-def basic_username(request: HttpRequest) -> str:
-    """The username of an `Authorization: Basic` header, or "" (the password
-    is not looked at: this names whom an attempt is against)."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return ""
-    username, separator, _ = decoded.partition(":")
-    return username if separator else ""

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "imagestreams.audit.AuditContextMiddleware",
     # Inside HtmxMiddleware: needs request.htmx to add flash messages to htmx responses.
     "imagestreams.web.middleware.HtmxMessagesMiddleware",
+    # A database that does not answer makes views 503, not 500 (imagestreams.unavailable).
+    "imagestreams.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "imagestreams.urls"
@@ -393,9 +395,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# "<attempts>/<seconds>", per client address and per username (imagestreams.ratelimit):
-# failed sign-ins (web form, registry token endpoint), and API token creations.
+# "<attempts>/<seconds>" (imagestreams.ratelimit). Failed password checks
+# (sign-in forms, HTTP Basic on the API, /registry/token) per username and
+# client address, and per client address whatever the username; API token
+# creations per user.
 RATE_LIMIT_SIGNIN = env("IMAGESTREAMS_RATE_LIMIT_SIGNIN", "10/300")
+RATE_LIMIT_SIGNIN_ADDRESS = env("IMAGESTREAMS_RATE_LIMIT_SIGNIN_ADDRESS", "30/300")
 RATE_LIMIT_TOKENS = env("IMAGESTREAMS_RATE_LIMIT_TOKENS", "20/600")
 # Reverse proxies in front of the web processes: the client address is then
 # the one this many hops from the end of X-Forwarded-For.

@@ -6,18 +6,20 @@ from celery import shared_task
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
+from imagestreams.taskbase import RetryOnDatabaseErrors, SkipOnDatabaseErrors
 
 RECONCILE_BATCH = 500
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RetryOnDatabaseErrors, acks_late=True)
 def tag_import_task(tag_id: int) -> str | None:
     """Import one tag; safe to run twice (the second run changes nothing)."""
-    from imagestreams.services.imports import tag_import
+    from imagestreams.services.import_requests import requested_import_run
 
-    status = tag_import(tag_id)
+    status = requested_import_run(tag_id)
     return status.status if status else None
 
 
@@ -39,7 +41,7 @@ def pending_import_tags():
     )
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def imports_reconcile_pending() -> int:
     tag_ids = list(pending_import_tags().values_list("pk", flat=True)[:RECONCILE_BATCH])
     for tag_id in tag_ids:
@@ -47,7 +49,7 @@ def imports_reconcile_pending() -> int:
     return len(tag_ids)
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def scheduled_sweep() -> int:
     """Beat, every few seconds: claim due scheduled tags, one task per batch.
 
@@ -57,11 +59,11 @@ def scheduled_sweep() -> int:
 
     claims = sweep()
     for claim in claims:
-        scheduled_check_batch.delay_on_commit(claim.token, claim.tag_ids)
+        enqueue_on_commit(scheduled_check_batch, claim.token, claim.tag_ids)
     return sum(len(claim.tag_ids) for claim in claims)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=RetryOnDatabaseErrors, acks_late=True)
 def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
     """Check one claimed batch; running it twice checks nothing twice."""
     from imagestreams.scheduling.checks import check_batch

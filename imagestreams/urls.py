@@ -9,6 +9,9 @@ from imagestreams.registry_auth.views import registry_token
 from imagestreams.web.views.signin import limit_failed_sign_ins
 from triggers.notifications import registry_notifications
 
+# A database that does not answer is a 503 also when a middleware meets it.
+handler500 = "imagestreams.unavailable.server_error"
+
 urlpatterns = [
     # Before the admin's own routes, so that its sign-in is rate-limited too.
     path("admin/login/", limit_failed_sign_ins(admin.site.login)),

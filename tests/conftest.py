@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas"]
+pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
 
 # Property tests check what holds for every example, never how fast an
 # example runs or inputs are generated: no deadline (200 ms by default),
@@ -11,3 +12,16 @@ settings.register_profile(
     "imagestreams", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("imagestreams")
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run at once in the process that queues them (no worker): an import
+    queued on commit has happened when the request returns."""
+    from imagestreams.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False

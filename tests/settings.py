@@ -29,7 +29,7 @@ SECURE_SSL_REDIRECT = False
 IMPORT_ALLOW_PRIVATE_ADDRESSES = True
 # Every test signs in from 127.0.0.1: limits are tested in tests/reliability
 # with their own numbers. Counters of one run never meet another run's.
-RATE_LIMIT_SIGNIN = RATE_LIMIT_TOKENS = "1000000/60"
+RATE_LIMIT_SIGNIN = RATE_LIMIT_SIGNIN_ADDRESS = RATE_LIMIT_TOKENS = "1000000/60"
 if CACHES["default"].get("KEY_PREFIX"):  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = f"imagestreams-test-{os.getpid()}"  # noqa: F405
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from imagestreams.admin.scoping import (
+    ADMIN_RIGHTS,
     INLINE_LIMIT,
     NewestInline,
     ProjectScopedAdmin,
@@ -68,6 +69,15 @@ class TriggerForm(forms.ModelForm):
         return cleaned
 
 
+# Admin pages need the admin right in the project; triggers also need the
+# triggers right (imagestreams.access), as on every other interface.
+TRIGGER_ADMIN_RIGHTS = (*ADMIN_RIGHTS, "triggers")
+
+
+class TriggersScopedAdmin(ProjectScopedAdmin):
+    rights = TRIGGER_ADMIN_RIGHTS
+
+
 class DeliveryInline(NewestInline):
     model = Delivery
     parent_field = "trigger"
@@ -77,7 +87,7 @@ class DeliveryInline(NewestInline):
 
 
 @admin.register(Trigger)
-class TriggerAdmin(ProjectScopedAdmin):
+class TriggerAdmin(TriggersScopedAdmin):
     form = TriggerForm
     list_display = [
         "name",
@@ -141,7 +151,9 @@ class TriggerAdmin(ProjectScopedAdmin):
             trigger=obj,
             secret=data.get("secret") or UNSET,
             token=data.get("token") or UNSET,
-            enabled=data["enabled"],
+            # Only a box the operator ticked or cleared: the page may be older
+            # than a delivery worker's decision to disable the trigger.
+            enabled=data["enabled"] if "enabled" in form.changed_data else UNSET,
             **spec,
         )
 
@@ -192,7 +204,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+class DeliveryAdmin(ReadOnlyMixin, TriggersScopedAdmin):
     project_path = "trigger__project"
     list_display = [
         "uuid",
@@ -218,7 +230,7 @@ class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
         return str(delivery.change) if delivery.change_id else "— (test)"
 
     def has_resend_permission(self, request) -> bool:
-        return request.user.is_superuser or bool(administered_project_ids(request))
+        return request.user.is_superuser or bool(administered_project_ids(request, self.rights))
 
     @admin.action(description="Re-send", permissions=["resend"])
     def resend(self, request, queryset) -> None:
@@ -230,7 +242,7 @@ class DeliveryAdmin(ReadOnlyMixin, ProjectScopedAdmin):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+class DeliveryAttemptAdmin(ReadOnlyMixin, TriggersScopedAdmin):
     project_path = "delivery__trigger__project"
     list_display = [
         "delivery",
@@ -253,7 +265,7 @@ class DeliveryAttemptAdmin(ReadOnlyMixin, ProjectScopedAdmin):
 
 
 @admin.register(TagChange)
-class TagChangeAdmin(ReadOnlyMixin, ProjectScopedAdmin):
+class TagChangeAdmin(ReadOnlyMixin, TriggersScopedAdmin):
     """Changes keep the names of what changed (the tag may be gone)."""
 
     list_display = ["__str__", "previous_digest", "cause", "actor", "deliveries_n", "created"]
@@ -266,7 +278,7 @@ class TagChangeAdmin(ReadOnlyMixin, ProjectScopedAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request).annotate(
             delivery_count=Count("deliveries")
         )
-        ids = administered_project_ids(request)
+        ids = administered_project_ids(request, self.rights)
         if ids is None:
             return queryset
         names = Project.objects.filter(pk__in=ids).values("name")

@@ -1,6 +1,7 @@
 """REST API of triggers, under /api/v1/projects/{project}/triggers (see
-triggers/README.md). Every operation needs the edit right on the project:
-trigger URLs and their deliveries may reveal internal systems."""
+triggers/README.md). Every operation needs the "triggers" right on the
+project (imagestreams.access): trigger URLs and their deliveries may reveal
+secrets and internal systems."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from triggers.services.deliveries import delivery_resend, trigger_send_test
 from triggers.services.triggers import trigger_create, trigger_delete, trigger_update
 
 TAGS = ["triggers"]
+TRIGGERS_RIGHT = "triggers"
 
 
 class TriggerFields(InputSerializer):
@@ -54,7 +56,7 @@ class TriggerListCreateApi(APIView):
 
     @extend_schema(operation_id="triggers_list", responses=TriggerSerializer(many=True), tags=TAGS)
     def get(self, request: Request, project: str) -> Response:
-        found = project_for(request.user, project, "edit")
+        found = project_for(request.user, project, TRIGGERS_RIGHT)
         return paginated(self, trigger_list(project=found), TriggerSerializer)
 
     @extend_schema(
@@ -65,7 +67,7 @@ class TriggerListCreateApi(APIView):
     )
     def post(self, request: Request, project: str) -> Response:
         data = parse(self.CreateSerializer, request.data)
-        found = project_for(request.user, project, "edit")
+        found = project_for(request.user, project, TRIGGERS_RIGHT)
         trigger = trigger_create(project=found, **data)
         return Response(TriggerSerializer(trigger).data, status=status.HTTP_201_CREATED)
 
@@ -153,4 +155,4 @@ class DeliveryResendApi(APIView):
 
 
 def _trigger(request: Request, project: str, name: str) -> Trigger:
-    return trigger_get(project=project_for(request.user, project, "edit"), name=name)
+    return trigger_get(project=project_for(request.user, project, TRIGGERS_RIGHT), name=name)

@@ -3,24 +3,16 @@ service they call claims its work in the database first)."""
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from celery import shared_task
-from django.db import transaction
+
+from imagestreams.taskbase import RetryOnDatabaseErrors, SkipOnDatabaseErrors
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task, *args, countdown: float | None = None) -> None:
-    """Like `task.delay_on_commit`, but a broker outage is logged instead of
-    failing the request that committed: the row is in the database, and the
-    sweep queues it again."""
-    send = functools.partial(task.apply_async, args, countdown=countdown or None)
-    transaction.on_commit(send, robust=True)
-
-
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def delivery_send_task(delivery_id: int) -> str | None:
     from triggers.services.deliveries import delivery_send
 
@@ -28,7 +20,7 @@ def delivery_send_task(delivery_id: int) -> str | None:
     return attempt.outcome if attempt else None
 
 
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def registry_event_process_task(event_id: int) -> str | None:
     from triggers.services.registry_events import registry_event_process
 
@@ -36,7 +28,7 @@ def registry_event_process_task(event_id: int) -> str | None:
     return event.status if event else None
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def triggers_sweep_task() -> dict[str, int]:
     """Beat: re-queue deliveries and registry events nobody is working on."""
     from triggers.services.deliveries import deliveries_sweep
@@ -45,7 +37,7 @@ def triggers_sweep_task() -> dict[str, int]:
     return {"deliveries": len(deliveries_sweep()), "registry_events": len(registry_events_sweep())}
 
 
-@shared_task
+@shared_task(base=SkipOnDatabaseErrors)
 def integrated_registry_reconcile_task() -> int:
     """Beat: apply pushes whose notification the integrated registry lost."""
     from triggers.services.registry_events import integrated_registry_reconcile

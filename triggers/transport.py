@@ -75,10 +75,16 @@ def send(
 
     guard = guard or Guard(allow_private=allow_private)
     try:
+        url = httpx.URL(request.url)
+        url.host  # noqa: B018 (decoding a punycode host may fail too)
+    except (httpx.InvalidURL, ValueError) as exc:
+        # Saved before URLs were checked this way; waiting will not fix it.
+        return SendResult(AttemptOutcome.FAILURE, elapsed(), error=f"invalid url: {exc}")
+    try:
         with (
             httpx.Client(transport=guard.transport(), timeout=timeout, follow_redirects=False) as c,
             c.stream(
-                request.method, request.url, headers=request.headers, content=request.body
+                request.method, url, headers=request.headers, content=request.body
             ) as response,
         ):
             body = _read_start(response)

@@ -15,19 +15,26 @@ from imagestreams import access
 from imagestreams.models import Project
 from imagestreams.services.errors import ServiceError
 
+ADMIN_RIGHTS: tuple[str, ...] = ("admin",)
 
-def administered_project_ids(request) -> set[int] | None:
-    """Projects the user may administer; None for superusers (all of them).
-    Computed once per request."""
+
+def administered_project_ids(request, rights: tuple[str, ...] = ADMIN_RIGHTS) -> set[int] | None:
+    """Projects where the user has every one of `rights` (imagestreams.access
+    actions); None for superusers (all of them). Computed once per request."""
     user = request.user
     if user.is_superuser:
         return None
     if not hasattr(request, "_administered_project_ids"):
+        request._administered_project_ids = {}
+    cache = request._administered_project_ids
+    if rights not in cache:
         projects = access.projects_for(user) if user.is_active and user.is_staff else []
-        request._administered_project_ids = {
-            project.pk for project in projects if access.can(user, project, "admin")
+        cache[rights] = {
+            project.pk
+            for project in projects
+            if all(access.can(user, project, right) for right in rights)
         }
-    return request._administered_project_ids
+    return cache[rights]
 
 
 class ProjectScopedAdmin(admin.ModelAdmin):
@@ -36,10 +43,13 @@ class ProjectScopedAdmin(admin.ModelAdmin):
     (empty for Project itself)."""
 
     project_path = "project"
+    # What a staff member needs in a project (imagestreams.access actions) to
+    # see its objects here.
+    rights: tuple[str, ...] = ADMIN_RIGHTS
 
     def get_queryset(self, request) -> QuerySet:
         queryset = super().get_queryset(request)
-        ids = administered_project_ids(request)
+        ids = administered_project_ids(request, self.rights)
         if ids is None:
             return queryset
         lookup = f"{self.project_path}__in" if self.project_path else "pk__in"
@@ -51,7 +61,7 @@ class ProjectScopedAdmin(admin.ModelAdmin):
         return obj
 
     def _scoped(self, request, obj=None) -> bool:
-        ids = administered_project_ids(request)
+        ids = administered_project_ids(request, self.rights)
         if obj is None:
             return bool(ids)
         return self.project_of(obj).pk in ids
@@ -102,7 +112,7 @@ class ProjectScopedAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        ids = administered_project_ids(request)
+        ids = administered_project_ids(request, self.rights)
         if db_field.related_model is Project and ids is not None:
             kwargs["queryset"] = Project.objects.filter(pk__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

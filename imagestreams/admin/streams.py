@@ -16,6 +16,7 @@ from imagestreams.admin.scoping import (
     run_for_each,
 )
 from imagestreams.models import ImageStream, Tag, TagEvent
+from imagestreams.services.import_requests import tags_import_now
 from imagestreams.services.streams import stream_delete
 from imagestreams.services.tag_spec import tag_spec_update
 from imagestreams.services.tagging import tag_delete
@@ -94,12 +95,8 @@ class ImageStreamAdmin(ProjectScopedAdmin):
 
 
 def enqueue_import(tag: Tag) -> str | None:
-    """What the import loop would do, now: one import task per tag."""
-    from imagestreams.tasks import tag_import_task
-
-    if not tag.is_importable:
+    if not tags_import_now([tag]):
         return None
-    tag_import_task.delay_on_commit(tag.pk)
     return f"Import of {tag.stream.project.name}/{tag} queued."
 
 
@@ -204,14 +201,11 @@ class TagAdmin(ProjectScopedAdmin):
         return False
 
     def delete_model(self, request, obj) -> None:
-        self._delete(obj)
+        _delete(obj, request.user)
 
     def delete_queryset(self, request, queryset) -> None:
-        run_for_each(self, request, queryset.select_related("stream__project"), self._delete)
-
-    def _delete(self, tag: Tag) -> None:
-        project = tag.stream.project
-        tag_delete(project=project, destinations=[f"{tag.stream.name}:{tag.name}"])
+        tags = queryset.select_related("stream__project")
+        run_for_each(self, request, tags, lambda tag: _delete(tag, request.user))
 
     @admin.action(description="Import now")
     def import_now(self, request, queryset) -> None:
@@ -260,3 +254,8 @@ class TagEventAdmin(ReadOnlyMixin, ProjectScopedAdmin):
     @admin.display(description="image")
     def image_digest(self, event) -> str:
         return short(event.digest)
+
+
+def _delete(tag: Tag, user) -> None:
+    project = tag.stream.project
+    tag_delete(project=project, destinations=[f"{tag.stream.name}:{tag.name}"], user=user)

@@ -1,10 +1,14 @@
-"""`Authorization: Bearer isk_…` with the user's API tokens."""
+"""`Authorization: Bearer isk_…` with the user's API tokens, and HTTP Basic
+with a password where an endpoint accepts it (rate-limited like every
+sign-in)."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from imagestreams.ratelimit import Limited, sign_in_allowed, sign_in_failed
+from imagestreams.security import client_address
 from imagestreams.services.tokens import TokenRejected, principal_of, token_authenticate
 
 KEYWORD = "Bearer"
@@ -47,4 +51,37 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": "An API token (isk_…), from POST /api/v1/tokens or `isctl login`.",
+        }
+
+
+class LimitedBasicAuthentication(authentication.BasicAuthentication):
+    """DRF's HTTP Basic, with the password checks counted by the sign-in
+    limiter (imagestreams.ratelimit) shared with the sign-in forms and
+    /registry/token. The only Basic authentication the API may use."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        address = client_address(request) if request is not None else ""
+        try:
+            sign_in_allowed(address, userid)
+            try:
+                return super().authenticate_credentials(userid, password, request)
+            except exceptions.AuthenticationFailed:
+                sign_in_failed(address, userid)
+                raise
+        except Limited as exc:
+            raise exceptions.Throttled(
+                wait=exc.retry_after, detail="Too many failed sign-ins from this address."
+            ) from None
+
+
+class LimitedBasicScheme(OpenApiAuthenticationExtension):
+    target_class = LimitedBasicAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Username and password, on /api/v1/tokens only. Wrong passwords "
+            "count against the sign-in limit: over it, 429 from that address.",
         }

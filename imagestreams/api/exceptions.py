@@ -1,7 +1,8 @@
 """One error format for the whole API: `{"detail", "code", "field"}`.
 
 Services raise imagestreams.services.errors; DRF raises its own exceptions for
-parsing, authentication and validation. Both end up here.
+parsing, authentication and validation. Both end up here, and so does a
+database that does not answer (503, imagestreams.unavailable).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from imagestreams import unavailable
 from imagestreams.services import errors
 
 SERVICE_STATUS = {
@@ -34,6 +36,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         code = SERVICE_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         return Response(error_body(exc.message, exc.code, exc.field), status=code)
+    if unavailable.is_database_unavailable(exc):
+        set_rollback()
+        unavailable.log_unavailable(context["request"], exc)
+        headers = {"Retry-After": str(unavailable.RETRY_AFTER_SECONDS)}
+        return Response(
+            unavailable.json_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers
+        )
     # DRF's handler turns Http404/PermissionDenied into its own exceptions and
     # adds the WWW-Authenticate and Retry-After headers.
     response = drf_exception_handler(exc, context)

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from imagestreams.hooks.payloads import UnknownFormat, parse
-from imagestreams.hooks.signatures import valid_body_signature, valid_url_token
+from imagestreams.hooks.signatures import generic_signature_error, valid_url_token
 from imagestreams.scheduling.services import repositories_changed
 from imagestreams.services.errors import InvalidInput
 
@@ -21,9 +21,14 @@ def registry_push(request: HttpRequest, kind: str, token: str = "") -> JsonRespo
     if not secret:
         return _error(404, "inbound webhooks are not enabled (IMAGESTREAMS_WEBHOOK_SECRET)")
     if kind == "generic":
-        signature = request.headers.get("X-Signature", "")
-        if not valid_body_signature(secret, request.body, signature):
-            return _error(401, "missing or wrong X-Signature (sha256=<HMAC-SHA256 of the body>)")
+        refused = generic_signature_error(
+            secret,
+            request.body,
+            timestamp=request.headers.get("X-Timestamp", ""),
+            signature=request.headers.get("X-Signature", ""),
+        )
+        if refused:
+            return _error(401, refused)
     elif not valid_url_token(secret, kind, token):
         return _error(401, "wrong webhook token in the URL")
     try:

@@ -108,6 +108,10 @@ class Tag(models.Model):
     # Digest the upstream tag had at the last successful import: an unchanged
     # HEAD needs no GET and writes no history.
     upstream_digest = models.CharField(max_length=100, blank=True)
+    # Who asked for the pending import, and through which interface: the task
+    # that carries it out acts for them in history and audit.
+    import_requested_by = models.CharField(max_length=150, blank=True)
+    import_requested_via = models.CharField(max_length=16, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     # Scheduled checks (imagestreams.scheduling). The sweep enrols a scheduled
     # tag by copying its source into scheduled_source (and the parsed registry
@@ -145,6 +149,26 @@ class Tag(models.Model):
                 condition=models.Q(scheduled=True),
             ),
         ]
+
+    # What `oc tag` and `import-image` write: the spec, under the stream lock. The
+    # sweep writes its own columns (check_claim, next_check_at, ...) without that
+    # lock, so spec writes name their fields and never save the whole row.
+    SPEC_FIELDS = (
+        "has_spec",
+        "from_kind",
+        "from_name",
+        "from_namespace",
+        "reference",
+        "scheduled",
+        "insecure",
+        "import_mode",
+        "reference_policy",
+        "generation",
+        "upstream_digest",
+        "policy",
+        "policy_tag",
+        "updated",
+    )
 
     def __str__(self) -> str:
         return f"{self.stream.name}:{self.name}"

@@ -6,10 +6,12 @@ import logging
 
 from celery import shared_task
 
+from imagestreams.taskbase import RetryOnDatabaseErrors
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(base=RetryOnDatabaseErrors)
 def prune_images_task() -> str:
     """Beat, on IMAGESTREAMS_PRUNE_SCHEDULE: `prune_images --confirm` with the
     configured keep rules. Safe to run twice: a second run finds nothing more."""

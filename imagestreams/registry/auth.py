@@ -63,6 +63,16 @@ def pull_scope(repository: str) -> str:
     return f"repository:{repository}:pull"
 
 
+def delete_scope(repository: str) -> str:
+    """Distribution 2.7+ asks for `delete` on a manifest DELETE."""
+    return f"repository:{repository}:delete"
+
+
+CATALOG_SCOPE = "registry:catalog:*"
+# Signs a token for (challenge, scope) itself, or None to ask the realm.
+TokenIssuer = Callable[[Challenge, str], tuple[str, float] | None]
+
+
 class TokenCache:
     """Bearer tokens keyed by whatever the caller chooses, until they expire."""
 
@@ -101,7 +111,14 @@ def fetch_token(
     CredentialsRejected when the realm refuses the given credentials, so the
     caller can retry anonymously as OpenShift does.
     """
-    url = httpx.URL(challenge.realm).copy_merge_params(_token_params(challenge, scope, credentials))
+    try:
+        url = httpx.URL(challenge.realm)
+        url.host  # noqa: B018 (decoding a punycode host may fail too)
+    except (httpx.InvalidURL, ValueError):
+        raise RegistryError(
+            f'the registry of image "{image}" names an invalid token server: {challenge.realm!r}'
+        ) from None
+    url = url.copy_merge_params(_token_params(challenge, scope, credentials))
     headers = {"Authorization": basic_authorization(credentials)} if credentials else {}
     response = http.get(url, headers=headers)
     subject = f'the token for image "{image}"'

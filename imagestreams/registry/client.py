@@ -17,6 +17,7 @@ from types import TracebackType
 
 import httpx
 
+from .auth import CATALOG_SCOPE, TokenIssuer, delete_scope
 from .errors import DigestMismatch, InvalidManifest, InvalidReference, NotFound, RegistryError
 from .manifests import (
     MANIFEST_ACCEPT,
@@ -49,13 +50,18 @@ class RegistryClient:
         user_agent: str = "imagestreams/0.1",
         transport: httpx.BaseTransport | None = None,
         guard: Guard | None = None,
+        token_issuer: TokenIssuer | None = None,
     ) -> None:
         """``credentials`` maps a registry host ("docker.io", "quay.io",
         "localhost:5000") to a (username, password) pair, or None.
 
         ``guard`` decides which addresses connections may reach; by default
         internal ones (loopback, private, link-local) are refused, see
-        netguard. It does not apply to a ``transport`` given by the caller."""
+        netguard. It does not apply to a ``transport`` given by the caller.
+
+        ``token_issuer(challenge, scope)`` may sign a bearer token itself
+        (the integrated registry trusts our own token server); when it
+        returns None the challenge's realm is asked, with ``credentials``."""
         self._session = RegistrySession(
             credentials=credentials,
             insecure_registries=insecure_registries,
@@ -63,6 +69,7 @@ class RegistryClient:
             user_agent=user_agent,
             transport=transport,
             guard=guard or Guard(),
+            token_issuer=token_issuer,
         )
         self._manifests: dict[tuple[str, str, str], ParsedManifest] = {}
 
@@ -193,8 +200,8 @@ class RegistryClient:
         self, registry: str, *, insecure: bool = False, page_size: int = 100, limit: int = 100000
     ) -> list[str]:
         """Repositories of ``registry`` from ``/v2/_catalog``, following ``Link``
-        pagination, at most ``limit``. Token registries need a token with the
-        ``registry:catalog:*`` scope, which this client does not ask for."""
+        pagination, at most ``limit``. On token registries this asks for the
+        ``registry:catalog:*`` scope, which token servers grant sparingly."""
         ref = ImageReference(registry=registry, path="catalog")
         subject = f"the catalog of {registry}"
         names: list[str] = []
@@ -203,7 +210,13 @@ class RegistryClient:
         while path and path not in seen and len(names) < limit:
             seen.add(path)
             response = self._session.open(
-                ref, "GET", path, insecure=insecure, subject=subject, missing="catalog unknown"
+                ref,
+                "GET",
+                path,
+                insecure=insecure,
+                subject=subject,
+                missing="catalog unknown",
+                scope=CATALOG_SCOPE,
             )
             raw = read_body(
                 response,
@@ -222,7 +235,12 @@ class RegistryClient:
             raise InvalidReference(f"{_image(ref)} must name a digest to be deleted")
         try:
             response = self._session.open(
-                ref, "DELETE", _manifest_path(ref), insecure=insecure, subject=_image(ref)
+                ref,
+                "DELETE",
+                _manifest_path(ref),
+                insecure=insecure,
+                subject=_image(ref),
+                scope=delete_scope(ref.repository),
             )
         except NotFound:
             return False

@@ -27,6 +27,7 @@ Plain Python, no Django: callers pass the operator's policy in.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Sequence
@@ -60,6 +61,11 @@ class BlockedAddress(httpcore.ConnectError):
         super().__init__(f"{host} resolves to the internal address {address}")
 
 
+def origin(host: str, port: int) -> str:
+    """How trusted hosts are written: ``host:port``, lower case, IPv6 unbracketed."""
+    return f"{host.strip('[]').lower()}:{port}"
+
+
 def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address inside an IPv4-mapped, 6to4, Teredo or NAT64 address."""
     if isinstance(address, ipaddress.IPv4Address):
@@ -73,6 +79,43 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+_IPV4_PART = re.compile(r"0[xX][0-9A-Fa-f]*|0[0-7]*|[1-9][0-9]*")
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address `host` denotes when it is an IP literal in any form the
+    system's resolver accepts, None for a name.
+
+    Besides ``127.0.0.1`` and ``::1``, inet_aton (which getaddrinfo uses)
+    reads ``127.1``, ``2130706433``, ``0x7f000001`` and ``0177.0.0.1`` as
+    127.0.0.1: a check that only knows the dotted-quad form would let them
+    pass as names.
+    """
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART.fullmatch(part) for part in parts):
+        return None
+    values = [_ipv4_part(part) for part in parts]
+    if values[-1] >= 256 ** (5 - len(values)) or any(value > 255 for value in values[:-1]):
+        return None  # out of range: no resolver reads it as an address either
+    number = values[-1]
+    for position, value in enumerate(values[:-1]):
+        number += value << (8 * (3 - position))
+    return ipaddress.IPv4Address(number)
+
+
+def _ipv4_part(part: str) -> int:
+    if part[:2].lower() == "0x":
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part, 8)
+    return int(part)
 
 
 def is_internal(address: IPAddress) -> bool:
@@ -92,13 +135,21 @@ class Guard:
 
     ``allow_private`` lifts the check entirely (the operator's choice, or a
     destination that is trusted, like the integrated registry);
-    ``allowed_networks`` lets through only these internal networks.
+    ``allowed_networks`` lets through only these internal networks;
+    ``trusted_hosts`` are ``host:port`` origins the operator configured (the
+    integrated registry), reached wherever they are. Only connections to
+    those very origins are exempt: their redirects and token realms on other
+    hosts are checked as usual.
     ``resolve`` is ``socket.getaddrinfo`` unless a test says otherwise.
     """
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    trusted_hosts: frozenset[str] = frozenset()
     resolve: Resolver | None = field(default=None, compare=False, repr=False)
+
+    def trusts(self, host: str, port: int) -> bool:
+        return origin(host, port) in self.trusted_hosts
 
     @classmethod
     def with_networks(cls, networks: Iterable[str], **options: Any) -> Guard:
@@ -161,6 +212,8 @@ class GuardedBackend(SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        if self.guard.trusts(host, port):
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
         last_error: Exception | None = None
         for address in self.guard.checked_addresses(host, port):
             try:

@@ -9,8 +9,11 @@ expose the normalised Docker Hub names only through properties.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from dataclasses import dataclass
+
+import httpx
 
 from .errors import InvalidReference
 
@@ -33,6 +36,11 @@ _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:([0-9A-Fa-f]{32,})")
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _BARE_IMAGE_ID = re.compile(r"[a-f0-9]{64}")
+# Hosts that HTTP clients read as dotted IPv4 addresses (httpx refuses them
+# unless they are canonical: 0177.0.0.1 or 256.1.1.1 would fail every request).
+_DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+_HOST_AND_PORT = re.compile(r"(?P<host>\[[^\]]*\]|[^:]*)(?::(?P<port>[0-9]+))?")
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
@@ -176,11 +184,34 @@ def _split_registry(name: str) -> tuple[str, str]:
 
 
 def _check_registry(registry: str, *, reference: str) -> None:
+    where = f'invalid image reference "{reference}": "{registry}" is not a valid registry host'
     if not _DOMAIN.fullmatch(registry):
         raise InvalidReference(
-            f'invalid image reference "{reference}": "{registry}" is not a valid registry '
-            "host (expected a hostname or IP address with an optional :port)"
+            f"{where} (expected a hostname or IP address with an optional :port)"
         )
+    parts = _HOST_AND_PORT.fullmatch(registry)
+    host, port = parts.group("host"), parts.group("port")
+    if port is not None and not 0 < int(port) <= MAX_PORT:
+        raise InvalidReference(f"{where} (the port must be between 1 and {MAX_PORT})")
+    if _DOTTED_QUAD.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise InvalidReference(
+                f'{where} ("{host}" is not an IPv4 address: four numbers from 0 to 255, '
+                "without leading zeros)"
+            ) from None
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise InvalidReference(f'{where} ("{host}" is not an IPv6 address)') from None
+    try:
+        # What the grammar lets through must also be a host the HTTP client
+        # accepts; otherwise every request would fail, and no import could end.
+        httpx.URL(f"https://{registry}/").host  # noqa: B018
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise InvalidReference(f"{where} (the HTTP client refuses it: {exc})") from None
 
 
 def _check_path(path: str, *, reference: str) -> None:

@@ -17,6 +17,7 @@ from .auth import (
     Challenge,
     Credentials,
     TokenCache,
+    TokenIssuer,
     access_denied,
     basic_authorization,
     credentials_rejected,
@@ -46,8 +47,10 @@ class RegistrySession:
         user_agent: str,
         transport: httpx.BaseTransport | None,
         guard: Guard,
+        token_issuer: TokenIssuer | None = None,
     ) -> None:
         self._credentials_lookup = credentials
+        self._token_issuer = token_issuer
         self._guard = guard
         self._insecure_registries = frozenset(host.lower() for host in insecure_registries)
         self._timeout = timeout
@@ -76,16 +79,19 @@ class RegistrySession:
         subject: str,
         accept: str = "",
         missing: str = "manifest unknown",
+        scope: str = "",
     ) -> httpx.Response:
         """Send an authenticated request and return the open, streamed 2xx response.
 
         ``subject`` names what is being fetched in error messages and
-        ``missing`` explains a 404 that comes without a body. Failures are
-        raised as RegistryError subclasses; the caller must read or close the
-        response.
+        ``missing`` explains a 404 that comes without a body. ``scope`` is the
+        token scope the request needs (default: pull of ``ref``'s repository).
+        Failures are raised as RegistryError subclasses; the caller must read
+        or close the response.
         """
         insecure = insecure or self._is_insecure_registry(ref)
-        request = _Request(ref, method, path, insecure, accept, subject, missing)
+        scope = scope or pull_scope(ref.repository)
+        request = _Request(ref, method, path, insecure, accept, subject, missing, scope)
         host = ref.registry_host
         credentials = self._credentials(host)
         if credentials is None:
@@ -141,21 +147,32 @@ class RegistrySession:
         if challenge.scheme != "bearer":
             header = {"Authorization": basic_authorization(credentials)} if credentials else {}
             return header, False
-        scope = pull_scope(request.ref.repository)
+        scope = request.scope
         key = (endpoint.base_url, scope, credentials[0] if credentials else "")
         token = None if fresh else self._tokens.get(key)
         if token:
             return {"Authorization": f"Bearer {token}"}, True
+        issued = self._token_issuer(challenge, scope) if self._token_issuer else None
+        token, lifetime = issued or self._fetch_token(endpoint, request, credentials)
+        self._tokens.put(key, token, lifetime)
+        return {"Authorization": f"Bearer {token}"}, False
+
+    def _fetch_token(
+        self, endpoint: Endpoint, request: _Request, credentials: Credentials | None
+    ) -> tuple[str, float]:
+        challenge = endpoint.challenge
         http = self._http(endpoint.verify_tls)
         try:
-            token, lifetime = fetch_token(
-                http, challenge, scope=scope, credentials=credentials, image=request.ref.exact()
+            return fetch_token(
+                http,
+                challenge,
+                scope=request.scope,
+                credentials=credentials,
+                image=request.ref.exact(),
             )
         except httpx.RequestError as exc:
             realm_host = httpx.URL(challenge.realm).host or challenge.realm
             raise transport_error(exc, realm_host, request.subject) from None
-        self._tokens.put(key, token, lifetime)
-        return {"Authorization": f"Bearer {token}"}, False
 
     def _send(self, endpoint: Endpoint, request: _Request, auth: dict[str, str]) -> httpx.Response:
         http = self._http(endpoint.verify_tls)
@@ -220,6 +237,7 @@ class _Request:
     accept: str
     subject: str
     missing: str
+    scope: str  # of the bearer token the request needs
 
 
 def _worth_retrying(

@@ -13,10 +13,18 @@ from django.conf import settings
 
 from imagestreams.access import can, can_view_stream
 from imagestreams.models import Project
+from imagestreams.models.projects import project_name_validator
+from imagestreams.models.streams import stream_name_validator
+from imagestreams.services.streams import MAX_REPOSITORY_NAME
 
 SCOPE = re.compile(r"^repository:(?P<name>[^:]+):(?P<actions>[a-z*,]*)$")
 # repository path <project>/<stream>; the registry only knows names.
 ACTION_RIGHTS = {"pull": "view", "push": "edit", "delete": "admin"}
+# The subject of the service's own tokens: usernames cannot contain ":", so
+# no user can be mistaken for it in the registry's logs and notifications.
+SERVICE_SUBJECT = "system:imagestreams"
+SERVICE_ACTIONS = frozenset({"pull", "delete"})
+SERVICE_TOKEN_TTL = 60
 
 
 @dataclass(frozen=True)
@@ -39,13 +47,15 @@ def parse_scopes(values: list[str]) -> list[ScopeRequest]:
 
 def grant(user, scopes: list[ScopeRequest]) -> list[dict]:
     """The `access` claim: for each requested repository the subset of
-    actions the user may do. Nothing for anonymous users or unknown projects."""
+    actions the user may do. Nothing for anonymous users, unknown projects,
+    or names that are not a repository path."""
     projects = {}
     access = []
     for scope in scopes:
-        project_name, sep, stream = scope.repository.partition("/")
-        if not sep or "/" in stream:
+        path = repository_path(scope.repository)
+        if path is None:
             continue
+        project_name, stream = path
         if project_name not in projects:
             projects[project_name] = Project.objects.filter(name=project_name).first()
         project = projects[project_name]
@@ -57,6 +67,20 @@ def grant(user, scopes: list[ScopeRequest]) -> list[dict]:
     return access
 
 
+def repository_path(name: str) -> tuple[str, str] | None:
+    """(project, stream) if `name` is a `<project>/<stream>` path a stream can
+    have, else None. Matched whole (a regex "$" would let "app\\n" through):
+    a name with a NUL, a newline, an empty or a dot-dot part is none."""
+    project, sep, stream = name.partition("/")
+    if not sep or len(name) > MAX_REPOSITORY_NAME:
+        return None
+    if project_name_validator.regex.fullmatch(project) is None:
+        return None
+    if stream_name_validator.regex.fullmatch(stream) is None:
+        return None
+    return project, stream
+
+
 def _may(principal, project: Project, stream: str, action: str) -> bool:
     if action == "pull":
         return can_view_stream(principal, project, stream)
@@ -64,13 +88,41 @@ def _may(principal, project: Project, stream: str, action: str) -> bool:
     return right is not None and can(principal, project, right)
 
 
-def issue_token(subject: str, access: list[dict]) -> tuple[str, int]:
+def service_token(scope: str) -> tuple[str, int] | None:
+    """A short-lived token for the service's own requests to the integrated
+    registry, signed with the token server's key: no password is involved,
+    so nobody can lock the service out by failing to sign in as its user.
+
+    Only what the service does is granted: pulling and deleting manifests of
+    a `<project>/<stream>` repository (reading pushes, pruning) and reading
+    the catalog (reconciliation); any other scope gets an empty grant. None
+    if the key cannot be read (the caller then asks the realm, as for any
+    registry).
+    """
+    try:
+        return issue_token(SERVICE_SUBJECT, _service_access(scope), ttl=SERVICE_TOKEN_TTL)
+    except (OSError, ValueError):  # no key yet (manage.py registry_keys), or unreadable
+        return None
+
+
+def _service_access(scope: str) -> list[dict]:
+    kind, _, rest = scope.partition(":")
+    name, _, actions = rest.rpartition(":")
+    wanted = {action for action in actions.split(",") if action}
+    if kind == "registry" and name == "catalog" and wanted == {"*"}:
+        return [{"type": "registry", "name": "catalog", "actions": ["*"]}]
+    if kind == "repository" and repository_path(name) and wanted <= SERVICE_ACTIONS:
+        return [{"type": "repository", "name": name, "actions": sorted(wanted)}]
+    return []
+
+
+def issue_token(subject: str, access: list[dict], *, ttl: int | None = None) -> tuple[str, int]:
     """A JWT that Distribution 2.8 accepts (string `aud`, integer times, libtrust kid)."""
     from imagestreams.registry_auth.keys import load_signing_key
 
     key, kid = load_signing_key(settings.REGISTRY_TOKEN_KEY_FILE)
     now = int(time.time())
-    ttl = settings.REGISTRY_TOKEN_TTL
+    ttl = ttl or settings.REGISTRY_TOKEN_TTL
     claims = {
         "iss": settings.REGISTRY_TOKEN_ISSUER,
         "sub": subject,

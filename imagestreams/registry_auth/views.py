@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from imagestreams.models.access import TOKEN_PREFIX
-from imagestreams.ratelimit import Limited, identities, signin_limiter
+from imagestreams.ratelimit import Limited, sign_in_allowed, sign_in_failed
 from imagestreams.registry_auth.tokens import grant, issue_token, parse_scopes
 from imagestreams.security import client_address
 from imagestreams.services.tokens import TokenRejected, principal_of, token_authenticate
@@ -56,12 +56,12 @@ def registry_token(request: HttpRequest) -> JsonResponse:
     user = AnonymousUser()
     if credentials is not None:
         # Passwords and API tokens can be guessed here as at the sign-in form.
-        attempt = identities(client_address(request), credentials[0])
+        address = client_address(request)
         try:
-            signin_limiter.check(*attempt)
+            sign_in_allowed(address, credentials[0])
             user = principal_for(*credentials)
             if user is None:
-                signin_limiter.hit(*attempt)
+                sign_in_failed(address, credentials[0])
                 return JsonResponse(UNAUTHORIZED, status=401)
         except Limited as exc:
             return _too_many(exc)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.reference import DEFAULT_TAG, parse_reference
@@ -15,6 +16,7 @@ from imagestreams.scheduling.config import schedule_config
 from imagestreams.scheduling.policies import PolicyError, choose_tag, parse_policy
 from imagestreams.scheduling.stored import active_policy, policy_to_store, repository_of
 from imagestreams.services.errors import Conflict, InvalidInput
+from imagestreams.services.import_requests import import_requested
 from imagestreams.services.imports import registry_client
 from imagestreams.services.streams import stream_bump_generation, stream_lock
 
@@ -63,9 +65,9 @@ def tag_set_policy(*, tag: Tag, policy: dict | None, client=None) -> PolicyResul
         if moved:
             current.from_name, current.upstream_digest = new_source, ""
             current.generation = stream_bump_generation(stream)
-        current.save()
+        current.save(update_fields=Tag.SPEC_FIELDS)
         if moved:
-            _enqueue_import(current)
+            import_requested(current)
     message = f"Tag {current} follows {repository} by {parsed.describe()}; now at {chosen}."
     return PolicyResult(tag=current, chosen_tag=chosen, message=message)
 
@@ -106,12 +108,6 @@ def _remove_policy(tag: Tag) -> PolicyResult:
     return PolicyResult(tag=tag, chosen_tag="", message=f"Tag {tag} follows no policy.")
 
 
-def _enqueue_import(tag: Tag) -> None:
-    from imagestreams.tasks import tag_import_task
-
-    tag_import_task.delay_on_commit(tag.pk)
-
-
 @dataclass(frozen=True)
 class RepositoryChange:
     """An upstream repository changed (what an inbound registry webhook says);
@@ -136,7 +132,7 @@ def repositories_changed(changes: list[RepositoryChange]) -> int:
     Tag.objects.filter(pk__in=ids).update(next_check_at=timezone.now())
     from imagestreams.tasks import scheduled_sweep
 
-    scheduled_sweep.delay_on_commit()
+    enqueue_on_commit(scheduled_sweep)
     return len(ids)
 
 

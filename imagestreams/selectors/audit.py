@@ -13,8 +13,9 @@ from django.db.models import Q, QuerySet
 
 from imagestreams.models import AuditEvent, Project
 
-# Where a change came from (imagestreams.audit.Actor.interface).
-INTERFACES = ("web", "api", "cli", "admin", "task", "command", "registry")
+# Where a change came from (imagestreams.audit.Actor.interface). "cli" is
+# what entries written before "api (isctl)" say (kept so they can be found).
+INTERFACES = ("web", "api", "api (isctl)", "admin", "task", "command", "registry", "cli")
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 EXPORT_COLUMNS = ("id", "created", "actor", "interface", "action", "target", "before", "after")
 # Spreadsheets run cells starting with these as formulas (CSV injection).

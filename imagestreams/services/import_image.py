@@ -290,5 +290,5 @@ def _apply(stream: ImageStream, planned: PlannedTag, result, actor: str) -> TagI
     tag.reference_policy, tag.import_mode = planned.reference_policy, planned.import_mode
     if ref_changed:
         tag.generation = stream_bump_generation(stream)
-    tag.save()
+    tag.save(update_fields=Tag.SPEC_FIELDS)
     return record_import(stream, tag, planned.source, result, cause=EventCause.IMPORT, actor=actor)

@@ -18,7 +18,7 @@ from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.operations import observe
 from imagestreams.registry.client import RegistryClient
-from imagestreams.registry.errors import RegistryError
+from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
 from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference, parse_reference
@@ -57,8 +57,12 @@ class TagImportStatus:
 
 
 def import_guard() -> Guard:
-    """Which addresses imports may connect to, as the operator decides now."""
-    return Guard(allow_private=policy.private_networks_allowed_for_imports())
+    """Which addresses imports may connect to, as the operator decides now;
+    the integrated registry is always allowed."""
+    return Guard(
+        allow_private=policy.private_networks_allowed_for_imports(),
+        trusted_hosts=policy.trusted_import_hosts(),
+    )
 
 
 def registry_client(project) -> RegistryClient:
@@ -90,6 +94,11 @@ def fetch_for_tag(
         )
     except RegistryError as exc:
         return exc
+    except Exception as exc:
+        # Recorded as a failed import like any other, so that the tag is no
+        # longer pending and nothing retries it for ever.
+        logger.exception("import of %s: unexpected error", reference)
+        return RegistryError(f"unexpected error while importing: {type(exc).__name__}: {exc}")
 
 
 def tag_import(
@@ -100,7 +109,10 @@ def tag_import(
     tag = Tag.objects.select_related("stream__project").filter(pk=tag_id).first()
     if tag is None or not tag.is_importable:
         return None
-    reference = parse_reference(tag.from_name)
+    try:
+        reference = parse_reference(tag.from_name)
+    except InvalidReference as exc:
+        return _record_unparsable(tag, exc)
     head = tag_head(tag)
     # A full fetch when the spec asks for a new import, or when a failure is
     # recorded: a recovered upstream must clear it even if its digest is old.
@@ -124,6 +136,17 @@ def tag_import(
         status = record_import(stream, tag, reference, result, cause=cause, actor=actor)
     observe.imports_finished(stream, [(status, reference, reference.registry_host)], cause=cause)
     return status
+
+
+def _record_unparsable(stale: Tag, error: InvalidReference) -> TagImportStatus | None:
+    """A source saved before the reference grammar refused it: its failure is
+    recorded once, instead of the import failing at every reconcile."""
+    with transaction.atomic():
+        stream = stream_lock(stale.stream_id)
+        tag = Tag.objects.select_related("stream__project").filter(pk=stale.pk).first()
+        if tag is None or not tag.is_importable or tag.from_name != stale.from_name:
+            return None
+        return _record_failure(stream, tag, error, timezone.now())
 
 
 def record_import(

@@ -20,11 +20,13 @@ from django.conf import settings
 from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause
+from imagestreams.registry.auth import Challenge
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.fetch import IMPORT_MODE_PRESERVE_ORIGINAL, FetchedImage, fetch_image
 from imagestreams.registry.netguard import Guard
 from imagestreams.registry.reference import ImageReference
+from imagestreams.registry_auth.tokens import service_token
 from imagestreams.services.errors import InvalidInput
 from imagestreams.services.history import HistoryChange, NewEvent, tag_add_event_and_follow
 from imagestreams.services.images import image_upsert
@@ -79,7 +81,27 @@ def integrated_registry_client() -> RegistryClient:
         # The operator configured this registry (often on a private network or
         # loopback): it is trusted, unlike the registries users name.
         guard=Guard(allow_private=True),
+        token_issuer=_own_token,
     )
+
+
+def _own_token(challenge: Challenge, scope: str) -> tuple[str, float] | None:
+    """When the registry's token server is this service (its challenge names
+    our REGISTRY_TOKEN_SERVICE), sign the token here with the same key
+    instead of signing in: no password to guess or to lock out, and the
+    catalog scope, which /registry/token grants no user."""
+    if challenge.service != settings.REGISTRY_TOKEN_SERVICE:
+        return None
+    issued = service_token(scope)
+    if issued is None:
+        logger.warning(
+            "cannot sign a token for the integrated registry (key %s unreadable); "
+            "signing in with IMAGESTREAMS_INTEGRATED_REGISTRY_USERNAME instead",
+            settings.REGISTRY_TOKEN_KEY_FILE,
+        )
+        return None
+    token, ttl = issued
+    return token, float(ttl)
 
 
 def push_target(repository: str, tag: str) -> PushTarget:

@@ -24,7 +24,7 @@ def tag_spec_update(
     scheduled: bool | None = None,
     reference_policy: str | None = None,
     actor: str = "",
-    user=None,
+    user,
 ) -> TagSetResult:
     """Re-tag `tag` from its own source with new flags (None keeps a flag).
 

@@ -14,6 +14,7 @@ from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy,
 from imagestreams.operations.admission import check_tag_source
 from imagestreams.services.errors import InvalidInput, NotFound
 from imagestreams.services.history import NewEvent, tag_add_event_and_follow
+from imagestreams.services.import_requests import import_requested
 from imagestreams.services.sources import (
     StreamTagName,
     TagSource,
@@ -91,13 +92,14 @@ def tag_set(
     source_kind: str | None = None,
     options: TagOptions = TagOptions(),
     actor: str = "",
-    user=None,
+    user,
 ) -> list[TagSetResult]:
     """Point every destination at `source`, the way `oc tag` does.
 
-    With `user`, every destination project needs the edit right and a source
-    in another project the view (pull) right, checked now, when the tag is
-    written; later changes of access do not break tags already made.
+    `user` (a principal; `access.SYSTEM` for the service itself) needs the edit
+    right on every destination project and the view (pull) right on a source in
+    another project, checked now, when the tag is written; later changes of
+    access do not break tags already made.
     """
     if not destinations:
         raise InvalidInput(
@@ -109,8 +111,7 @@ def tag_set(
     _validate_combination(parsed, targets, options)
     for target in targets:
         project_exists(target.project)
-    if user is not None:
-        _check_access(user, parsed, targets)
+    _check_access(user, parsed, targets)
     spec = _resolve_source(parsed, options)
     if spec.kind == SourceKind.DOCKER_IMAGE:
         for target in targets:
@@ -211,7 +212,7 @@ def _apply_to_destination(
         event = NewEvent(spec.name, None, generation, EventCause.REFERENCE, actor)
         tag_add_event_and_follow(tag, event)
     elif spec.kind == SourceKind.DOCKER_IMAGE:
-        _enqueue_import(tag)
+        import_requested(tag)
     elif spec.event is not None:
         reference = _destination_reference(spec.event, stream, options)
         cause = EventCause.ALIAS if options.alias else EventCause.TAG
@@ -246,7 +247,7 @@ def _write_spec(tag: Tag, spec: SpecSource, options: TagOptions, generation: int
     tag.upstream_digest = ""
     # A new source replaces any tag policy (scheduling.services.tag_set_policy).
     tag.policy, tag.policy_tag = {}, ""
-    tag.save()
+    tag.save(update_fields=Tag.SPEC_FIELDS)
 
 
 def _destination_reference(event: TagEvent, stream: ImageStream, options: TagOptions) -> str:
@@ -259,12 +260,6 @@ def _destination_reference(event: TagEvent, stream: ImageStream, options: TagOpt
     if event.docker_image_reference.startswith(f"{source_repository}@"):
         return f"{stream.repository}@{event.image.digest}"
     return event.docker_image_reference
-
-
-def _enqueue_import(tag: Tag) -> None:
-    from imagestreams.tasks import tag_import_task
-
-    tag_import_task.delay_on_commit(tag.pk)
 
 
 def _message(
@@ -286,19 +281,16 @@ def _message(
 
 
 def tag_delete(
-    *, project: Project, destinations: list[str], actor: str = "", user=None
+    *, project: Project, destinations: list[str], actor: str = "", user
 ) -> list[str]:
-    """Delete tags: their spec and their whole history.
-
-    With `user`, every project named by a destination needs the edit right.
-    """
+    """Delete tags: their spec and their whole history. `user` needs the edit
+    right on every project named by a destination."""
     if not destinations:
         raise InvalidInput(
             "at least one <stream>:<tag> to delete is required", field="destinations"
         )
     targets = [parse_destination(text, project.name) for text in destinations]
-    if user is not None:
-        _check_access(user, None, targets)
+    _check_access(user, None, targets)
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]
         for tag in tags:

@@ -6,7 +6,6 @@ import pytest
 
 from imagestreams.models import Tag
 from tests.api.conftest import url
-from tests.api.test_registry import eager_celery  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.registry]
 
@@ -22,7 +21,7 @@ def repository(registry, pusher, unique_repo):
 
 
 @pytest.fixture
-def app_stable(editor_api, team, repository, eager_celery):  # noqa: F811
+def app_stable(editor_api, team, repository, eager_celery):
     repo, _ = repository
     response = editor_api.post(
         url("projects/team/imports"),

@@ -15,18 +15,6 @@ TAG = url("projects/team/tag")
 
 
 @pytest.fixture
-def eager_celery():
-    """Run tasks in the calling process, so that an import queued on commit happens."""
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
 def pushed(registry, pusher, unique_repo):
     return pusher(registry).push_image(
         unique_repo,

@@ -39,6 +39,19 @@ def test_outsiders_get_not_found_and_low_roles_forbidden(people):
         project_for(people["alice"], "no-such-project", "view")
 
 
+def test_triggers_need_the_editor_role_even_to_be_seen(people):
+    """Trigger URLs and delivery logs often carry secrets: one rule for the
+    API, the web pages and the admin."""
+    project = project_create(name="team", creator=people["alice"])
+    membership_set(project=project, user=people["bob"], role=Role.VIEWER)
+    assert can(people["bob"], project, "view")
+    assert not can(people["bob"], project, "triggers")
+    with pytest.raises(Forbidden, match="you may not see or manage triggers"):
+        project_for(people["bob"], "team", "triggers")
+    membership_set(project=project, user=people["bob"], role=Role.EDITOR)
+    assert can(people["bob"], project, "triggers")
+
+
 def test_tagging_from_another_project_needs_access_to_it(people):
     TagEventFactory(tag__stream__project__name="shared", tag__stream__name="base", tag__name="1")
     mine = project_create(name="mine", creator=people["alice"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import Image, Tag
 from imagestreams.services.imports import tag_import
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -72,6 +73,7 @@ def test_tagging_an_external_image_imports_it_in_the_background(
             source=pushed.reference,
             destinations=["app:1"],
             options=TagOptions(insecure=True),
+            user=SYSTEM,
         )
     tag = Tag.objects.get(pk=result.tag.pk)
     event = tag.events.get()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import ApiToken, AuditEvent, Membership, Project, Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from imagestreams.services.teams import service_account_create, service_account_token_create
@@ -49,6 +50,7 @@ def test_pause_and_resume_scheduling_rewrite_the_spec_like_oc_tag(operator, team
         source="quay.io/example/app:1",
         destinations=["app:1"],
         options=TagOptions(scheduled=True),
+        user=SYSTEM,
     )
     tag = result.tag
     page = act(operator, "imagestreams/tag", "pause_scheduling", [tag])
@@ -64,7 +66,11 @@ def test_resuming_a_tag_that_does_not_import_is_refused_with_the_reason(operator
     source = TagFactory(stream=StreamFactory(project=team, name="app"), name="1")
     TagEventFactory(tag=source)
     [alias] = tag_set(
-        project=team, source="app:1", destinations=["app:latest"], options=TagOptions(alias=True)
+        project=team,
+        source="app:1",
+        destinations=["app:latest"],
+        options=TagOptions(alias=True),
+        user=SYSTEM,
     )
     page = act(operator, "imagestreams/tag", "resume_scheduling", [alias.tag])
     assert "cannot set a container image tag as an alias and also set import flags" in page
@@ -102,6 +108,7 @@ def test_a_failed_delivery_is_sent_again(
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
+                user=SYSTEM,
             )
         delivery = Delivery.objects.get()
         assert delivery.status == "failed"

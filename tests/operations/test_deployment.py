@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.processes import (
@@ -139,6 +140,7 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
                 source=first.reference,
                 destinations=[f"app{n}:1"],
                 options=TagOptions(scheduled=True),
+                user=SYSTEM,
             )
             tags.append(result.tag)
         # This process's broker is in memory: the imports tag_set queued are

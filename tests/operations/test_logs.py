@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.operations.logs import PlainContextFilter
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
@@ -101,6 +102,7 @@ def test_a_delivery_logs_its_project_stream_tag_and_trigger(
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
+                user=SYSTEM,
             )
     finally:
         app.conf.task_always_eager = False

@@ -11,6 +11,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from imagestreams import tasks
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
@@ -62,7 +63,13 @@ def test_scheduled_checks_are_counted_timed_and_their_backlog_shown(
     pushed = pusher(registry).push_image(unique_repo, "1", text="scheduled")
     for name in ("a", "b", "c"):
         options = TagOptions(scheduled=True, insecure=True)
-        tag_set(project=team, source=pushed.reference, destinations=[f"{name}:1"], options=options)
+        tag_set(
+            project=team,
+            source=pushed.reference,
+            destinations=[f"{name}:1"],
+            options=options,
+            user=SYSTEM,
+        )
     tasks.scheduled_sweep()  # enrols the tags: none is due yet
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Tag.objects.filter(stream__name__in=["a", "b"]).update(next_check_at=an_hour_ago)
@@ -99,12 +106,15 @@ def test_deliveries_are_counted_with_their_latency(
     try:
         trigger_create(project=team, name="hook", stream="app", url=f"{receiver.url}/hook")
         with django_capture_on_commit_callbacks(execute=True):
-            tag_set(project=team, source="quay.io/example/app:1", destinations=["base:1"])
+            tag_set(
+                project=team, source="quay.io/example/app:1", destinations=["base:1"], user=SYSTEM
+            )
             tag_set(
                 project=team,
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
+                user=SYSTEM,
             )
         receiver.wait_for(1)
     finally:

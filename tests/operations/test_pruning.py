@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import AuditEvent, Image, ImageManifest, ImageStream, Tag, TagEvent
 from imagestreams.operations.tasks import prune_images_task
 from imagestreams.services.pushes import (
@@ -143,7 +144,7 @@ def test_a_stream_younger_than_the_limit_is_left_alone(lab):
 
 def test_an_image_a_tag_spec_pins_is_kept_in_the_history(five_pushes, team):
     oldest = five_pushes[-1]
-    tag_set(project=team, source=f"app@{oldest}", destinations=["app:pinned"])
+    tag_set(project=team, source=f"app@{oldest}", destinations=["app:pinned"], user=SYSTEM)
     age()
     prune("--confirm")
     assert oldest in history("app", "1")

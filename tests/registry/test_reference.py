@@ -81,6 +81,13 @@ def test_it_normalises_registry_and_docker_hub_names(text, host, api_host, repos
         (":latest", "the repository is empty"),
         ("my registry/app", "contains whitespace"),
         ("bad_host.io/app", '"bad_host.io" is not a valid registry host'),
+        # Hosts the HTTP client would refuse on every request (500s, endless retries).
+        ("0177.0.0.1/app:1", '"0177.0.0.1" is not an IPv4 address'),
+        ("127.000.000.001:5000/app", "without leading zeros"),
+        ("256.0.0.1/app", '"256.0.0.1" is not an IPv4 address'),
+        ("quay.io:99999/app", "the port must be between 1 and 65535"),
+        ("quay.io:0/app", "the port must be between 1 and 65535"),
+        ("xn--a.example/app", "the HTTP client refuses it"),
         ("-app", '"-app" is not a valid path component'),
         ("app_", '"app_" is not a valid path component'),
         ("a/" * 128 + "b", "the maximum is 255"),
@@ -190,7 +197,9 @@ _components = st.from_regex(
 _registries = st.one_of(
     st.just(""),
     st.sampled_from(["localhost", "localhost:5000", "[::1]:5000", "127.0.0.1:5000"]),
-    st.from_regex(r"[a-z0-9]{1,8}(?:-[a-z0-9]{1,8})?\.[a-z]{2,6}(?::[0-9]{1,5})?", fullmatch=True),
+    st.from_regex(
+        r"[a-z0-9]{1,8}(?:-[a-z0-9]{1,8})?\.[a-z]{2,6}(?::[1-9][0-9]{0,3})?", fullmatch=True
+    ),
 )
 _tags = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}", fullmatch=True))
 _digests = st.one_of(

@@ -107,3 +107,55 @@ def test_the_grant_is_limited_to_the_role(token_keys, team, client, settings):
     assert claims["access"] == [{"type": "repository", "name": "team/app", "actions": ["pull"]}]
     assert claims["sub"] == "bob"
     assert isinstance(claims["aud"], str) and isinstance(claims["exp"], int)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "team/app%00",
+        "team/app%0A",
+        "team/",
+        "team/app%2f..",
+        "team/..",
+        "team/App",
+        "team/app/",
+        "team//app",
+        "/team/app",
+        "team/app%20",
+        "team%0A/app",
+        "team/-app",
+    ],
+)
+def test_nothing_is_granted_for_a_name_that_is_not_a_repository_path(
+    token_keys, team, client, settings, name
+):
+    import base64
+
+    import jwt
+
+    header = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    response = client.get(
+        f"/registry/token?service={settings.REGISTRY_TOKEN_SERVICE}"
+        f"&scope=repository:{name}:pull,push,delete",
+        HTTP_AUTHORIZATION=header,
+    )
+    assert response.status_code == 200
+    claims = jwt.decode(response.json()["token"], options={"verify_signature": False})
+    assert claims["access"] == []
+
+
+def test_a_valid_name_is_granted_next_to_an_invalid_one(token_keys, team, client, settings):
+    import base64
+
+    import jwt
+
+    header = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    response = client.get(
+        f"/registry/token?service={settings.REGISTRY_TOKEN_SERVICE}"
+        "&scope=repository:team/app%00:pull&scope=repository:team/my-app_1.x:pull",
+        HTTP_AUTHORIZATION=header,
+    )
+    claims = jwt.decode(response.json()["token"], options={"verify_signature": False})
+    assert claims["access"] == [
+        {"type": "repository", "name": "team/my-app_1.x", "actions": ["pull"]}
+    ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.scheduling import limits
 from imagestreams.scheduling.checks import check_batch
@@ -64,6 +65,7 @@ def schedule(team):
             source=source,
             destinations=[destination],
             options=TagOptions(scheduled=True, insecure=True),
+            user=SYSTEM,
         )
         if not team.triggers.filter(name=f"{stream}-{tag}").exists():
             trigger_create(

@@ -20,9 +20,11 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from imagestreams import policy
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.registry import RegistryClient, parse_reference
-from imagestreams.registry.errors import Forbidden
+from imagestreams.registry.errors import Forbidden, RegistryError
 from imagestreams.registry.netguard import Guard, blocked_address_in, is_internal
 from imagestreams.scheduling.claims import enrol
 from imagestreams.services.pushes import integrated_registry_client, push_fetch
@@ -282,6 +284,7 @@ def test_scheduled_checks_are_guarded_too(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(scheduled=True, insecure=True),
+        user=SYSTEM,
     )
     guarded_imports.SCHEDULED_INTERVAL = INTERVAL
     enrol(now=timezone.now(), interval=INTERVAL, limit=10)
@@ -303,6 +306,55 @@ def test_the_integrated_registry_is_trusted_on_loopback(
     with integrated_registry_client() as client:
         fetched = push_fetch(client, "team/app", pushed.digest)
     assert fetched.digest == pushed.digest
+
+
+@pytest.mark.django_db
+@pytest.mark.registry
+def test_imports_from_the_integrated_registry_are_allowed_on_loopback(
+    guarded_imports, registry, pusher, unique_repo, editor_api
+):
+    """The operator configured it: an import from it is not refused, while
+    the same registry under another name (a different origin) still is."""
+    pushed = pusher(registry).push_image(unique_repo, "1")
+    body = {"target": "app:1", "from": f"{registry.host}/{unique_repo}:1"}
+    body |= {"confirm": True, "insecure": True}
+    response = editor_api.post("/api/v1/projects/team/imports", body, format="json")
+    assert response.status_code == 400  # not configured as the integrated registry yet
+    assert "internal address 127.0.0.1" in response.json()["detail"]
+
+    guarded_imports.INTEGRATED_REGISTRY_URL = registry.url
+    response = editor_api.post("/api/v1/projects/team/imports", body, format="json")
+    assert response.status_code in (200, 201), response.content
+    assert Tag.objects.get().events.get().image.digest == pushed.digest
+
+    port = registry.host.rsplit(":", 1)[1]
+    other_name = {**body, "target": "app:2", "from": f"127.0.0.2:{port}/{unique_repo}:1"}
+    response = editor_api.post("/api/v1/projects/team/imports", other_name, format="json")
+    assert response.status_code in (200, 201, 400), response.content
+    assert "internal address 127.0.0.2" in str(response.json())
+
+
+def test_the_integrated_registry_is_trusted_by_origin(settings):
+    settings.INTEGRATED_REGISTRY_URL = "http://registry:5000"
+    settings.INTERNAL_REGISTRY_HOSTNAME = "Images.Example.com"
+    trusted = Guard(trusted_hosts=policy.trusted_import_hosts())
+    assert trusted.trusted_hosts == {
+        "registry:5000",
+        "images.example.com:443",
+        "images.example.com:80",
+    }
+    assert trusted.trusts("REGISTRY", 5000)
+    assert not trusted.trusts("registry", 22)  # another service on that host
+
+
+def test_a_token_realm_that_is_not_a_url_is_a_clear_error(servers):
+    registry = servers(ALLOWED)
+    challenge = 'Bearer realm="http://0177.0.0.1/token",service="r"'
+    registry.answer = lambda path: (401, {"WWW-Authenticate": challenge}, b"")
+    reference = parse_reference(f"{ALLOWED}:{registry.port}/team/app:1")
+    with RegistryClient(guard=guard()) as client, pytest.raises(RegistryError) as exc:
+        client.head_manifest(reference, insecure=True)
+    assert "invalid token server" in exc.value.message
 
 
 def test_webhooks_connect_only_to_the_checked_address(servers):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -15,7 +16,8 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
-from imagestreams.hooks.signatures import body_signature
+from imagestreams.access import SYSTEM
+from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import ImageStream, Tag
 from imagestreams.services.imports import tag_import
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -58,6 +60,7 @@ def test_two_workers_importing_one_tag_at_once_write_one_entry(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(insecure=True),
+        user=SYSTEM,
     )
     trigger_create(
         project=team, name="deploy", stream="app", tag="1", url="https://receiver.invalid/hook"
@@ -96,11 +99,13 @@ def test_a_push_webhook_during_a_scheduled_check_is_not_lost(
         )
         second = client.push_image(unique_repo, "1", text="two")  # after the HEAD was answered
         body = json.dumps({"repository": f"{fault_proxy.host}/{unique_repo}", "tags": ["1"]})
+        timestamp = str(int(time.time()))
         response = Client().post(
             "/hooks/generic",
             body,
             content_type="application/json",
-            HTTP_X_SIGNATURE=body_signature("hook-secret", body.encode()),
+            HTTP_X_TIMESTAMP=timestamp,
+            HTTP_X_SIGNATURE=generic_signature("hook-secret", timestamp, body.encode()),
         )
         assert response.status_code == 202
         fault_proxy.release()

@@ -11,6 +11,7 @@ import logging
 import pytest
 from django.test import Client
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import ApiToken, AuditEvent, RegistryCredential
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -92,7 +93,7 @@ def test_secrets_are_never_returned_nor_logged(
     answers.append(admin_api.get("/api/v1/projects/team/triggers/deploy").content.decode())
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
-    tag_set(project=team, source="base:1", destinations=["app:1"])
+    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
     delivery = Trigger.objects.get(name="deploy").deliveries.get()
     receiver.answer(500)
     assert delivery_send_task(delivery.pk) == "retry"

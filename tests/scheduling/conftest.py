@@ -8,6 +8,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.scheduling import limits
 from imagestreams.scheduling.checks import check_batch, default_transport
@@ -88,6 +89,7 @@ def schedule(project):
             source=source,
             destinations=[destination],
             options=TagOptions(**options),
+            user=SYSTEM,
         )
         if enrolled:
             # What the next sweep does first: a first check time within one interval.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from imagestreams.hooks.signatures import body_signature, url_token
+from imagestreams.hooks.signatures import MAX_AGE_SECONDS, generic_signature, url_token
 from imagestreams.models import Tag
 from imagestreams.scheduling.claims import enrol
 from tests.factories import StreamFactory, TagFactory
@@ -39,6 +42,12 @@ def follow():
 def due_now(*tags: Tag) -> list[bool]:
     now = timezone.now()
     return [Tag.objects.get(pk=t.pk).next_check_at <= now for t in tags]
+
+
+def signed(body: bytes, *, at: float | None = None) -> dict:
+    """Headers of a generic webhook signed at `at` (now by default)."""
+    timestamp = str(int(time.time() if at is None else at))
+    return {"X-Timestamp": timestamp, "X-Signature": generic_signature(SECRET, timestamp, body)}
 
 
 def post(client, url: str, payload, **headers):
@@ -103,7 +112,7 @@ def test_a_repository_push_without_tags_checks_every_tag_and_policies(client, fo
         },
     )
     body = json.dumps({"repository": "registry.example.com:5000/team/app"}).encode()
-    response = post(client, "/hooks/generic", body, X_Signature=body_signature(SECRET, body))
+    response = post(client, "/hooks/generic", body, **signed(body))
     assert response.json() == {"tags_to_check": 2}
     assert due_now(plain, policy) == [True, True]
 
@@ -114,14 +123,14 @@ def test_a_policy_tag_is_checked_on_any_pushed_tag(client, follow):
         policy={"kind": "semver", "range": "^1", "repository": "quay.io/org/app"},
     )
     body = json.dumps({"repository": "quay.io/org/app", "tags": ["1.3.0"]}).encode()
-    post(client, "/hooks/generic", body, X_Signature=body_signature(SECRET, body))
+    post(client, "/hooks/generic", body, **signed(body))
     assert due_now(policy) == [True]
 
 
 def test_a_rate_limited_tag_keeps_its_back_off(client, follow):
     tag = follow("quay.io/org/app:1", condition_reason="TooManyRequests")
     body = json.dumps({"repository": "quay.io/org/app"}).encode()
-    response = post(client, "/hooks/generic", body, X_Signature=body_signature(SECRET, body))
+    response = post(client, "/hooks/generic", body, **signed(body))
     assert response.json() == {"tags_to_check": 0}
     assert due_now(tag) == [False]
 
@@ -133,6 +142,7 @@ def test_a_rate_limited_tag_keeps_its_back_off(client, follow):
         (f"/hooks/quay/{url_token(SECRET, 'dockerhub')}", {}),  # another kind's token
         ("/hooks/generic", {}),
         ("/hooks/generic", {"X-Signature": "sha256=" + "0" * 64}),
+        ("/hooks/generic", {"X-Timestamp": "1", "X-Signature": "sha256=" + "0" * 64}),
     ],
 )
 def test_bad_tokens_and_signatures_are_refused(client, follow, url, headers):
@@ -158,7 +168,7 @@ def test_bad_tokens_and_signatures_are_refused(client, follow, url, headers):
 )
 def test_unknown_formats_are_refused_with_the_reason(client, kind, body, message):
     url = "/hooks/generic" if kind == "generic" else f"/hooks/{kind}/{url_token(SECRET, kind)}"
-    headers = {"X-Signature": body_signature(SECRET, body)} if kind == "generic" else {}
+    headers = signed(body) if kind == "generic" else {}
     response = post(client, url, body, **headers)
     assert response.status_code == 400
     assert message in response.json()["detail"]
@@ -173,3 +183,49 @@ def test_hooks_are_off_without_a_secret(client, settings):
 
 def test_only_post_is_accepted(client):
     assert client.get("/hooks/generic").status_code == 405
+
+
+GENERIC = {"repository": "quay.io/org/app", "tags": ["1"]}
+
+
+def test_a_generic_push_signed_now_is_accepted(client, follow):
+    tag = follow("quay.io/org/app:1")
+    body = json.dumps(GENERIC).encode()
+    response = post(client, "/hooks/generic", body, **signed(body))
+    assert (response.status_code, response.json()) == (202, {"tags_to_check": 1})
+    assert due_now(tag) == [True]
+
+
+@pytest.mark.parametrize("offset", [-(MAX_AGE_SECONDS + 60), MAX_AGE_SECONDS + 60])
+def test_a_replayed_generic_push_is_refused(client, follow, offset):
+    """A request captured once (signature and timestamp) cannot be sent again
+    later: the timestamp is signed with the body and must be recent."""
+    tag = follow("quay.io/org/app:1")
+    body = json.dumps(GENERIC).encode()
+    response = post(client, "/hooks/generic", body, **signed(body, at=time.time() + offset))
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert "X-Timestamp is" in detail and "replay" in detail
+    assert due_now(tag) == [False]
+
+
+def test_a_fresh_timestamp_on_an_old_signature_is_refused(client, follow):
+    tag = follow("quay.io/org/app:1")
+    body = json.dumps(GENERIC).encode()
+    old = signed(body, at=time.time() - 3600)
+    forged = {**old, "X-Timestamp": str(int(time.time()))}
+    response = post(client, "/hooks/generic", body, **forged)
+    assert response.status_code == 401
+    assert "wrong X-Signature" in response.json()["detail"]
+    assert due_now(tag) == [False]
+
+
+def test_a_signature_of_the_body_alone_is_refused_with_the_format(client, follow):
+    """The former format (HMAC of the body, no timestamp) could be replayed for ever."""
+    tag = follow("quay.io/org/app:1")
+    body = json.dumps(GENERIC).encode()
+    body_only = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = post(client, "/hooks/generic", body, X_Signature=body_only)
+    assert response.status_code == 401
+    assert 'HMAC-SHA256 of timestamp + "." + body' in response.json()["detail"]
+    assert due_now(tag) == [False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.scheduling.services import tag_set_policy
 from imagestreams.services.errors import InvalidInput
@@ -111,6 +112,7 @@ def test_retagging_replaces_the_policy(upstream, schedule, project):
         source=f"{upstream.repository}:1.0.0",
         destinations=["app:stable"],
         options=TagOptions(scheduled=True, insecure=True),
+        user=SYSTEM,
     )
     tag = Tag.objects.get(pk=tag.pk)
     assert (tag.policy, tag.policy_tag) == ({}, "")
@@ -142,8 +144,8 @@ def test_changing_only_the_reference_policy_keeps_the_tag_policy(upstream, sched
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
     tag_set_policy(tag=tag, policy=SEMVER_1)
     tag = Tag.objects.get(pk=tag.pk)
-    tag_spec_update(project=project, tag=tag, reference_policy="Local")
+    tag_spec_update(project=project, tag=tag, reference_policy="Local", user=SYSTEM)
     tag = Tag.objects.get(pk=tag.pk)
     assert (tag.reference_policy, tag.policy["kind"]) == ("Local", "semver")
-    tag_spec_update(project=project, tag=tag, scheduled=False)
+    tag_spec_update(project=project, tag=tag, scheduled=False, user=SYSTEM)
     assert Tag.objects.get(pk=tag.pk).policy == {}

@@ -34,11 +34,13 @@ def test_an_api_call_is_recorded_with_its_actor_and_interface(admin):
     assert event.project.name == "team" and event.project_name == "team"
 
 
-def test_isctl_calls_are_recorded_as_cli(api_for, personas, team):
+def test_isctl_calls_are_recorded_as_api_calls_claiming_isctl(api_for, personas, team):
+    """Anyone can send an isctl User-Agent: the log says what is known, an
+    API call, and what the client claims, never "cli" as if it were proven."""
     isctl = api_for(personas["editor"], user_agent="isctl/0.1.0 (python-httpx)")
     assert isctl.post(f"{BASE}/imagestreams", {"name": "ruby"}, format="json").status_code == 201
     event = newest("stream.create")
-    assert (event.actor, event.interface, event.target) == ("editor", "cli", "ruby")
+    assert (event.actor, event.interface, event.target) == ("editor", "api (isctl)", "ruby")
 
 
 def test_service_accounts_are_recorded_by_name(api_for, service_account):
@@ -55,7 +57,7 @@ def test_a_refused_change_records_nothing(admin):
 
 @pytest.fixture
 def history(admin, api_for, personas):
-    """A few entries: stream.create by admin (api) and editor (cli), a member
+    """A few entries: stream.create by admin (api) and editor (api (isctl)), a member
     change, and the project's creation; the oldest made 10 days old."""
     admin.post(f"{BASE}/imagestreams", {"name": "ruby"}, format="json")
     isctl = api_for(personas["editor"], user_agent="isctl/0.1.0")
@@ -88,7 +90,7 @@ def test_filters(admin, history):
     assert actions(admin.get(f"{BASE}/audit", {"action": "stream.create", "actor": "editor"})) == [
         "stream.create"
     ]
-    assert actions(admin.get(f"{BASE}/audit", {"interface": "cli"})) == ["stream.create"]
+    assert actions(admin.get(f"{BASE}/audit", {"interface": "api (isctl)"})) == ["stream.create"]
     assert actions(admin.get(f"{BASE}/audit", {"target": "PER"})) == ["stream.create"]
     week_ago = (timezone.now() - timedelta(days=7)).isoformat()
     assert "project.create" not in actions(admin.get(f"{BASE}/audit", {"since": week_ago}))
@@ -108,7 +110,7 @@ def test_the_export_is_a_csv_of_the_filtered_log(admin, history):
     assert response["Content-Disposition"] == 'attachment; filename="team-audit.csv"'
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["action"], r["actor"], r["interface"], r["target"]) for r in rows] == [
-        ("stream.create", "editor", "cli", "perl"),
+        ("stream.create", "editor", "api (isctl)", "perl"),
         ("stream.create", "admin", "api", "ruby"),
     ]
 

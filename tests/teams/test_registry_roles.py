@@ -50,18 +50,6 @@ def token_keys(settings, tmp_path):
 
 
 @pytest.fixture
-def eager_celery():
-    """The push is applied in the notification's request, so the test can wait for it."""
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
-
-
-@pytest.fixture
 def teams():
     """Project "team" (alice admin) with service accounts "builder" (editor)
     and "deployer" (viewer); project "apps" (bob admin, carol viewer)."""

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from imagestreams import crypto
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery, Trigger
@@ -39,7 +40,7 @@ def sent_delivery(team, hook, eager_celery, django_capture_on_commit_callbacks) 
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
     with django_capture_on_commit_callbacks(execute=True):
-        tag_set(project=team, source="base:1", destinations=["app:1"])
+        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
     return Delivery.objects.get()
 
 
@@ -62,9 +63,11 @@ def test_it_requires_the_edit_right(hook, viewer_api):
         viewer_api.post(TRIGGERS, {"name": "x", "stream": "app", "url": "http://x"}, format="json"),
         viewer_api.delete(f"{TRIGGERS}/deploy"),
         viewer_api.post(f"{TRIGGERS}/deploy/test"),
+        viewer_api.get(f"{TRIGGERS}/deploy/deliveries"),
     ):
         assert response.status_code == 403
         assert response.json()["code"] == "forbidden"
+        assert "may not see or manage triggers" in response.json()["detail"]
 
 
 def test_it_hides_from_outsiders(hook, outsider_api, anonymous_api):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import PATIENCE
@@ -44,7 +45,9 @@ def test_two_workers_sending_one_delivery_send_it_once(team, make_trigger, recei
     make_trigger(stream="app", tag="1")
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
-    tag_set(project=team, source="base:1", destinations=["app:1"])  # enqueued, never run
+    tag_set(
+        project=team, source="base:1", destinations=["app:1"], user=SYSTEM
+    )  # enqueued, never run
     delivery = Delivery.objects.get()
     receiver.answer(Answer(200, delay=0.5))
 
@@ -58,7 +61,9 @@ def test_two_workers_applying_the_same_change_record_it_once(team, make_trigger,
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
 
-    run_together(lambda: tag_set(project=team, source="base:1", destinations=["app:1"]))
+    run_together(
+        lambda: tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    )
 
     assert TagChange.objects.count() == 1
     assert Delivery.objects.count() == 1

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.triggers.receiver import Answer
@@ -29,7 +31,7 @@ def change(team, django_capture_on_commit_callbacks):
     def make(n: int = 1) -> list[Delivery]:
         TagEventFactory(tag=TagFactory(stream=stream, name=f"v{n}"), image=ImageFactory())
         with django_capture_on_commit_callbacks():
-            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"])
+            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], user=SYSTEM)
         return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 
     return make
@@ -68,13 +70,19 @@ def test_failures_are_retried_with_exponential_backoff_and_every_attempt_is_reco
     [delivery] = change()
     receiver.answer(500, 503)
 
-    with django_capture_on_commit_callbacks() as enqueued, Span() as sent:
+    with (
+        mock.patch.object(delivery_send_task, "apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+        Span() as sent,
+    ):
         assert delivery_send_task(delivery.pk) == "retry"
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.RETRYING
     first = delivery.attempt_log.get()
+    # The delay counts from when the attempt was recorded, after the send.
+    assert timedelta(seconds=10) <= first.retry_at - first.started
     assert sent.contains(first.retry_at - timedelta(seconds=10))
-    assert enqueued[0].keywords["countdown"] == pytest.approx(10, abs=1)
+    assert queued.call_args.kwargs["countdown"] == pytest.approx(10, abs=1)
 
     assert delivery_send_task(delivery.pk) is None  # not due yet: nothing is sent
     assert len(receiver.requests) == 1

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.db import transaction
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery, DeliveryStatus, TagChange
@@ -156,7 +157,7 @@ def test_a_change_rolled_back_with_its_transaction_is_never_announced(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        tag_set(project=team, source="base:1", destinations=["app:1"])
+        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
         assert Delivery.objects.count() == 1  # written with the history change
         raise RuntimeError("something later in the transaction failed")
     assert callbacks == []

@@ -11,6 +11,7 @@ import pytest
 from imagestreams.models import ImageStream, Tag
 from imagestreams.registry import RegistryClient
 from imagestreams.registry.netguard import Guard
+from imagestreams.registry.reference import ImageReference
 from tests.registry_lab.net import wait_until
 from tests.registry_lab.registry import Notifications
 from triggers.models import Delivery, RegistryEvent
@@ -132,3 +133,19 @@ def test_the_catalog_is_read_page_by_page(registry_factory, pusher):
     with RegistryClient(guard=Guard(allow_private=True)) as reader:  # loopback registry
         listed = reader.list_repositories(registry.host, insecure=True, page_size=2)
     assert listed == names  # Distribution lists repositories in lexical order
+
+
+def test_the_catalog_and_deletes_ask_a_token_server_for_their_scopes(
+    token_registry, pusher, unique_repo
+):
+    """A third-party token server (the lab's) grants `registry:catalog:*` and
+    `delete` when asked for them; the client used to ask for `pull` only."""
+    pushed = pusher(token_registry).push_image(unique_repo, "1")
+    credentials = token_registry.credentials  # may push and delete
+    with RegistryClient(
+        credentials=lambda host: credentials, guard=Guard(allow_private=True)
+    ) as client:
+        assert unique_repo in client.list_repositories(token_registry.host, insecure=True)
+        ref = ImageReference(registry=token_registry.host, path=unique_repo, digest=pushed.digest)
+        assert client.delete_manifest(ref, insecure=True)
+    assert pusher(token_registry).resolve(unique_repo, pushed.digest) is None

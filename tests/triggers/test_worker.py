@@ -14,6 +14,7 @@ import pytest
 import redis
 from django.db import connection
 
+from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.processes import wait_for, wait_for_more_runs
@@ -82,7 +83,7 @@ def test_a_lost_send_is_swept_retried_with_backoff_and_delivered_once(
     receiver.answer(500)
     # This process's broker is in memory: the send task is lost, as if the
     # web process died right after committing.
-    tag_set(project=team, source="base:1", destinations=["app:1"])
+    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
 
     logs = sorted(workers.glob("*.log"))
     wait_for(lambda: Delivery.objects.filter(status="succeeded").exists(), "the delivery", logs)

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 
-from imagestreams.models import Tag
+from imagestreams.models import AuditEvent, Tag
+from imagestreams.tasks import imports_reconcile_pending, tag_import_task
 from tests.web.conftest import HTMX, page_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.registry]
 
 OPTIONS = {"reference_policy": "Source", "import_mode": "Legacy", "insecure": "on"}
-
-
-@pytest.fixture
-def eager_celery():
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_an_editor_imports_an_image_into_a_new_stream(
@@ -42,24 +36,51 @@ def test_a_failed_first_import_creates_nothing_and_explains(eddie, project, regi
     assert not Tag.objects.exists()
 
 
-def test_import_now_picks_up_a_repush(eddie, project, registry, pusher, unique_repo):
+def test_import_now_picks_up_a_repush_as_the_person_who_asked(
+    eddie, project, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+):
     client = pusher(registry)
     first = client.push_image(unique_repo, "1", text="one")
     eddie.post("/p/team/import", {"target": "app:1", "from_image": first.reference, **OPTIONS})
+    tag = Tag.objects.get(name="1")
 
-    response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
-    assert f"app:1 is up to date: upstream still has {first.digest}." in page_text(response)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
+    assert "Import of app:1 requested." in page_text(response)
+    assert tag.events.count() == 1  # the same image: no new entry
 
     second = client.push_image(unique_repo, "1", text="two")
-    response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
-    html = page_text(response)
-    assert f"app:1 now points to {second.digest}." in html
+    with django_capture_on_commit_callbacks(execute=True):
+        eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
+    html = page_text(eddie.get("/p/team/is/app/"))
     assert second.digest[7:19] in html
-    tag = Tag.objects.get(name="1")
-    assert [e.image.digest for e in tag.events.select_related("image")] == [
-        second.digest,
-        first.digest,
-    ]
+    events = list(tag.events.select_related("image"))
+    assert [e.image.digest for e in events] == [second.digest, first.digest]
+    assert events[0].actor == "eddie"
+    audit = AuditEvent.objects.filter(action="tag.import").order_by("-id").first()
+    assert (audit.actor, audit.interface) == ("eddie", "web")
+
+
+def test_import_now_with_the_broker_down_is_kept_and_done_by_the_pending_loop(
+    eddie, project, registry, pusher, unique_repo, django_capture_on_commit_callbacks
+):
+    client = pusher(registry)
+    first = client.push_image(unique_repo, "1", text="one")
+    eddie.post("/p/team/import", {"target": "app:1", "from_image": first.reference, **OPTIONS})
+    second = client.push_image(unique_repo, "1", text="two")
+
+    with (
+        mock.patch.object(tag_import_task, "apply_async", side_effect=OSError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = eddie.post("/p/team/is/app/tags/1/import", headers=HTMX)
+    assert response.status_code == 200
+    assert "Import of app:1 requested." in page_text(response)
+
+    with mock.patch.object(tag_import_task, "delay", side_effect=tag_import_task):
+        assert imports_reconcile_pending() == 1
+    head = Tag.objects.get(name="1").events.select_related("image").first()
+    assert (head.image.digest, head.actor) == (second.digest, "eddie")
 
 
 def test_a_tag_added_from_an_external_image_is_imported(

@@ -7,6 +7,7 @@ There is exactly one delivery row per change and trigger.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from imagestreams import policy
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.operations import observe
 from imagestreams.services.errors import Conflict
 from triggers import transport
@@ -33,6 +35,7 @@ from triggers.payloads import ChangeFacts, OutgoingRequest, build_request, chang
 from triggers.selectors import sample_facts
 
 SWEEP_BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -128,6 +131,17 @@ def deliveries_sweep(now: datetime | None = None) -> list[int]:
     stuck.filter(kind=DeliveryKind.TEST).update(
         status=DeliveryStatus.FAILED, finished=now, error="the test send was interrupted"
     )
+    # The attempt limit holds also for sends that never come back (a worker
+    # killed by what it was sending, every time).
+    stuck.filter(kind=DeliveryKind.CHANGE, attempts__gte=settings.TRIGGER_MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        finished=now,
+        claimed_at=None,
+        error=(
+            "the worker sending this delivery stopped; gave up after "
+            f"{settings.TRIGGER_MAX_ATTEMPTS} attempts"
+        ),
+    )
     stuck_ids = list(
         stuck.filter(kind=DeliveryKind.CHANGE).values_list("pk", flat=True)[:SWEEP_BATCH]
     )
@@ -178,6 +192,21 @@ def _send(
         secret, token = trigger.get_secret(), trigger.get_token()
     except ValueError as exc:
         return None, transport.SendResult(AttemptOutcome.FAILURE, 0, error=str(exc))
+    try:
+        return _build_and_send(delivery, facts, secret=secret, token=token, test=test)
+    except Exception as exc:
+        # Whatever went wrong, the attempt is recorded and counts, so that
+        # the attempt limit holds (an exception here used to leave the
+        # delivery "sending", re-queued by the sweep for ever).
+        logger.exception("delivery %s: unexpected error while sending", delivery.uuid)
+        error = f"unexpected error while sending: {type(exc).__name__}: {exc}"
+        return None, transport.SendResult(AttemptOutcome.RETRY, 0, error=error)
+
+
+def _build_and_send(
+    delivery: Delivery, facts: ChangeFacts, *, secret: str, token: str, test: bool
+) -> tuple[OutgoingRequest, transport.SendResult]:
+    trigger = delivery.trigger
     payload = change_payload(facts, delivery_id=str(delivery.uuid), trigger=trigger.name, test=test)
     request = build_request(
         preset=trigger.preset,
@@ -297,6 +326,6 @@ def _cancel(delivery: Delivery) -> None:
 
 
 def _enqueue(delivery_id: int, countdown: float | None = None) -> None:
-    from triggers.tasks import delivery_send_task, enqueue_on_commit
+    from triggers.tasks import delivery_send_task
 
     enqueue_on_commit(delivery_send_task, delivery_id, countdown=countdown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.selectors.tags import pull_spec_for
 from triggers.models import Delivery, TagChange, Trigger
@@ -52,7 +53,7 @@ def triggers_watching(tag: Tag) -> list[Trigger]:
 
 
 def _enqueue(delivery_id: int) -> None:
-    from triggers.tasks import delivery_send_task, enqueue_on_commit
+    from triggers.tasks import delivery_send_task
 
     # After commit only: a rolled-back change must not be announced, and the
     # worker must be able to read the row.

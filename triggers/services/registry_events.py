@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.reference import is_digest
 from imagestreams.services import pushes
@@ -121,6 +122,11 @@ def registry_event_process(event_id: int) -> RegistryEvent | None:
             fetched = pushes.push_fetch(client, event.repository, event.digest)
     except RegistryError as exc:
         return _failed_fetch(event, exc)
+    except Exception as exc:
+        # Counted like a transient failure, so that the attempt limit holds.
+        logger.exception("registry event %s: unexpected error", event.event_id)
+        error = f"unexpected error: {type(exc).__name__}: {exc}"
+        return _failed_fetch(event, RegistryError(error, retryable=True))
     with transaction.atomic():
         # Locks the stream first, so the check below and the write are atomic.
         stream_locked = pushes.push_stream_lock(target)
@@ -172,9 +178,17 @@ def registry_events_sweep(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     patience = timedelta(seconds=settings.TRIGGERS_REQUEUE_AFTER_SECONDS)
     stuck_before = now - patience - timedelta(seconds=settings.REGISTRY_TIMEOUT * 10)
-    RegistryEvent.objects.filter(
+    stuck = RegistryEvent.objects.filter(
         status=RegistryEventStatus.PROCESSING, claimed_at__lt=stuck_before
-    ).update(status=RegistryEventStatus.PENDING, claimed_at=None)
+    )
+    # The attempt limit holds also when processing never comes back.
+    stuck.filter(attempts__gte=MAX_EVENT_ATTEMPTS).update(
+        status=RegistryEventStatus.FAILED,
+        processed_at=now,
+        claimed_at=None,
+        message=f"processing stopped {MAX_EVENT_ATTEMPTS} times; gave up",
+    )
+    stuck.update(status=RegistryEventStatus.PENDING, claimed_at=None)
     waiting = RegistryEvent.objects.filter(
         status=RegistryEventStatus.PENDING, received__lt=now - patience
     ).order_by("received")
@@ -232,6 +246,6 @@ def _last_applied_digest(repository: str, tag: str) -> str | None:
 
 
 def _enqueue(event_id: int) -> None:
-    from triggers.tasks import enqueue_on_commit, registry_event_process_task
+    from triggers.tasks import registry_event_process_task
 
     enqueue_on_commit(registry_event_process_task, event_id)

@@ -3,19 +3,20 @@ anything is written."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from imagestreams import audit, policy
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
-from imagestreams.registry.netguard import is_internal
+from imagestreams.registry.netguard import is_internal, literal_address
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.sources import validate_tag_name
 from triggers.models import Preset, Trigger, trigger_name_validator
@@ -92,7 +93,12 @@ def trigger_update(
     enabled: bool = UNSET,
 ) -> Trigger:
     """Change the given fields. Re-enabling a trigger that we disabled clears
-    the reason and its failure count."""
+    the reason and its failure count.
+
+    Delivery workers write `enabled`, `disabled_reason` and the failure count
+    while a person edits the trigger: only the fields the caller gives are
+    written, and enabling or pausing is a conditional UPDATE, so a worker's
+    concurrent write is never undone by a stale copy of the row."""
     current = Trigger.objects.get(pk=trigger.pk)
     before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
@@ -107,20 +113,20 @@ def trigger_update(
             has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
         )
     )
-    for name, value in _spec_fields(spec).items():
+    changed = _spec_fields(spec)
+    for name, value in changed.items():
         setattr(current, name, value)
     if secret is not UNSET:
         current.set_secret(secret)
+        changed["secret_encrypted"] = current.secret_encrypted
     if token is not UNSET:
         current.set_token(token)
-    if enabled is not UNSET:
-        if enabled and not current.enabled:
-            current.disabled_reason, current.consecutive_failures = "", 0
-        if not enabled and current.enabled:
-            current.disabled_reason = ""  # paused by a person, not by us
-        current.enabled = enabled
+        changed["token_encrypted"] = current.token_encrypted
     with transaction.atomic():
-        current.save()
+        Trigger.objects.filter(pk=current.pk).update(**changed, updated=timezone.now())
+        if enabled is not UNSET:
+            _set_enabled(current, enabled)
+        current.refresh_from_db()
         audit.record(
             "trigger.update",
             project=current.project,
@@ -129,6 +135,14 @@ def trigger_update(
             after=_audit_facts(current),
         )
     return current
+
+
+def _set_enabled(trigger: Trigger, enabled: bool) -> None:
+    rows = Trigger.objects.filter(pk=trigger.pk, enabled=not enabled)
+    if enabled:
+        rows.update(enabled=True, disabled_reason="", consecutive_failures=0)
+    else:
+        rows.update(enabled=False, disabled_reason="")  # paused by a person, not by us
 
 
 def trigger_delete(*, trigger: Trigger) -> None:
@@ -237,23 +251,33 @@ def validate_url(url: str) -> str:
         )
     if len(url) > 2048:
         raise InvalidInput("url must be at most 2048 characters", field="url")
+    try:
+        # A host the HTTP client refuses would fail every delivery.
+        httpx.URL(url).host  # noqa: B018
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise InvalidInput(f"url has an invalid host: {exc}", field="url") from None
     _refuse_internal_literal(parts.hostname)
     return url
 
 
 def _refuse_internal_literal(host: str) -> None:
-    """Names are checked again at every send; literal addresses can be refused now."""
+    """Names are checked again at every send (netguard); IP literals, in any
+    of the forms resolvers accept (127.1, 2130706433, 0x7f000001), and
+    localhost can be refused now."""
     if policy.private_networks_allowed_for_webhooks():
         return
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if is_internal(address):
+    refused = (
+        "webhooks to internal addresses are refused "
+        "(IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)"
+    )
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise InvalidInput(f"url points at {host}, this machine; {refused}", field="url")
+    address = literal_address(host)
+    if address is not None and is_internal(address):
+        written = "" if str(address) == host else f" (written {host})"
         raise InvalidInput(
-            f"url points at the internal address {address}; webhooks to internal addresses "
-            "are refused (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES allows them)",
-            field="url",
+            f"url points at the internal address {address}{written}; {refused}", field="url"
         )
 
 

@@ -63,7 +63,10 @@ class AuditEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     created = serializers.DateTimeField()
     actor = serializers.CharField()
-    interface = serializers.CharField(help_text="web, api, cli, admin, task, command or registry.")
+    interface = serializers.CharField(
+        help_text="web, api, api (isctl) (an API call whose User-Agent names isctl), admin, "
+        "task, command or registry; cli in entries written before api (isctl)."
+    )
     action = serializers.CharField()
     target = serializers.CharField()
     before = serializers.JSONField(allow_null=True)

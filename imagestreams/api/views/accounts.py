@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from imagestreams.access import person_for
-from imagestreams.api.authentication import BearerTokenAuthentication
+from imagestreams.api.authentication import BearerTokenAuthentication, LimitedBasicAuthentication
 from imagestreams.api.inputs import InputSerializer, parse
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.throttling import limit_token_creation
@@ -40,18 +40,14 @@ class TokenSerializer(serializers.Serializer):
 
 class TokenListCreateApi(APIView):
     # HTTP Basic with a username and password is accepted here only: it is how
-    # `isctl login --username` obtains its token.
+    # `isctl login --username` obtains its token. Wrong passwords count
+    # against the sign-in limit, whatever the method.
     authentication_classes = [
         BearerTokenAuthentication,
-        BasicAuthentication,
+        LimitedBasicAuthentication,
         SessionAuthentication,
     ]
     pagination_class = Pagination
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        if request.method == "POST":
-            limit_token_creation(request)  # before authentication checks the password
-        super().initial(request, *args, **kwargs)
 
     class InputSerializer(InputSerializer):
         name = serializers.CharField(max_length=100)
@@ -77,6 +73,7 @@ class TokenListCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         user = person_for(request.user, "create tokens of a user")
+        limit_token_creation(request, user)
         data = parse(self.InputSerializer, request.data)
         token, raw = token_create(user=user, **data)
         token.token = raw

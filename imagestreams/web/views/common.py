@@ -33,6 +33,10 @@ class Perms:
         return self._allows("edit")
 
     @property
+    def triggers(self) -> bool:
+        return self._allows("triggers")
+
+    @property
     def admin(self) -> bool:
         return self._allows("admin")
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imagestreams.selectors.timeline import tag_timeline
 from imagestreams.services.errors import ServiceError
-from imagestreams.services.imports import tag_import
+from imagestreams.services.import_requests import tags_import_now
 from imagestreams.services.tag_spec import tag_spec_update
 from imagestreams.services.tagging import tag_delete
 from imagestreams.web.forms import ReferencePolicyForm, ScheduledForm
@@ -29,18 +29,14 @@ def _back_to_row(request: WebRequest, stream, perms, name: str) -> HttpResponse:
 @page
 @require_POST
 def tag_import_now(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
-    """Check the upstream image now (a HEAD when it is unchanged)."""
+    """Queue a fresh import of the upstream image; the row shows it running and
+    refreshes itself until it is done."""
     _, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
-    status = tag_import(tag.pk, actor=actor_of(request))
     name = f"{stream.name}:{tag.name}"
-    if status is None:
-        messages.error(request, f"{name} does not import from an external image.")
-    elif status.failed:
-        messages.error(request, f"Import of {name} failed ({status.reason}): {status.message}")
-    elif status.status == "Unchanged":
-        messages.info(request, f"{name} is up to date: upstream still has {status.digest}.")
+    if tags_import_now([tag]):
+        messages.info(request, f"Import of {name} requested.")
     else:
-        messages.success(request, f"{name} now points to {status.digest}.")
+        messages.error(request, f"{name} does not import from an external image.")
     return _back_to_row(request, stream, perms, tag.name)
 
 
@@ -94,7 +90,10 @@ def tag_delete_view(request: WebRequest, project: str, stream: str, tag: str) ->
         return render_page(request, "web/tag_delete.html", context)
     try:
         [message] = tag_delete(
-            project=project, destinations=[f"{stream.name}:{tag.name}"], actor=actor_of(request)
+            project=project,
+            destinations=[f"{stream.name}:{tag.name}"],
+            actor=actor_of(request),
+            user=request.user,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

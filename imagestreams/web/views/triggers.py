@@ -1,5 +1,6 @@
 """Triggers: webhooks called when a watched tag moves, with their delivery
-log, re-send and test. Editors manage them; viewers see them."""
+log, re-send and test. Only those with the "triggers" right (imagestreams.access)
+see them: their URLs and delivery logs often carry secrets."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ TRIGGERS_TEMPLATE = "web/triggers.html"
 TRIGGER_TEMPLATE = "web/trigger.html"
 DELIVERIES_SHOWN = 50
 IN_FLIGHT = (*WAITING_STATUSES, DeliveryStatus.SENDING)
+TRIGGERS_RIGHT = "triggers"
 
 
 def trigger_url(trigger: Trigger) -> str:
@@ -31,8 +33,7 @@ def trigger_url(trigger: Trigger) -> str:
 @page
 @require_http_methods(["GET", "POST"])
 def trigger_list_view(request: WebRequest, project: str) -> HttpResponse:
-    action = "edit" if request.method == "POST" else "view"
-    project, perms = project_access(request, project, action)
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     form = TriggerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,7 +88,7 @@ def _trigger_context(trigger: Trigger, perms: Perms) -> dict:
 @page
 @require_GET
 def trigger_detail(request: WebRequest, project: str, name: str) -> HttpResponse:
-    project, perms = project_access(request, project)
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     context = _trigger_context(trigger, perms)
     return render_page(request, TRIGGER_TEMPLATE, context, partial="trigger-main")
@@ -106,7 +107,7 @@ def _after_action(request: WebRequest, trigger: Trigger, perms: Perms) -> HttpRe
 @require_POST
 def trigger_test(request: WebRequest, project: str, name: str) -> HttpResponse:
     """Send one test request now (no retries) and say how it went."""
-    project, perms = project_access(request, project, "edit")
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     result = trigger_send_test(trigger=trigger)
     attempt = result.attempt
@@ -124,7 +125,7 @@ def trigger_test(request: WebRequest, project: str, name: str) -> HttpResponse:
 @require_POST
 def trigger_enable(request: WebRequest, project: str, name: str) -> HttpResponse:
     """Pause or resume (re-enabling one we disabled after failures clears them)."""
-    project, perms = project_access(request, project, "edit")
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     enabled = request.POST.get("enabled") == "on"
     try:
@@ -142,7 +143,7 @@ def trigger_enable(request: WebRequest, project: str, name: str) -> HttpResponse
 def delivery_resend_view(
     request: WebRequest, project: str, name: str, delivery: str
 ) -> HttpResponse:
-    project, perms = project_access(request, project, "edit")
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     found = delivery_get(trigger=trigger, delivery_id=delivery)
     try:
@@ -157,7 +158,7 @@ def delivery_resend_view(
 @page
 @require_http_methods(["GET", "POST"])
 def trigger_delete_view(request: WebRequest, project: str, name: str) -> HttpResponse:
-    project, perms = project_access(request, project, "edit")
+    project, perms = project_access(request, project, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     if request.method == "GET":
         context = {"project": project, "perms": perms, "trigger": trigger}

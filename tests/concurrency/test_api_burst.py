@@ -1,0 +1,120 @@
+"""The reported burst through the API, against real processes on PostgreSQL:
+gunicorn (threaded workers, so the 16 requests really overlap), a Celery
+worker and beat. Every request succeeds, every tag arrives, no process logs
+an error."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from tests.concurrency.burst import (
+    BURST,
+    PROJECT,
+    SHARED_STREAM,
+    Burst,
+    assert_clean_log,
+    push_burst_images,
+    wait_for_all_tags,
+)
+from tests.reliability.cluster import Cluster, require_cluster
+from tests.reliability.load import start_gunicorn
+
+pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
+WEB_WORKERS = 2
+THREADS_PER_WORKER = 8  # 16 requests handled at once
+
+
+def api_token() -> str:
+    from django.contrib.auth import get_user_model
+
+    from imagestreams.services.projects import project_create
+    from imagestreams.services.tokens import token_create
+
+    user = get_user_model().objects.create_user("burst", password="burst-password")
+    project_create(name=PROJECT, creator=user)
+    return token_create(user=user, name="burst")[1]
+
+
+def post_together(base: str, token: str, requests: list[tuple[str, dict]]) -> list[str]:
+    """POST every (path, body) from its own client at the same moment; the failures."""
+    start = threading.Barrier(len(requests))
+    failures: list[str] = []
+
+    def send(path: str, body: dict) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
+            start.wait()
+            try:
+                response = client.post(path, json=body)
+            except httpx.HTTPError as exc:
+                failures.append(f"POST {path} {body}: {type(exc).__name__}: {exc}")
+                return
+            if response.status_code >= 400:
+                failures.append(f"POST {path} {body}: {response.status_code} {response.text[:500]}")
+
+    threads = [threading.Thread(target=send, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def imports(burst: Burst) -> list[tuple[str, dict]]:
+    return [
+        (
+            f"/api/v1/projects/{PROJECT}/imports",
+            {
+                "target": f"imported-{n}:latest",
+                "from": burst.source(n),
+                "confirm": True,
+                "insecure": True,
+            },
+        )
+        for n in range(1, BURST + 1)
+    ]
+
+
+def tags(burst: Burst) -> list[tuple[str, dict]]:
+    return [
+        (
+            f"/api/v1/projects/{PROJECT}/tag",
+            {
+                "source": burst.source(n),
+                "destinations": [f"{SHARED_STREAM}:x{n}"],
+                "insecure": True,
+            },
+        )
+        for n in range(1, BURST + 1)
+    ]
+
+
+def test_simultaneous_imports_and_tags_through_the_api(tmp_path, registry, pusher, unique_repo):
+    require_cluster()
+    burst = push_burst_images(pusher, registry, unique_repo)
+    token = api_token()
+    cluster = Cluster(tmp_path)
+    cluster.start_redis()
+    cluster.env["GUNICORN_CMD_ARGS"] = f"--threads {THREADS_PER_WORKER}"
+    gunicorn, base = start_gunicorn(cluster.env, WEB_WORKERS, tmp_path / "gunicorn.log")
+    try:
+        cluster.start("beat")
+        cluster.start("worker-1")
+        failures = post_together(base, token, imports(burst))
+        failures += post_together(base, token, tags(burst))
+        assert not failures, "\n".join(failures) + "\n" + cluster.logs()
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+            found = wait_for_all_tags(api, burst)
+        # Read before stopping: the SIGTERM that stops the worker's pool logs its own error.
+        logs = {log.name: log.read_text() for log in tmp_path.glob("*.log")}
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        cluster.stop_all()
+    assert {name: found[name] for name in burst.expected()} == burst.expected()
+    for text in logs.values():
+        assert_clean_log(text)
