@@ -8,14 +8,14 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.registry_lab.net import free_port
+from tests import processes
+from tests.registry_lab.net import PATIENCE, REQUEST_TIMEOUT, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,18 +63,13 @@ def shell(env: dict[str, str], code: str) -> str:
 
 
 def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
+    """The shared polling helper (tests.processes.wait_for), never less patient."""
+    return processes.wait_for(predicate, what, timeout=max(timeout, PATIENCE))
 
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/admin/login/", timeout=2).status_code == 200
+        return httpx.get(f"{url}/admin/login/", timeout=REQUEST_TIMEOUT).status_code == 200
     except httpx.TransportError:
         return False
 

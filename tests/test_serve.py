@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from tests.registry_lab.net import PATIENCE
 from tests.serving import shell, wait_for
 
 pytestmark = pytest.mark.registry
@@ -39,5 +40,5 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
         "from imagestreams.models import TagEvent; "
         "e = TagEvent.objects.filter(tag__name='1').first(); print(e.image.digest if e else '')"
     )
-    imported = wait_for(lambda: shell(env, digest_query), 60, "the worker to import the tag")
+    imported = wait_for(lambda: shell(env, digest_query), PATIENCE, "the worker to import the tag")
     assert imported == pushed.digest

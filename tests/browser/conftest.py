@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.registry_lab.net import REQUEST_TIMEOUT
 
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -32,6 +35,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-component-update",
         ],
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations():
+    """Assertions retry until the page shows what they expect: give a slow
+    machine as long as a request may take (Playwright's default is 5 s)."""
+    expect.set_options(timeout=REQUEST_TIMEOUT * 1000)
 
 
 @pytest.fixture(scope="session")

@@ -169,7 +169,7 @@ def test_an_import_in_progress_updates_its_row_by_itself(
 
     tag_import_task(Tag.objects.get(name="1").pk)  # what a worker does
 
-    expect(row).to_contain_text(short(pushed.digest), timeout=10_000)
+    expect(row).to_contain_text(short(pushed.digest))
     expect(row).to_contain_text("linux/arm64/v8")
     expect(row).not_to_contain_text("importing")
     assert still_same_page(page)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 
 from imagestreams.cli.config import Config
 from imagestreams.cli.progress import Progress
 from tests.cli.fakes import SERVER, FakeApi, error
+from tests.registry_lab.net import wait_until
 
 DIGEST = "sha256:" + "49c1" * 16
 REFERENCE = f"quay.io/centos/python-35-centos7@{DIGEST}"
@@ -223,9 +223,7 @@ def test_progress_is_shown_on_a_terminal_and_cleared_afterwards():
     terminal = FakeTerminal()
     with Progress(terminal, "Importing python", interval=0.01) as progress:
         assert progress.enabled
-        deadline = time.monotonic() + 10
-        while "Importing python ... " not in terminal.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: "Importing python ... " in terminal.getvalue(), interval=0.01)
     assert "Importing python ... | 0s" in terminal.getvalue()
     assert terminal.getvalue().endswith("\r\x1b[K")
 

@@ -22,6 +22,7 @@ from tests.registry_lab.build import (
 )
 from tests.registry_lab.fixtures import require_tool
 from tests.registry_lab.images import PushError, delete_manifest
+from tests.registry_lab.net import PATIENCE
 from tests.registry_lab.registry import Notifications
 from tests.registry_lab.skopeo import SkopeoError
 from tests.registry_lab.tokens import libtrust_kid
@@ -217,7 +218,7 @@ def test_notifications_reach_endpoint(registry_factory, pusher):
         url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks/registry"
         reg = registry_factory(notifications=Notifications(url, "Bearer lab-secret"))
         result = pusher(reg).push_image("lab/notify", "v1")
-        assert arrived.wait(10), "no notification within 10 s"
+        assert arrived.wait(PATIENCE), "no notification arrived"
     finally:
         httpd.shutdown()
         httpd.server_close()

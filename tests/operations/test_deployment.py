@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -21,13 +20,21 @@ import pytest
 from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
-from tests.processes import REDIS_URL, database_url, require_postgres_and_redis
+from tests.processes import (
+    REDIS_URL,
+    database_url,
+    require_postgres_and_redis,
+    wait_for,
+    wait_for_checks,
+    wait_for_more_runs,
+)
 from tests.triggers.receiver import Receiver
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAMS = 6
+IMPORTS = {"imagestreams.tasks.tag_import_task", "imagestreams.tasks.scheduled_check_batch"}
 TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 
@@ -101,16 +108,6 @@ def deployment(tmp_path):
                 process.wait()
 
 
-def wait_for(predicate, timeout: float, what: str, logs: dict[str, Path]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tails = "\n".join(f"--- {n}\n{p.read_text()[-3000:]}" for n, p in logs.items())
-    pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
 def histories(tags: list[Tag]) -> list[list[str]]:
     return [list(t.events.values_list("image__digest", flat=True)) for t in tags]
 
@@ -150,26 +147,28 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
             tags.append(result.tag)
         # This process's broker is in memory: the imports tag_set queued are
         # lost, and beat's reconcile loop hands them to the workers.
-        wait_for(
-            lambda: histories(tags) == [[first.digest]] * STREAMS,
-            30,
-            "the first imports",
-            deployment,
-        )
+        logs = list(deployment.values())
+        wait_for(lambda: histories(tags) == [[first.digest]] * STREAMS, "the first imports", logs)
         second = client.push_image(unique_repo, "1", text="second")
         wait_for(
             lambda: histories(tags) == [[second.digest, first.digest]] * STREAMS,
-            20,
             "the scheduled checks to find the new image",
-            deployment,
+            logs,
         )
         wait_for(
             lambda: Delivery.objects.filter(status="succeeded").count() == 2 * STREAMS,
-            15,
             "every delivery",
-            deployment,
+            logs,
         )
-        time.sleep(2)  # more sweeps and checks on both workers: nothing may be added
+        # More checks of every tag and more sweeps of every kind: nothing may be added.
+        wait_for_checks(tags, logs)
+        wait_for_more_runs(logs)
+        for name in ("worker-1", "worker-2"):
+            wait_for(
+                lambda name=name: {task for task, _ in tasks_run(deployment[name])} & IMPORTS,
+                f"{name} to run an import or a scheduled check",
+                logs,
+            )
     finally:
         receiver.stop()
 
@@ -181,12 +180,6 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
     runs = {name: tasks_run(deployment[name]) for name in ("worker-1", "worker-2")}
     ids = Counter(task_id for worker in runs.values() for _, task_id in worker)
     assert ids and max(ids.values()) == 1, "a task ran on both workers"
-    for name, worker in runs.items():
-        kinds = {task for task, _ in worker}
-        assert kinds & {
-            "imagestreams.tasks.tag_import_task",
-            "imagestreams.tasks.scheduled_check_batch",
-        }, f"{name} did no import or scheduled check"
     done = {task for worker in runs.values() for task, _ in worker}
     assert "triggers.tasks.delivery_send_task" in done
     assert "Sending due task scheduled-sweep" in deployment["beat"].read_text()

@@ -27,6 +27,7 @@ from .build import (
     build_image,
     build_index,
 )
+from .net import REQUEST_TIMEOUT
 
 __all__ = [
     "ACCEPT_ALL",
@@ -85,7 +86,7 @@ class Pusher:
         *,
         username: str | None = None,
         password: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.client = httpx.Client(
             base_url=base_url.rstrip("/"),

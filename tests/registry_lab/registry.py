@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from .net import LOOPBACK, free_port, wait_until
+from .net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT, free_port, wait_until
 
 BINARY = Path(os.environ.get("REGISTRY_LAB_BINARY", "/usr/bin/docker-registry"))
 
@@ -34,7 +34,9 @@ class Notifications:
 
     url: str
     authorization: str | None = None
-    timeout: str = "2s"
+    # The registry re-sends after a timeout: generous, so that a slow live
+    # server does not get every notification twice.
+    timeout: str = f"{REQUEST_TIMEOUT:.0f}s"
     threshold: int = 3
     backoff: str = "1s"
 
@@ -73,7 +75,7 @@ class RegistryProcess:
         token: TokenAuth | None = None,
         notifications: Notifications | None = None,
         binary: Path = BINARY,
-        startup_timeout: float = 10.0,
+        startup_timeout: float = PATIENCE,
     ) -> None:
         if htpasswd is not None and token is not None:
             raise ValueError("choose basic (htpasswd) or token auth, not both")
@@ -244,7 +246,7 @@ class RegistryProcess:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1.0).status_code in (200, 401)
+        return httpx.get(url, timeout=REQUEST_TIMEOUT).status_code in (200, 401)
     except httpx.TransportError:
         return False
 

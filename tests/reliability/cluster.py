@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote
@@ -20,7 +19,8 @@ import pytest
 import redis
 from django.db import connection
 
-from tests.registry_lab.net import LOOPBACK, free_port, wait_until
+from tests.processes import log_tails, wait_for, wait_for_more_runs
+from tests.registry_lab.net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,8 +53,8 @@ class RedisServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        if not wait_until(lambda: _pings(client), timeout=10, interval=0.1):
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=REQUEST_TIMEOUT)
+        if not wait_until(lambda: _pings(client), interval=0.1):
             raise RuntimeError(f"redis-server did not start on {self.url}")
         return self
 
@@ -98,7 +98,7 @@ class Cluster:
             "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
             "IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL": "1",
             "IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS": "0.5",
-            "IMAGESTREAMS_REGISTRY_TIMEOUT": "20",
+            "IMAGESTREAMS_REGISTRY_TIMEOUT": f"{REQUEST_TIMEOUT:.0f}",  # an integer setting
             **(receiver_env or {}),
         }
 
@@ -144,14 +144,19 @@ class Cluster:
         self.processes.clear()
         self.redis.stop()
 
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text()[-3000:]}" for path in self.workdir.glob("*.log")
-        )
+    def log_files(self) -> list[Path]:
+        return sorted(self.workdir.glob("*.log"))
 
-    def wait_for(self, predicate, what: str, timeout: float = 60) -> None:
-        if not wait_until(predicate, timeout=timeout, interval=0.2):
-            pytest.fail(f"timed out waiting for {what}\n{self.logs()}")
+    def logs(self) -> str:
+        return log_tails(self.log_files())
+
+    def wait_for(self, predicate, what: str, timeout: float = PATIENCE):
+        return wait_for(predicate, what, self.log_files(), timeout)
+
+    def wait_for_sweeps(self) -> None:
+        """Wait until beat's sweeps and reconciliation ran several more times
+        on the workers: anything they would redo late has been redone."""
+        wait_for_more_runs(self.log_files())
 
 
 def require_cluster() -> None:
@@ -164,11 +169,11 @@ def require_cluster() -> None:
         pytest.skip("needs redis-server (apt-get install -y redis-server)")
 
 
-def eventually_stable(measure, seconds: float = 3.0):
-    """The value of `measure()` after `seconds` more of sweeps and retries,
-    asserted unchanged: nothing runs twice late."""
+def eventually_stable(cluster: Cluster, measure):
+    """The value of `measure()` after several more sweeps, asserted
+    unchanged: nothing runs twice late."""
     before = measure()
-    time.sleep(seconds)
+    cluster.wait_for_sweeps()
     after = measure()
     assert after == before, f"changed after settling: {before} -> {after}"
     return after

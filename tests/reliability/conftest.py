@@ -18,6 +18,7 @@ from imagestreams.scheduling.checks import check_batch
 from imagestreams.scheduling.claims import enrol
 from imagestreams.scheduling.sweep import sweep
 from imagestreams.services.tagging import TagOptions, tag_set
+from tests.registry_lab.net import REQUEST_TIMEOUT
 from tests.reliability.faults import FaultProxy
 from tests.triggers.outbox import fan_out
 from triggers.models import Delivery
@@ -39,7 +40,9 @@ def short_schedule(settings):
     settings.SCHEDULED_BACKOFF_MAX = 3600.0
     settings.REGISTRY_REQUESTS_PER_SECOND = 1000.0
     settings.REGISTRY_MAX_CONCURRENCY = 4
-    settings.REGISTRY_TIMEOUT = 0.5
+    # Generous: a race holds a registry answer while the test acts. A test
+    # of timeouts shortens it only while its registry never answers.
+    settings.REGISTRY_TIMEOUT = REQUEST_TIMEOUT
     return settings
 
 

@@ -22,13 +22,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from tests.registry_lab.net import LOOPBACK
+from tests.registry_lab.net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT
 
 MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/[^/]+$")
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 # Bigger than the client's 4 MiB manifest limit (registry.manifests.MAX_MANIFEST_SIZE).
 OVERSIZED = 4 * 1024 * 1024 + 1
-STALL_LIMIT = 30.0
+# A stall or a held answer ends when the test heals or releases the proxy, at
+# the latest after this long.
+STALL_LIMIT = PATIENCE
 # Headers passed back from the registry as they are.
 KEPT_HEADERS = ("content-type", "docker-content-digest", "www-authenticate", "location", "link")
 
@@ -69,7 +71,7 @@ class FaultProxy:
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._healed = threading.Event()
-        self._http = httpx.Client(timeout=10)
+        self._http = httpx.Client(timeout=REQUEST_TIMEOUT)
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
         self._held: threading.Event | None = None

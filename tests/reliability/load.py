@@ -3,8 +3,10 @@ imports against gunicorn, while Celery workers and beat sweep thousands of
 scheduled tags against a real registry. Reports errors and latency
 percentiles; every loop is bounded in count and time.
 
-The test suite runs a small version (test_load.py). The full one, against a
-PostgreSQL database of its own (created and migrated here):
+The test suite runs a small version (test_load.py), bounded in requests
+and checking only correctness. The full one, whose figures are a
+measurement, against a PostgreSQL database of its own (created and
+migrated here):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/imagestreams_load \\
       .venv/bin/python -m tests.reliability.load --clients 50 --duration 60 --scheduled-tags 10000
@@ -22,11 +24,12 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from tests.registry_lab.net import LOOPBACK, free_port, wait_until
+from tests.registry_lab.net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # Requests per client are also capped, so a fast server cannot make a run unbounded.
@@ -80,13 +83,25 @@ class Results:
         return "\n".join(lines)
 
 
-def client_loop(base: str, token: str, source: str, number: int, until: float, results: Results):
+@dataclass(frozen=True)
+class Bounds:
+    """How long each client goes on: `requests` requests, and (for a
+    measurement) no longer than until `until` (time.monotonic())."""
+
+    requests: int = MAX_REQUESTS_PER_CLIENT
+    until: float | None = None
+
+    def over(self) -> bool:
+        return self.until is not None and time.monotonic() >= self.until
+
+
+def client_loop(base: str, token: str, source: str, number: int, bounds: Bounds, results: Results):
     """One API client: mostly reads, some tags and some imports."""
     rng = random.Random(number)
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
-        for count in range(MAX_REQUESTS_PER_CLIENT):
-            if time.monotonic() >= until:
+    with httpx.Client(base_url=base, headers=headers, timeout=REQUEST_TIMEOUT) as http:
+        for count in range(bounds.requests):
+            if bounds.over():
                 return
             kind, method, path, body = _next_request(rng, number, count, source)
             started = time.monotonic()
@@ -185,7 +200,7 @@ def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> tuple[subpro
         command, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT
     )
     base = f"http://{LOOPBACK}:{port}"
-    if not wait_until(lambda: _answers(f"{base}/login/"), timeout=30, interval=0.2):
+    if not wait_until(lambda: _answers(f"{base}/login/"), interval=0.2):
         process.terminate()
         raise RuntimeError(f"gunicorn did not start; see {log}")
     return process, base
@@ -193,17 +208,41 @@ def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> tuple[subpro
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1).status_code < 500
+        return httpx.get(url, timeout=REQUEST_TIMEOUT).status_code < 500
     except httpx.HTTPError:
         return False
 
 
+@dataclass
+class LoadRun:
+    results: Results
+    started_at: datetime  # when the workers and beat were started
+    elapsed: float  # seconds the clients ran
+
+    def sweep(self) -> dict[str, int]:
+        """The scheduled sweep's progress since the start (it goes on while
+        the cluster runs)."""
+        return sweep_progress(self.started_at)
+
+    def report(self) -> str:
+        return self.results.report(self.elapsed, self.sweep())
+
+
 def run_load(
-    *, cluster, source: str, clients: int, duration: float, scheduled_tags: int, web_workers: int
-) -> tuple[Results, dict[str, int], float]:
+    *,
+    cluster,
+    source: str,
+    clients: int,
+    scheduled_tags: int,
+    web_workers: int,
+    duration: float | None = None,
+    requests_per_client: int = MAX_REQUESTS_PER_CLIENT,
+) -> LoadRun:
     """With `cluster` (tests.reliability.cluster.Cluster, Redis started) and
     the database ready: seed, start gunicorn, workers and beat, run the
-    clients, stop. Returns the results, the sweep's progress and the time."""
+    clients (each for `requests_per_client` requests, or `duration` seconds
+    if sooner), stop gunicorn; workers and beat go on until the cluster is
+    stopped."""
     from django.utils import timezone
 
     token = seed(source, scheduled_tags)
@@ -221,10 +260,11 @@ def run_load(
         cluster.start("worker-1")
         started_at = timezone.now()
         results = Results()
-        until = time.monotonic() + duration
+        until = None if duration is None else time.monotonic() + duration
+        bounds = Bounds(requests=requests_per_client, until=until)
         threads = [
             threading.Thread(
-                target=client_loop, args=(base, token, source, n, until, results), daemon=True
+                target=client_loop, args=(base, token, source, n, bounds, results), daemon=True
             )
             for n in range(clients)
         ]
@@ -232,12 +272,11 @@ def run_load(
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=duration + 60)
-        elapsed = time.monotonic() - began
-        return results, sweep_progress(started_at), elapsed
+            thread.join()  # each client's loop is bounded
+        return LoadRun(results, started_at, time.monotonic() - began)
     finally:
         gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        gunicorn.wait(timeout=PATIENCE)
 
 
 def main() -> None:
@@ -271,7 +310,7 @@ def main() -> None:
         cluster = Cluster(workdir)
         cluster.start_redis()
         try:
-            results, sweep, elapsed = run_load(
+            run = run_load(
                 cluster=cluster,
                 source=f"{registry.host}/load/app:1",
                 clients=args.clients,
@@ -279,14 +318,15 @@ def main() -> None:
                 scheduled_tags=args.scheduled_tags,
                 web_workers=args.web_workers,
             )
+            report = run.report()
         finally:
             cluster.stop_all()
     print(
         f"{args.clients} clients, {args.duration:.0f}s, {args.scheduled_tags} scheduled tags, "
         f"{args.web_workers} gunicorn workers, 1 Celery worker (prefork) + beat"
     )
-    print(results.report(elapsed, sweep))
-    sys.exit(1 if results.errors else 0)
+    print(report)
+    sys.exit(1 if run.results.errors else 0)
 
 
 def _recreate_database(url: str) -> None:

@@ -29,6 +29,7 @@ from imagestreams.registry.netguard import Guard, blocked_address_in, is_interna
 from imagestreams.scheduling.claims import enrol
 from imagestreams.services.pushes import integrated_registry_client, push_fetch
 from imagestreams.services.tagging import TagOptions, tag_set
+from tests.registry_lab.net import REQUEST_TIMEOUT
 from tests.reliability.conftest import INTERVAL, run_due_at
 from tests.reliability.faults import FaultProxy
 from triggers import transport
@@ -244,7 +245,7 @@ def test_a_token_server_on_an_internal_address_is_refused(servers):
 @pytest.fixture
 def guarded_imports(settings):
     settings.IMPORT_ALLOW_PRIVATE_ADDRESSES = False
-    settings.REGISTRY_TIMEOUT = 2
+    settings.REGISTRY_TIMEOUT = REQUEST_TIMEOUT
     return settings
 
 
@@ -364,7 +365,7 @@ def test_webhooks_connect_only_to_the_checked_address(servers):
     def send():
         request = OutgoingRequest(f"http://hooks.rebind.invalid:{receiver.port}/", b"{}")
         return transport.send(
-            request, timeout=2, allow_private=False, guard=guard(resolve=rebinding)
+            request, timeout=REQUEST_TIMEOUT, allow_private=False, guard=guard(resolve=rebinding)
         )
 
     assert send().outcome == "success"

@@ -11,15 +11,15 @@ sweeps are what find the work, as they would after any lost message.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from imagestreams.access import SYSTEM
 from imagestreams.models import Tag, TagEvent
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.registry_lab.net import PATIENCE
 from tests.reliability.cluster import Cluster, eventually_stable, require_cluster
 from tests.reliability.faults import FaultProxy
 from tests.triggers.receiver import Answer, Receiver
@@ -73,6 +73,16 @@ def histories() -> dict[str, list[str]]:
     }
 
 
+def claimed() -> bool:
+    return Tag.objects.filter(stream__name="app").exclude(check_claim="").exists()
+
+
+def all_due() -> bool:
+    """Every scheduled tag of the watched stream is due for a check."""
+    tags = Tag.objects.filter(stream__name="app", scheduled=True)
+    return tags.exists() and not tags.filter(next_check_at__gt=timezone.now()).exists()
+
+
 def delivered(receiver: Receiver) -> bool:
     """Every delivery row succeeded, and the receiver saw each of them."""
     rows = list(Delivery.objects.values_list("uuid", "status"))
@@ -82,15 +92,16 @@ def delivered(receiver: Receiver) -> bool:
     )
 
 
-def assert_exactly_once(receiver: Receiver) -> None:
+def assert_exactly_once(cluster: Cluster, receiver: Receiver) -> None:
     """One delivery row per history entry of the watched stream; the receiver,
     deduplicating by delivery id, saw exactly those."""
     state = eventually_stable(
+        cluster,
         lambda: (
             TagEvent.objects.filter(tag__stream__name="app").count(),
             Delivery.objects.count(),
             sorted(str(u) for u in Delivery.objects.values_list("uuid", flat=True)),
-        )
+        ),
     )
     events, rows, ids = state
     assert events == rows
@@ -118,8 +129,13 @@ def test_work_queued_in_redis_survives_a_redis_crash(
         lambda: cluster.redis.queued(cluster.queue) >= 4, "beat to queue imports and the delivery"
     )
 
+    beat_log = cluster.workdir / "beat.log"
+    before = len(beat_log.read_text())
     cluster.redis.stop()  # everything queued is gone (no persistence)
-    time.sleep(1.5)  # beat keeps running without its broker
+    cluster.wait_for(  # beat keeps running without its broker
+        lambda: "Couldn't apply scheduled task" in beat_log.read_text()[before:],
+        "beat to miss its broker",
+    )
     cluster.redis.start()  # same port, empty
     cluster.start("worker-1")
     cluster.start("worker-2")
@@ -130,7 +146,7 @@ def test_work_queued_in_redis_survives_a_redis_crash(
         "every import to be done",
     )
     cluster.wait_for(lambda: Delivery.objects.count() == 4 and delivered(receiver), "deliveries")
-    assert_exactly_once(receiver)
+    assert_exactly_once(cluster, receiver)
     assert len(histories()["copy"]) == 1
 
 
@@ -150,28 +166,28 @@ def test_a_worker_killed_in_the_middle_of_an_import(
             options=TagOptions(insecure=True),
             user=SYSTEM,
         )
-        assert proxy.heads_held.acquire(timeout=60), cluster.logs()
+        assert proxy.heads_held.acquire(timeout=PATIENCE), cluster.logs()
         cluster.kill("worker-1")  # mid-import, its task unacknowledged
         proxy.release()
         cluster.start("worker-2")
         cluster.wait_for(lambda: histories() == {"1": [pushed.digest]}, "another worker's import")
         cluster.wait_for(lambda: delivered(receiver), "the delivery")
-        assert_exactly_once(receiver)
+        assert_exactly_once(cluster, receiver)
         assert histories() == {"1": [pushed.digest]}
     finally:
         proxy.close()
 
 
 def test_a_worker_killed_in_the_middle_of_a_delivery(cluster, watched, receiver):
-    receiver.answer(Answer(200, delay=8))  # the first send hangs in the receiver
+    receiver.answer(Answer(200, hold=True))  # the first send hangs in the receiver
     cluster.start("beat")
     cluster.start("worker-1")
     tag_set(project=watched, source="base:1", destinations=["app:1"], user=SYSTEM)
-    receiver.wait_for(1, timeout=60)
+    receiver.wait_for(1)
     cluster.kill("worker-1")  # after sending, before recording the answer
     cluster.start("worker-2")
     cluster.wait_for(lambda: delivered(receiver) and len(receiver.requests) >= 2, "a re-send")
-    assert_exactly_once(receiver)
+    assert_exactly_once(cluster, receiver)
     delivery = Delivery.objects.get()
     ids = [r.headers["x-imagestreams-delivery"] for r in receiver.requests]
     assert ids == [str(delivery.uuid)] * len(ids)  # sent again under the same id
@@ -195,16 +211,16 @@ def test_beat_restarted_forgets_no_scheduled_tag_and_checks_none_twice(
     cluster.wait_for(lambda: histories() == {str(n): [first.digest] for n in range(3)}, "imports")
 
     cluster.kill("beat")  # batches it had already handed out still run
-    time.sleep(1)
+    cluster.wait_for(lambda: not claimed(), "the batches beat had handed out")
     second = client.push_image(unique_repo, "1", text="two")
-    time.sleep(3)  # more than an interval without beat
+    cluster.wait_for(all_due, "every tag to fall due while beat is down")
     cluster.start("beat")
     cluster.wait_for(
         lambda: histories() == {str(n): [second.digest, first.digest] for n in range(3)},
         "the re-push after beat came back",
     )
     cluster.wait_for(lambda: Delivery.objects.count() == 6 and delivered(receiver), "deliveries")
-    assert_exactly_once(receiver)
+    assert_exactly_once(cluster, receiver)
 
 
 def test_dropped_database_connections_are_reopened(
@@ -225,7 +241,7 @@ def test_dropped_database_connections_are_reopened(
 
     # Every other session on this test database: a worker holds one between
     # its tasks (beat's reconciliation runs every second), so wait for it.
-    cluster.wait_for(lambda: drop_other_connections() > 0, "a worker connection to drop", 30)
+    cluster.wait_for(lambda: drop_other_connections() > 0, "a worker connection to drop")
     second = client.push_image(unique_repo, "2", text="two")
     tag_set(
         project=watched,
@@ -245,4 +261,4 @@ def test_dropped_database_connections_are_reopened(
         "work after the connections were dropped",
     )
     cluster.wait_for(lambda: Delivery.objects.count() == 3 and delivered(receiver), "deliveries")
-    assert_exactly_once(receiver)
+    assert_exactly_once(cluster, receiver)

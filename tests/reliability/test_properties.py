@@ -130,8 +130,9 @@ def test_tag_names_follow_the_docker_grammar(name):
 @given(st.one_of(st.from_regex(STREAM_NAME, fullmatch=True), st.text(max_size=80)))
 @example("app\n")
 @example("App")
+@example("a" * 251)  # "team/" and the name: 256 characters, one too many
 def test_stream_names_follow_the_repository_grammar(project, name):
-    valid = STREAM_NAME.fullmatch(name) is not None and len(name) <= 255
+    valid = STREAM_NAME.fullmatch(name) is not None and len(f"{project.name}/{name}") <= 255
     try:
         validate_stream_name(project, name)
     except InvalidInput:

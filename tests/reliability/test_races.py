@@ -21,6 +21,7 @@ from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import ImageStream, Tag
 from imagestreams.services.imports import tag_import
 from imagestreams.services.tagging import TagOptions, tag_set
+from tests.registry_lab.net import PATIENCE
 from tests.reliability.conftest import INTERVAL, deliveries, history, run_due_at
 from triggers.services.triggers import trigger_create
 
@@ -93,7 +94,9 @@ def test_a_push_webhook_during_a_scheduled_check_is_not_lost(
     due = tag.next_check_at + timedelta(seconds=1)
     with ThreadPoolExecutor(1) as threads:
         check = threads.submit(in_thread(run_due_at, due))
-        assert fault_proxy.heads_held.acquire(timeout=10), "the check never reached the registry"
+        assert fault_proxy.heads_held.acquire(timeout=PATIENCE), (
+            "the check never reached the registry"
+        )
         second = client.push_image(unique_repo, "1", text="two")  # after the HEAD was answered
         body = json.dumps({"repository": f"{fault_proxy.host}/{unique_repo}", "tags": ["1"]})
         timestamp = str(int(time.time()))
@@ -106,7 +109,7 @@ def test_a_push_webhook_during_a_scheduled_check_is_not_lost(
         )
         assert response.status_code == 202
         fault_proxy.release()
-        check.result(timeout=30)
+        check.result(timeout=PATIENCE)
     assert history(tag) == [first.digest]  # that check saw the old image
 
     run_due_at(timezone.now() + timedelta(seconds=1))  # the next sweep, seconds later

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, TokenBucket
+from tests.registry_lab.net import PATIENCE
 
 
 class FakeClock:
@@ -64,18 +65,26 @@ def test_new_settings_keep_a_running_pause():
 
 
 def test_the_transport_holds_at_most_the_concurrency_per_host():
+    per_host = 6
     in_flight: dict[str, int] = {"a.example": 0, "b.example": 0}
     peak = dict(in_flight)
-    lock = threading.Lock()
+    entered = dict(in_flight)
+    changed = threading.Condition()
 
     def handler(request: httpx.Request) -> httpx.Response:
         host = request.url.host
-        with lock:
+        with changed:
             in_flight[host] += 1
+            entered[host] += 1
             peak[host] = max(peak[host], in_flight[host])
-        time.sleep(0.02)
-        with lock:
+            changed.notify_all()
+            # Keep the slot until a second request shares the host (or none
+            # is left to come): the peak reaches the limit on any machine.
+            changed.wait_for(lambda: in_flight[host] >= 2 or entered[host] == per_host, PATIENCE)
+        time.sleep(0.02)  # room for a third request, were the limit not kept
+        with changed:
             in_flight[host] -= 1
+            changed.notify_all()
         return httpx.Response(200)
 
     transport = PacedTransport(
@@ -85,7 +94,7 @@ def test_the_transport_holds_at_most_the_concurrency_per_host():
         threads = [
             threading.Thread(target=client.get, args=(f"https://{host}/v2/",))
             for host in ("a.example", "b.example")
-            for _ in range(6)
+            for _ in range(per_host)
         ]
         for thread in threads:
             thread.start()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,9 +15,17 @@ from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ProjectFactory
-from tests.processes import REDIS_URL, database_url, require_postgres_and_redis
+from tests.processes import (
+    REDIS_URL,
+    database_url,
+    require_postgres_and_redis,
+    tasks_succeeded,
+    wait_for,
+    wait_for_checks,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
+BATCH_TASK = "imagestreams.tasks.scheduled_check_batch"
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 
 
@@ -69,16 +76,6 @@ def processes(tmp_path):
                 process.wait()
 
 
-def wait_for(predicate, timeout: float, what: str, logs: dict[str, Path]):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tails = "\n".join(f"--- {n}\n{p.read_text()[-3000:]}" for n, p in logs.items())
-    pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
 def histories(tags: list[Tag]) -> list[list[str]]:
     return [
         list(Tag.objects.get(pk=t.pk).events.values_list("image__digest", flat=True)) for t in tags
@@ -101,21 +98,21 @@ def test_workers_and_beat_pick_up_a_repush_without_duplicates(
         )[0].tag
         for n in range(6)
     ]
+    logs = list(processes.values())
     wait_for(
-        lambda: histories(tags) == [[first.digest]] * len(tags),
-        45,
-        "the first scheduled import",
-        processes,
+        lambda: histories(tags) == [[first.digest]] * len(tags), "the first scheduled import", logs
     )
     second = client.push_image(unique_repo, "1", text="two")
     wait_for(
         lambda: histories(tags) == [[second.digest, first.digest]] * len(tags),
-        30,
         "the re-push to show up in every tag's history",
-        processes,
+        logs,
     )
-    time.sleep(3)  # more intervals: unchanged checks must add nothing
+    wait_for_checks(tags, logs)  # unchanged checks of every tag must add nothing
     assert histories(tags) == [[second.digest, first.digest]] * len(tags)
     for name in ("worker-1", "worker-2"):
-        log = processes[name].read_text()
-        assert "scheduled_check_batch" in log and "succeeded" in log, f"{name} checked nothing"
+        wait_for(
+            lambda name=name: tasks_succeeded([processes[name]], BATCH_TASK),
+            f"{name} to check a batch",
+            logs,
+        )

@@ -105,9 +105,7 @@ def test_an_editor_token_pushes_and_the_push_becomes_history(paired_registry, te
     pushed = pusher(paired_registry, creds=("builder", teams["builder"])).push_image(
         "team/app", "1"
     )
-    assert wait_until(lambda: push_applied("team/app", "1"), timeout=15), (
-        paired_registry.log_text()[-2000:]
-    )
+    assert wait_until(lambda: push_applied("team/app", "1")), paired_registry.log_text()[-2000:]
     stream = ImageStream.objects.get(project__name="team", name="app")
     event = Tag.objects.get(stream=stream, name="1").events.select_related("image").get()
     assert (event.cause, event.image.digest, event.image.managed) == ("push", pushed.digest, True)

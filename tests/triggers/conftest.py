@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.registry_lab.net import REQUEST_TIMEOUT
 from tests.triggers.receiver import Receiver
 from triggers.services.triggers import trigger_create
 
@@ -13,7 +14,7 @@ def webhook_settings(settings):
     # Receivers run on loopback; retries are immediate unless a test says otherwise.
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
     settings.TRIGGER_RETRY_BASE_SECONDS = 0
-    settings.TRIGGER_TIMEOUT = 5
+    settings.TRIGGER_TIMEOUT = REQUEST_TIMEOUT
     settings.TRIGGER_MAX_ATTEMPTS = 4
     return settings
 

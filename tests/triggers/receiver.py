@@ -3,11 +3,14 @@ records every request and answers from a script (default 200)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.registry_lab.net import PATIENCE
 
 
 @dataclass
@@ -25,17 +28,21 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b"ok"
     delay: float = 0.0
+    # Answer only once the receiver is stopped: the sender gives up (or is
+    # killed) first, however slow the machine.
+    hold: bool = False
 
 
 class Receiver:
     """`receiver.url`, `receiver.answer(500, 500, 200)`, `receiver.requests`,
-    `receiver.wait_for(2)`."""
+    `receiver.wait_for(2)`, `receiver.answer(Answer(200, hold=True))`."""
 
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self._script: deque[Answer] = deque()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
+        self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -53,7 +60,7 @@ class Receiver:
             for item in answers:
                 self._script.append(item if isinstance(item, Answer) else Answer(status=item))
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = PATIENCE) -> list[Received]:
         deadline = time.monotonic() + timeout
         with self._arrived:
             while len(self.requests) < count:
@@ -70,6 +77,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -95,12 +103,16 @@ class Receiver:
                 answer = receiver._next_answer(received)
                 if answer.delay:
                     time.sleep(answer.delay)
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
+                if answer.hold:
+                    receiver._released.wait(PATIENCE)
+                # A sender that gave up waiting has closed the connection.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
 
             def log_message(self, *args) -> None:
                 pass

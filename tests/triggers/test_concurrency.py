@@ -12,6 +12,7 @@ from imagestreams.access import SYSTEM
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.registry_lab.net import PATIENCE
 from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Answer
 from triggers.models import Delivery
@@ -39,7 +40,8 @@ def run_together(work, count: int = 2) -> list[BaseException]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(PATIENCE)
+    assert not any(thread.is_alive() for thread in threads), "a worker never finished"
     return errors
 
 

@@ -60,7 +60,7 @@ def test_a_push_creates_the_stream_and_fires_its_trigger_once(
     event = Tag.objects.get(stream=stream, name="1").events.select_related("image").get()
     assert (event.cause, event.image.digest, event.image.managed) == ("push", pushed.digest, True)
     assert event.image.labels == {} and event.image.layers
-    assert wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 2, timeout=10)
+    assert wait_until(lambda: Delivery.objects.filter(status="succeeded").count() == 2)
     assert RegistryEvent.objects.filter(status="applied").count() == 2
     assert len(receiver.requests) == 2
 
@@ -89,7 +89,7 @@ def test_receiver_failures_are_retried_and_every_attempt_is_recorded(
 
     first, second = receiver.wait_for(2)
     assert first.headers["x-imagestreams-delivery"] == second.headers["x-imagestreams-delivery"]
-    assert wait_until(lambda: Delivery.objects.filter(status="succeeded").exists(), timeout=10)
+    assert wait_until(lambda: Delivery.objects.filter(status="succeeded").exists())
     delivery = Delivery.objects.get()
     attempts = [(a.response_status, a.outcome) for a in delivery.attempt_log.order_by("number")]
     assert attempts == [(500, "retry"), (200, "success")]

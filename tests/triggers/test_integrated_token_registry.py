@@ -104,7 +104,7 @@ def test_pushes_are_read_even_when_the_configured_account_is_locked_out(
     pushed = editor(registry).push_image("team/app", "1")
 
     done = RegistryEvent.objects.exclude(status__in=["pending", "processing"])
-    assert wait_until(done.exists, timeout=30)
+    assert wait_until(done.exists)
     event = RegistryEvent.objects.get()
     assert (event.status, event.actor) == ("applied", "editor"), event.message
     tag = Tag.objects.get(stream__project__name="team", stream__name="app", name="1")
@@ -134,7 +134,7 @@ def test_pruning_deletes_managed_images_from_a_token_registry(token_registry, ed
     digests = []
     for n in range(5):
         digests.append(client.push_image("team/app", "1", text=f"build {n}").digest)
-        assert wait_until(lambda n=n: applied(n + 1), timeout=30)
+        assert wait_until(lambda n=n: applied(n + 1))
     then = timezone.now() - timedelta(hours=2)
     ImageStream.objects.update(created=then)
     TagEvent.objects.update(created=then)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from django.db import connection
 from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
-from tests.registry_lab.net import wait_until
+from tests.processes import wait_for, wait_for_more_runs
 from triggers.models import Delivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,6 +74,7 @@ def workers(tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def test_a_lost_send_is_swept_retried_with_backoff_and_delivered_once(
@@ -88,17 +88,15 @@ def test_a_lost_send_is_swept_retried_with_backoff_and_delivered_once(
     # web process died right after committing.
     tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
 
-    logs = lambda: "".join(p.read_text() for p in workers.glob("*.log"))  # noqa: E731
-    if not wait_until(
-        lambda: Delivery.objects.filter(status="succeeded").exists(), timeout=60, interval=0.2
-    ):
-        pytest.fail(f"the delivery was not sent; worker logs:\n{logs()[-4000:]}")
+    logs = sorted(workers.glob("*.log"))
+    wait_for(lambda: Delivery.objects.filter(status="succeeded").exists(), "the delivery", logs)
 
     delivery = Delivery.objects.get()
     first, second = delivery.attempt_log.order_by("number")
     assert (first.response_status, first.outcome) == (500, "retry")
     assert (second.response_status, second.outcome) == (200, "success")
     assert second.started >= first.retry_at  # the backoff was waited for
-    time.sleep(3)  # several sweeps later, on two workers: still one successful send
+    # Several sweeps later, on two workers: still one successful send.
+    wait_for_more_runs(logs, ["triggers.tasks.triggers_sweep_task"])
     assert len(receiver.requests) == 2
     assert delivery.attempt_log.count() == 2
