@@ -188,7 +188,7 @@ def _batch_records(ctx: Context, mark: int, expected_tags: int) -> list[dict]:
         records[:] = ctx.probe_since(mark, task="check_batch", settle=0)
         return sum(r["tags"] for r in records) >= expected_tags
 
-    wait_for(complete, timeout=30, what="the workers' probe records", interval=0.1)
+    wait_for(complete, timeout=120, what="the workers' probe records", interval=0.1)
     return records
 
 

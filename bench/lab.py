@@ -162,7 +162,7 @@ class Lab:
             "120",
         ]
         self.web = _spawn(command, self.environment(), self.workdir / "gunicorn.log")
-        if not wait_until(lambda: _answers(f"{self.web_url}/bench/trivial"), timeout=30):
+        if not wait_until(lambda: _answers(f"{self.web_url}/bench/trivial"), timeout=120):
             raise LabError(f"gunicorn did not start; see {self.workdir / 'gunicorn.log'}")
 
     # -- workers -----------------------------------------------------------------------
@@ -200,7 +200,7 @@ class Lab:
         ]
         env = self.environment(**self.worker_settings)
         self.worker = _spawn(command, env, self.workdir / "worker.log")
-        if not wait_until(self._worker_ready, timeout=60, interval=0.25):
+        if not wait_until(self._worker_ready, timeout=120, interval=0.25):
             raise LabError(f"the Celery worker did not start; see {self.workdir / 'worker.log'}")
 
     def _worker_ready(self) -> bool:
@@ -208,7 +208,7 @@ class Lab:
 
         if self.worker is None or self.worker.poll() is not None:
             raise LabError(f"the Celery worker exited; see {self.workdir / 'worker.log'}")
-        return bool(app.control.ping(destination=[self.worker_name], timeout=0.5))
+        return bool(app.control.ping(destination=[self.worker_name], timeout=2.0))
 
     def worker_processes(self) -> list[psutil.Process]:
         if self.worker is None:
@@ -259,7 +259,7 @@ def _stop(process: subprocess.Popen | None, timeout: float = 20.0) -> None:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
+        return httpx.get(url, timeout=5.0).status_code == 200
     except httpx.TransportError:
         return False
 
