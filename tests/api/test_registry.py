@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.models import ImageStream
+from imagestreams.models import AuditEvent, ImageStream, Tag
 from tests.api.conftest import url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.registry]
@@ -186,3 +186,17 @@ def test_tag_scheduled_and_back(
     stream = editor_api.get(url("projects/team/imagestreams/python")).json()
     assert stream["tags"][0]["spec"]["scheduled"] is False
     assert [item["image"] for item in stream["tags"][0]["items"]] == [pushed.digest]
+
+
+def test_a_tag_from_an_external_image_is_imported_as_the_person_who_asked(
+    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_api.post(
+            TAG, {"source": pushed.reference, "destinations": ["python:3.5"], "insecure": True}
+        )
+    assert response.status_code == 200, response.content
+    event = Tag.objects.get(name="3.5").events.get()
+    assert (event.image.digest, event.actor) == (pushed.digest, "editor")
+    imported = AuditEvent.objects.get(action="tag.import")
+    assert (imported.actor, imported.interface) == ("editor", "api")
