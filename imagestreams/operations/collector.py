@@ -1,35 +1,30 @@
-"""/metrics in Prometheus' text format, computed from the database at scrape
-time, so that any web process answers for the whole deployment:
+"""/metrics in Prometheus' text format, computed at scrape time:
 
-- the counters and histograms services record (operations.metrics);
+- the counters and histograms services record, added up over the processes
+  of this machine (operations.metrics);
 - gauges read from the work tables with a few aggregate queries on indexed
   columns: scheduled tags due and overdue and how late the oldest due check
   is, imports waiting, registry events waiting and the age of the oldest one,
-  and the gauges other apps register (the triggers app: deliveries);
+  and the gauges other apps register (the triggers app: deliveries), the
+  same whichever web process answers;
 - the length of the broker's queue, when the broker can tell.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 
-from imagestreams.models import MetricCounter, RegistryEvent, Tag
+from imagestreams.models import RegistryEvent, Tag
 from imagestreams.models.pushes import RegistryEventStatus
-from imagestreams.operations.metrics import FAMILIES, Family
+from imagestreams.operations.metrics import recorded_families
 from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE
 
 logger = logging.getLogger(__name__)
@@ -41,7 +36,7 @@ OVERDUE_AFTER = timedelta(seconds=60)
 def metrics_text(accept: str = "") -> tuple[bytes, str]:
     """The exposition in the format the scraper asks for, and its content type."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector())
+    registry.register(ScrapeCollector())
     encoder, content_type = choose_encoder(accept)
     return encoder(registry), content_type
 
@@ -57,7 +52,7 @@ def register_gauges(source: Callable[[datetime], Iterable[Metric]]) -> None:
         _gauge_sources.append(source)
 
 
-class DatabaseCollector:
+class ScrapeCollector:
     def collect(self):
         yield from recorded_families()
         now = timezone.now()
@@ -67,46 +62,6 @@ class DatabaseCollector:
         for source in _gauge_sources:
             yield from source(now)
         yield from broker_gauges()
-
-
-# --- recorded counters and histograms ---------------------------------------------
-
-
-def recorded_families():
-    rows = defaultdict(list)
-    for name, labels, value in MetricCounter.objects.values_list("name", "labels", "value"):
-        rows[name].append((labels, value))
-    for family in FAMILIES.values():
-        if family.kind == "counter":
-            yield _counter(family, rows.get(family.name, []))
-        else:
-            yield _histogram(family, rows)
-
-
-def _counter(family: Family, series) -> CounterMetricFamily:
-    metric = CounterMetricFamily(family.name, family.documentation, labels=family.labels)
-    for labels, value in sorted(series, key=lambda item: sorted(item[0].items())):
-        metric.add_metric([labels.get(name, "") for name in family.labels], value)
-    return metric
-
-
-def _histogram(family: Family, rows) -> HistogramMetricFamily:
-    metric = HistogramMetricFamily(family.name, family.documentation, labels=family.labels)
-    buckets: dict[tuple, dict[str, float]] = defaultdict(dict)
-    sums: dict[tuple, float] = {}
-    for labels, value in rows.get(f"{family.name}_bucket", []):
-        key = tuple(labels.get(name, "") for name in family.labels)
-        buckets[key][labels.get("le", "+Inf")] = value
-    for labels, value in rows.get(f"{family.name}_sum", []):
-        sums[tuple(labels.get(name, "") for name in family.labels)] = value
-    bounds = [repr(float(bound)) for bound in family.buckets] + ["+Inf"]
-    for key in sorted(buckets):
-        cumulative, points = 0.0, []
-        for bound in bounds:
-            cumulative += buckets[key].get(bound, 0.0)
-            points.append((bound, cumulative))
-        metric.add_metric(list(key), points, sum_value=sums.get(key, 0.0))
-    return metric
 
 
 # --- gauges from the work tables ---------------------------------------------------

@@ -36,7 +36,7 @@ from django.utils import timezone
 from imagestreams import policy
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause
-from imagestreams.operations import observe
+from imagestreams.operations import telemetry
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
 from imagestreams.registry.fetch import FetchResult
@@ -140,7 +140,7 @@ def check_batch(
     report.skipped += len(tag_ids) - len(items)
     logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
     registry = items[0].tag.source_registry or items[0].api_host
-    observe.checks_finished(registry, outcomes, report.statuses, report)
+    telemetry.checks_finished(registry, outcomes, report.statuses, report)
     return report
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, SourceKind
-from imagestreams.operations import observe
+from imagestreams.operations import telemetry
 from imagestreams.operations.admission import check_import_source
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchResult
@@ -122,7 +122,7 @@ def import_image(
         statuses = [_apply(stream, planned, result, actor) for planned, result in fetched]
     plan = [planned for planned, _ in fetched]
     results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
-    observe.imports_finished(stream, results, cause="import")
+    telemetry.imports_finished(stream, results, cause="import")
     return ImportImageResult(stream_name, False, statuses, additional, stream)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from imagestreams import audit, policy
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
-from imagestreams.operations import observe
+from imagestreams.operations import telemetry
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
@@ -134,7 +134,7 @@ def tag_import(
         if tag is None or not tag.is_importable or tag.from_name != str(reference):
             return None  # changed while we were fetching; the newer spec wins
         status = record_import(stream, tag, reference, result, cause=cause, actor=actor)
-    observe.imports_finished(stream, [(status, reference, reference.registry_host)], cause=cause)
+    telemetry.imports_finished(stream, [(status, reference, reference.registry_host)], cause=cause)
     return status
 
 

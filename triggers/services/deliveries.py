@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from imagestreams import policy
 from imagestreams.enqueue import enqueue_on_commit
-from imagestreams.operations import observe
+from imagestreams.operations import telemetry
 from imagestreams.services.errors import Conflict
 from triggers import transport
 from triggers.models import (
@@ -273,7 +273,7 @@ def _record(
             _update_trigger_health(delivery, result, status, now)
         if retry_at:
             _enqueue(delivery.pk, countdown=(retry_at - now).total_seconds())
-    observe.delivery_attempted(delivery, outcome, status, now=now, error=result.error)
+    telemetry.delivery_attempted(delivery, outcome, status, now=now, error=result.error)
     return attempt
 
 
