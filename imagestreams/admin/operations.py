@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html_join
 
 from imagestreams import policy
-from imagestreams.admin.base import ReadOnlyMixin
-from imagestreams.models import MetricCounter, OperatorSettings
+from imagestreams.models import OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
 from imagestreams.operations.registries import format_locations
 from imagestreams.operations.runtime import (
@@ -186,13 +185,3 @@ class OperatorSettingsAdmin(admin.ModelAdmin):
         saved = operator_settings_update(changes=form.stored, actor=request.user.get_username())
         obj.pk = saved.pk
 
-
-@admin.register(MetricCounter)
-class MetricCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """The raw numbers behind /metrics."""
-
-    list_display = ["key", "value", "updated"]
-    search_fields = ["key"]
-    list_filter = ["name"]
-    fields = ["key", "name", "labels", "value", "updated"]
-    readonly_fields = fields

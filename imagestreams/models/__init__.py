@@ -4,7 +4,7 @@ from imagestreams.models.access import ApiToken, Membership, Role
 from imagestreams.models.changes import TagChange
 from imagestreams.models.credentials import RegistryCredential
 from imagestreams.models.images import Image, ImageManifest
-from imagestreams.models.operations import MetricCounter, OperatorSettings
+from imagestreams.models.operations import OperatorSettings
 from imagestreams.models.projects import Project
 from imagestreams.models.pushes import RegistryEvent
 from imagestreams.models.streams import ImageStream, Tag, TagEvent
@@ -17,7 +17,6 @@ __all__ = [
     "ImageManifest",
     "ImageStream",
     "Membership",
-    "MetricCounter",
     "OperatorSettings",
     "Project",
     "RegistryCredential",

@@ -78,25 +78,3 @@ class OperatorSettings(models.Model):
 
     def __str__(self) -> str:
         return "Operator settings"
-
-
-class MetricCounter(models.Model):
-    """One monotonically growing number behind /metrics, shared by every web
-    and worker process on every machine (process-local counters would each
-    see only their own share of the work).
-
-    ``key`` is the metric name with its labels in Prometheus' text form,
-    e.g. ``imagestreams_imports_total{registry="quay.io",result="success"}``.
-    """
-
-    key = models.CharField(max_length=512, unique=True)
-    name = models.CharField(max_length=200)
-    labels = models.JSONField(default=dict)
-    value = models.FloatField(default=0.0)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["key"]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.value:g}"

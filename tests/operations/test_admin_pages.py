@@ -28,7 +28,6 @@ LISTS = [
     "imagestreams/tagevent",
     "imagestreams/image",
     "imagestreams/imagemanifest",
-    "imagestreams/metriccounter",
     "triggers/trigger",
     "triggers/delivery",
     "triggers/deliveryattempt",
