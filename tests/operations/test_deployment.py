@@ -20,6 +20,7 @@ import pytest
 from imagestreams.access import SYSTEM
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
+from tests.operations.test_metrics import scrape, value
 from tests.processes import (
     REDIS_URL,
     database_url,
@@ -55,6 +56,8 @@ def deployment(tmp_path):
         "DATA_DIR": str(tmp_path / "var"),
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
+        # Every process counts in its own file there; /metrics adds them up.
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory(tmp_path)),
         # Short periods so that a run takes seconds, not minutes.
         "IMAGESTREAMS_RECONCILE_SECONDS": "1",
         "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
@@ -108,6 +111,12 @@ def deployment(tmp_path):
                 process.wait()
 
 
+def metrics_directory(tmp_path: Path) -> Path:
+    directory = tmp_path / "metrics"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
 def histories(tags: list[Tag]) -> list[list[str]]:
     return [list(t.events.values_list("image__digest", flat=True)) for t in tags]
 
@@ -125,7 +134,16 @@ def tasks_run(log: Path) -> list[tuple[str, str]]:
 
 
 def test_two_workers_and_one_beat_share_the_work_without_duplicates(
-    deployment, registry, pusher, unique_repo, team, settings, operator_settings
+    deployment,
+    registry,
+    pusher,
+    unique_repo,
+    team,
+    settings,
+    operator_settings,
+    client,
+    tmp_path,
+    monkeypatch,
 ):
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
     # Read by the workers from the database: the lab registry speaks plain HTTP.
@@ -183,3 +201,13 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
     done = {task for worker in runs.values() for task, _ in worker}
     assert "triggers.tasks.delivery_send_task" in done
     assert "Sending due task scheduled-sweep" in deployment["beat"].read_text()
+
+    # The counters of both workers' processes, added up by /metrics.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_directory(tmp_path)))
+    samples = scrape(client)
+    assert value(samples, "imagestreams_deliveries_total", result="succeeded") == 2 * STREAMS
+    assert value(samples, "imagestreams_delivery_attempts_total", outcome="success") == 2 * STREAMS
+    changed = value(
+        samples, "imagestreams_scheduled_checks_total", registry=registry.host, result="changed"
+    )
+    assert changed and changed >= STREAMS

@@ -9,9 +9,12 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from django.apps import apps
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,6 +29,7 @@ from tests.triggers.receiver import Receiver
 from triggers.services.triggers import trigger_create
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:
@@ -191,3 +195,31 @@ def test_no_counter_is_kept_in_the_database():
     # a batch's writes; the imports above write no metrics statement).
     assert not [m for m in apps.get_models() if "metric" in m._meta.db_table]
     assert not [t for t in connection.introspection.table_names() if "metric" in t]
+
+
+def test_a_worker_only_machine_serves_its_counters(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    record = (
+        "from imagestreams.operations.metrics import Batch, DELIVERY_ATTEMPTS\n"
+        "batch = Batch()\n"
+        "batch.count(DELIVERY_ATTEMPTS, outcome='retry')\n"
+        "batch.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", record], env=env, check=True, timeout=120)
+    command = [sys.executable, "manage.py", "serve_metrics", "--address", "127.0.0.1"]
+    command += ["--port", "0"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        address = server.stdout.readline().split()[-1]
+        body = httpx.get(address, timeout=30).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert 'imagestreams_delivery_attempts_total{outcome="retry"} 1.0' in body
+    assert "imagestreams_imports_pending" not in body  # gauges stay on /metrics
+
+
+def test_serve_metrics_needs_the_multiprocess_directory(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with pytest.raises(CommandError, match="PROMETHEUS_MULTIPROC_DIR"):
+        call_command("serve_metrics")
