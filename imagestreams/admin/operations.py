@@ -184,4 +184,3 @@ class OperatorSettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         saved = operator_settings_update(changes=form.stored, actor=request.user.get_username())
         obj.pk = saved.pk
-

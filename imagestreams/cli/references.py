@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass
 
 from imagestreams.cli.errors import UsageError
+from imagestreams.registry.reference import TAG_NAME
 
 _COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _HOST = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     r"|\[[A-Fa-f0-9:]+\])(?::[0-9]+)?"
 )
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _FULL_DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 # Images of a stream may be named by a unique prefix of their digest.
 _DIGEST_PREFIX = re.compile(r"(?:sha256:)?[a-f0-9]{1,64}")
@@ -49,7 +49,7 @@ def parse_reference(text: str, *, allow_digest_prefix: bool = False) -> Referenc
     colon = name.rfind(":")
     if colon > name.rfind("/"):
         path, tag = name[:colon], name[colon + 1 :]
-        if not _TAG.fullmatch(tag):
+        if not TAG_NAME.fullmatch(tag):
             raise ValueError(f"{tag!r} is not a valid tag")
     first, slash, rest = path.partition("/")
     registry = ""
@@ -67,7 +67,7 @@ def parse_reference(text: str, *, allow_digest_prefix: bool = False) -> Referenc
 
 
 def validate_tag(tag: str) -> None:
-    if not _TAG.fullmatch(tag):
+    if not TAG_NAME.fullmatch(tag):
         raise UsageError(TAG_FORMAT_MESSAGE.format(tag=tag))
 
 

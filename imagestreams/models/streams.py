@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from imagestreams.models.images import Image
 from imagestreams.models.projects import Project
+from imagestreams.registry.reference import TAG_NAME
 
 stream_name_validator = RegexValidator(
     r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$",
@@ -14,7 +15,7 @@ stream_name_validator = RegexValidator(
     "'-' (like one component of a repository path).",
 )
 tag_name_validator = RegexValidator(
-    r"^[\w][\w.-]{0,127}$",
+    rf"\A{TAG_NAME.pattern}\Z",
     "Tags must start with an alphanumeric character followed by alphanumeric, '.' or '-' "
     "characters, and have a maximum of 128 characters.",
 )

@@ -31,8 +31,9 @@ _DOCKER_HUB_ALIASES = {"", DOCKER_HUB, "index.docker.io", DOCKER_HUB_API}
 _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _DOMAIN_LABEL = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
 _DOMAIN = re.compile(rf"(?:{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})*|\[[A-Fa-f0-9:]+\])(?::[0-9]+)?")
-# Go's \w is ASCII-only, Python's is not: spell the classes out.
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# The tag grammar of the whole project (models, services, CLI), matched whole
+# with fullmatch. Go's \w is ASCII-only, Python's is not: spell the classes out.
+TAG_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:([0-9A-Fa-f]{32,})")
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _BARE_IMAGE_ID = re.compile(r"[a-f0-9]{64}")
@@ -244,7 +245,7 @@ def _check_tag(tag: str, *, reference: str | None = None) -> None:
         raise InvalidReference(
             f"{where}the tag is {len(tag)} characters long, the maximum is {MAX_TAG_LENGTH}"
         )
-    if not _TAG.fullmatch(tag):
+    if not TAG_NAME.fullmatch(tag):
         raise InvalidReference(
             f'{where}the tag "{tag}" is invalid (use letters, digits, "_", "." and "-", '
             'and do not start with "." or "-")'

@@ -50,16 +50,9 @@ class TagSource:
     stream_name: StreamTagName | None = None
 
 
-# Docker's tag grammar, matched whole. The model's validator is looser: its
-# \w is Unicode in Python (ASCII in Go) and its "$" matches before a newline.
-TAG_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-
-
 def validate_tag_name(name: str) -> None:
     try:
         tag_name_validator(name)
-        if not TAG_NAME.fullmatch(name):
-            raise ValidationError(tag_name_validator.message)
     except ValidationError:
         raise InvalidInput(
             f'invalid tag "{name}" format, tags must start with an alphanumeric character '

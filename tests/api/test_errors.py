@@ -73,6 +73,7 @@ def test_an_unsupported_method_is_405(editor_api, python):
         ("Python:3.6", 'invalid image stream name "Python"'),
         ("python:-x", 'invalid tag "-x" format'),
         ("python:" + "x" * 200, "maximum of 128 characters"),
+        ("python:caf%C3%A9", 'invalid tag "café" format'),
         ("py%00thon:3.6", "invalid image stream name"),
     ],
 )

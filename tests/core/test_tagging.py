@@ -242,3 +242,15 @@ def test_tagging_needs_a_principal_and_never_skips_the_access_check(python_36, p
         tag_set(project=project, source="python:3.6", destinations=["python:x"], user=outsider)
     [result] = tag_set(project=project, source="python:3.6", destinations=["python:x"], user=SYSTEM)
     assert result.tag.name == "x"
+
+
+@pytest.mark.parametrize("name", ["café", "1\n", "-x", "x" * 129])
+def test_a_tag_row_refuses_names_outside_the_docker_grammar(name):
+    # One grammar for models, services and the CLI: the model's validator
+    # (admin forms) once accepted Unicode letters and a trailing newline.
+    from django.core.exceptions import ValidationError
+
+    from imagestreams.models.streams import tag_name_validator
+
+    with pytest.raises(ValidationError):
+        tag_name_validator(name)

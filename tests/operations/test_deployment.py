@@ -150,8 +150,8 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
     operator_settings(insecure_registries=registry.host)
     receiver = Receiver().start()
     try:
-        client = pusher(registry)
-        first = client.push_image(unique_repo, "1", text="first")
+        images = pusher(registry)
+        first = images.push_image(unique_repo, "1", text="first")
         tags = []
         for n in range(STREAMS):
             trigger_create(project=team, name=f"hook{n}", stream=f"app{n}", url=receiver.url)
@@ -167,7 +167,7 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
         # lost, and beat's reconcile loop hands them to the workers.
         logs = list(deployment.values())
         wait_for(lambda: histories(tags) == [[first.digest]] * STREAMS, "the first imports", logs)
-        second = client.push_image(unique_repo, "1", text="second")
+        second = images.push_image(unique_repo, "1", text="second")
         wait_for(
             lambda: histories(tags) == [[second.digest, first.digest]] * STREAMS,
             "the scheduled checks to find the new image",
