@@ -15,12 +15,11 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import httpx
-from django.utils import timezone
 
 from imagestreams.registry.netguard import BlockedAddress, Guard, blocked_address_in
+from imagestreams.registry.status import parse_retry_after
 from triggers.models import AttemptOutcome
 from triggers.payloads import OutgoingRequest
 
@@ -118,22 +117,6 @@ def classify(response: httpx.Response, body: str, duration_ms: int) -> SendResul
         result.error = f"the receiver answered {code}"
         result.permanent = code == 410
     return result
-
-
-def parse_retry_after(value: str) -> float | None:
-    """Seconds to wait, from delta-seconds or an HTTP date."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
 
 
 def blocked_message(blocked: BlockedAddress) -> str:

@@ -6,6 +6,7 @@ Reference: https://distribution.github.io/distribution/spec/api/#errors
 from __future__ import annotations
 
 import json
+import math
 import time
 from email.utils import parsedate_to_datetime
 
@@ -75,13 +76,9 @@ def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> flo
     """Seconds to wait, from ``Retry-After`` (delay or HTTP date) or Docker
     Hub's ``RateLimit-Reset``; None when neither header is usable."""
     now = time.time() if now is None else now
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after:
-        seconds = _number(retry_after)
-        if seconds is None:
-            seconds = _http_date(retry_after, now)
-        if seconds is not None:
-            return max(seconds, 0.0)
+    seconds = parse_retry_after(headers.get("retry-after", ""), now)
+    if seconds is not None:
+        return seconds
     # Seen both as a delay and as an epoch timestamp (``42;w=21600`` style
     # suffixes included), so accept either.
     reset = _number(headers.get("ratelimit-reset", "").split(";", 1)[0])
@@ -90,18 +87,35 @@ def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> flo
     return max(reset - now, 0.0) if reset > _EPOCH_THRESHOLD else max(reset, 0.0)
 
 
+def parse_retry_after(value: str, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (a delay or an HTTP date),
+    never negative; None when it is neither. Registries and webhook receivers
+    both send it."""
+    value = value.strip()
+    if not value:
+        return None
+    seconds = _number(value)
+    if seconds is None:
+        seconds = _http_date(value, time.time() if now is None else now)
+    return None if seconds is None else max(seconds, 0.0)
+
+
 def _number(text: str) -> float | None:
     try:
-        return float(text.strip())
+        number = float(text.strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def _http_date(text: str, now: float) -> float | None:
     try:
-        return parsedate_to_datetime(text).timestamp() - now
+        when = parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # "-0000": no usable time zone
+        return None
+    return when.timestamp() - now
 
 
 def _first_registry_error(body: bytes) -> tuple[str, str]:

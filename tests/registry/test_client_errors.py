@@ -120,6 +120,8 @@ def test_too_many_requests_without_a_hint(make_client):
         ({"RateLimit-Reset": "42;w=21600"}, 42.0),
         ({"ratelimit-reset": str(int(NOW) + 600)}, 600.0),
         ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"}, None),
         ({}, None),
     ],
 )
