@@ -93,12 +93,13 @@ def role_in(principal, project: Project) -> str | None:
     return membership.role if membership else None
 
 
-def _allows(role: str | None, action: str) -> bool:
+def role_allows(role: str | None, action: str) -> bool:
+    """Whether `role` (None: no role in the project) may do `action`."""
     return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[ACTION_ROLES[action]]
 
 
 def can(principal, project: Project, action: str) -> bool:
-    return _allows(role_in(principal, project), action)
+    return role_allows(role_in(principal, project), action)
 
 
 def person_for(principal, doing: str):
@@ -117,7 +118,7 @@ def project_for(principal, name: str, action: str = "view") -> Project:
     role = role_in(principal, project) if project else None
     if project is None or role is None:
         raise NotFound(f'project "{name}" not found', field="project")
-    if not _allows(role, action):
+    if not role_allows(role, action):
         raise Forbidden(
             f'you may not {_ACTION_WORDS.get(action, action)} in project "{name}" '
             f"(your role there is {role})",
@@ -156,7 +157,7 @@ def stream_for(principal, project_name: str, stream_name: str, action: str = "vi
     )
     project = stream.project if stream else Project.objects.filter(name=project_name).first()
     role = role_in(principal, project) if project else None
-    if _allows(role, action):
+    if role_allows(role, action):
         if stream is None:
             raise NotFound(f'image stream "{stream_name}" not found', field="stream")
         return stream

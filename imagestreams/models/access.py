@@ -17,10 +17,6 @@ class Role(models.TextChoices):
     EDITOR = "editor"
     ADMIN = "admin"
 
-    @property
-    def rank(self) -> int:
-        return ROLE_RANK[self]
-
 
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
 

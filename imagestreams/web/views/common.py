@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from imagestreams.access import ACTION_ROLES, project_for, role_in, stream_for
-from imagestreams.models import ImageStream, Project, Role, Tag
-from imagestreams.models.access import ROLE_RANK
+from imagestreams.access import project_for, role_allows, role_in, stream_for
+from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.selectors.tags import tag_get
 from imagestreams.web.http import WebRequest
 
@@ -19,9 +18,7 @@ class Perms:
     role: str | None  # None: not a member, sees a stream through a share
 
     def _allows(self, action: str) -> bool:
-        if self.role is None:
-            return False
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[ACTION_ROLES[action]]
+        return role_allows(self.role, action)
 
     @property
     def shared(self) -> bool:
