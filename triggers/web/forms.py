@@ -6,16 +6,11 @@ from __future__ import annotations
 from django import forms
 
 from imagestreams.web.forms import ServiceErrorsMixin
+from triggers.models import Preset
 
 
 class TriggerForm(ServiceErrorsMixin, forms.Form):
     """A webhook called when a watched tag's current image changes."""
-
-    PRESETS = [
-        ("generic", "JSON webhook (signed with the secret)"),
-        ("github", "GitHub repository_dispatch"),
-        ("gitlab", "GitLab pipeline trigger"),
-    ]
 
     name = forms.CharField(
         max_length=63,
@@ -32,7 +27,7 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     tag = forms.CharField(
         max_length=128, required=False, help_text="Empty: fire for every tag of the stream."
     )
-    preset = forms.ChoiceField(label="Call", choices=PRESETS, initial="generic")
+    preset = forms.ChoiceField(label="Call", choices=Preset.choices, initial=Preset.GENERIC)
     url = forms.CharField(
         label="URL",
         max_length=2048,
@@ -65,9 +60,9 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     def options(self) -> dict[str, str]:
         """The preset's options, from the fields that belong to it."""
         data = self.cleaned_data
-        if data["preset"] == "github":
+        if data["preset"] == Preset.GITHUB:
             fields = {"repository": data["repository"], "event_type": data["event_type"]}
-        elif data["preset"] == "gitlab":
+        elif data["preset"] == Preset.GITLAB:
             fields = {"project": data["gitlab_project"], "ref": data["ref"]}
         else:
             fields = {}
