@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class TestDeliveryResult:
+class SampleSendOutcome:
+    """How the one request of `trigger_send_test` went."""
+
     delivery: Delivery
     attempt: DeliveryAttempt
 
@@ -96,7 +98,7 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
     return Delivery.objects.get(pk=delivery.pk)
 
 
-def trigger_send_test(*, trigger: Trigger) -> TestDeliveryResult:
+def trigger_send_test(*, trigger: Trigger) -> SampleSendOutcome:
     """Send one test request now, without retries, and return how it went.
 
     The payload describes the watched tag's current image when there is one;
@@ -115,7 +117,7 @@ def trigger_send_test(*, trigger: Trigger) -> TestDeliveryResult:
     request, result = _send(delivery, sample_facts(trigger), test=True)
     attempt = _record(delivery, request, result, started=now)
     delivery.refresh_from_db()
-    return TestDeliveryResult(delivery=delivery, attempt=attempt)
+    return SampleSendOutcome(delivery=delivery, attempt=attempt)
 
 
 def deliveries_sweep(now: datetime | None = None) -> list[int]:
