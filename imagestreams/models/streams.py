@@ -191,6 +191,14 @@ class Tag(models.Model):
         return self.is_importable and self.generation > self.observed_generation(head)
 
 
+class ImportStatus(models.TextChoices):
+    """How importing one tag went, as the API reports it (not stored)."""
+
+    SUCCESS = "Success"  # a new image, recorded in the tag's history
+    UNCHANGED = "Unchanged"
+    FAILURE = "Failure"  # the reason is in the tag's condition
+
+
 class EventCause(models.TextChoices):
     IMPORT = "import"
     SCHEDULED = "scheduled"

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
+from imagestreams.models.streams import ImportStatus
 from imagestreams.operations import metrics
 from imagestreams.operations.logs import tag_fields
 
@@ -34,7 +35,7 @@ def imports_finished(stream, results: Iterable[tuple[object, str, str]], *, caus
                 extra=fields,
             )
         else:
-            detail = status.digest if status.status == "Success" else "unchanged"
+            detail = status.digest if status.status == ImportStatus.SUCCESS else "unchanged"
             logger.info(
                 "import of %s:%s from %s: %s", stream.name, status.tag, source, detail, extra=fields
             )
@@ -59,17 +60,17 @@ def checks_finished(registry: str, outcomes: list, statuses: dict[int, str], rep
         if not outcome.deferred:
             batch.observe(metrics.CHECK_DURATION, outcome.seconds, registry=registry)
         status = statuses.get(outcome.item.tag.pk)
-        if status in ("Success", "Failure"):
+        if status in (ImportStatus.SUCCESS, ImportStatus.FAILURE):
             tag = outcome.item.tag
             fields = tag_fields(tag.stream.project.name, tag.stream.name, tag.name)
-            level = logging.INFO if status == "Success" else logging.WARNING
+            level = logging.INFO if status == ImportStatus.SUCCESS else logging.WARNING
             logger.log(
                 level,
                 "scheduled check of %s:%s (%s): %s",
                 tag.stream.name,
                 tag.name,
                 tag.from_name,
-                "changed" if status == "Success" else "failed",
+                "changed" if status == ImportStatus.SUCCESS else "failed",
                 extra={**fields, "registry": registry},
             )
     batch.save()

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from imagestreams import policy
 from imagestreams.models import ImageStream, Tag, TagEvent
-from imagestreams.models.streams import EventCause
+from imagestreams.models.streams import EventCause, ImportStatus
 from imagestreams.operations import telemetry
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
@@ -315,11 +315,11 @@ def apply_outcomes(
             continue
         status = _apply_one(token, outcome, config)
         report.statuses[outcome.item.tag.pk] = status
-        if status == "Failure":
+        if status == ImportStatus.FAILURE:
             report.failed += 1
-        elif status in ("Success", "Unchanged"):
-            report.changed += status == "Success"
-            report.unchanged += status == "Unchanged"
+        elif status in (ImportStatus.SUCCESS, ImportStatus.UNCHANGED):
+            report.changed += status == ImportStatus.SUCCESS
+            report.unchanged += status == ImportStatus.UNCHANGED
         else:
             report.skipped += 1
     return report
@@ -409,7 +409,7 @@ def _record_success(stream: ImageStream, tag: Tag, outcome: CheckOutcome) -> str
     updates: dict = {"check_failures": 0, "check_claim": "", "last_checked_at": timezone.now()}
     if is_pinned(tag.from_name):
         updates["next_check_at"] = None
-    if status.status == "Unchanged" and tag.has_condition:
+    if status.status == ImportStatus.UNCHANGED and tag.has_condition:
         # A good check after a failure clears the failure, as an import would.
         updates.update(
             condition_reason="", condition_message="", condition_generation=0, condition_time=None

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
-from imagestreams.models.streams import EventCause, SourceKind
+from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
 from imagestreams.operations import telemetry
 from imagestreams.operations.admission import check_import_source
 from imagestreams.registry.errors import InvalidReference, RegistryError
@@ -261,11 +261,11 @@ def _fetch(client, planned: PlannedTag) -> FetchResult | RegistryError:
 
 def _dry_run_status(planned: PlannedTag, result) -> TagImportStatus:
     if isinstance(result, RegistryError):
-        return TagImportStatus(planned.name, "Failure", result.reason, result.message)
+        return TagImportStatus(planned.name, ImportStatus.FAILURE, result.reason, result.message)
     image = result.image
     return TagImportStatus(
         tag=planned.name,
-        status="Success",
+        status=ImportStatus.SUCCESS,
         reference=f"{planned.source.typed_repository}@{image.digest}",
         digest=image.digest,
         image=image,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from imagestreams import audit, policy
 from imagestreams.models import ImageStream, Tag
-from imagestreams.models.streams import EventCause
+from imagestreams.models.streams import EventCause, ImportStatus
 from imagestreams.operations import telemetry
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RegistryError
@@ -43,7 +43,7 @@ class TagImportStatus:
     """Outcome of importing one tag, as reported to users."""
 
     tag: str
-    status: str  # "Success", "Unchanged" or "Failure"
+    status: ImportStatus
     reason: str = ""
     message: str = ""
     reference: str = ""
@@ -53,7 +53,7 @@ class TagImportStatus:
 
     @property
     def failed(self) -> bool:
-        return self.status == "Failure"
+        return self.status == ImportStatus.FAILURE
 
 
 def import_guard() -> Guard:
@@ -174,7 +174,9 @@ def record_import(
         Tag.objects.filter(pk=tag.pk).update(
             last_checked_at=now, upstream_digest=result.upstream_digest
         )
-        return TagImportStatus(tag=tag.name, status="Unchanged", digest=head.digest if head else "")
+        return TagImportStatus(
+            tag=tag.name, status=ImportStatus.UNCHANGED, digest=head.digest if head else ""
+        )
     image = image_upsert(fetched, repository=reference.typed_repository)
     generation = stream_bump_generation(stream)
     tag.generation = generation
@@ -196,7 +198,7 @@ def record_import(
     )
     return TagImportStatus(
         tag=tag.name,
-        status="Success",
+        status=ImportStatus.SUCCESS,
         reference=pull_spec,
         digest=image.digest,
         image=fetched,
@@ -206,7 +208,7 @@ def record_import(
 
 def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) -> TagImportStatus:
     status = TagImportStatus(
-        tag=tag.name, status="Failure", reason=error.reason, message=error.message
+        tag=tag.name, status=ImportStatus.FAILURE, reason=error.reason, message=error.message
     )
     logger.info("import of %s/%s failed: %s", stream.project.name, tag, error.message)
     if tag.condition_reason == error.reason and tag.condition_message == error.message:

@@ -17,6 +17,7 @@ from imagestreams.api.serializers.images import (
 )
 from imagestreams.api.serializers.streams import ImageStreamSerializer
 from imagestreams.api.views.base import actor_of
+from imagestreams.models.streams import ImportStatus
 from imagestreams.selectors.images import images_by_digest
 from imagestreams.selectors.streams import stream_detail
 from imagestreams.services.import_image import ImportImageRequest, import_image
@@ -25,7 +26,7 @@ from imagestreams.services.imports import TagImportStatus
 
 class ImportStatusSerializer(serializers.Serializer):
     tag = serializers.CharField()
-    status = serializers.ChoiceField(choices=["Success", "Unchanged", "Failure"])
+    status = serializers.ChoiceField(choices=ImportStatus.values)
     reason = serializers.CharField()
     message = serializers.CharField()
     reference = serializers.CharField()
