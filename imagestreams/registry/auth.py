@@ -93,9 +93,6 @@ class TokenCache:
     def put(self, key: tuple[str, ...], token: str, lifetime: float) -> None:
         self._tokens[key] = (token, self._clock() + max(lifetime - _EXPIRY_MARGIN, 0.0))
 
-    def drop(self, key: tuple[str, ...]) -> None:
-        self._tokens.pop(key, None)
-
 
 def fetch_token(
     http: httpx.Client,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
-
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import ReferencePolicy
 from imagestreams.services.errors import NotFound
@@ -28,16 +26,6 @@ def tag_get(*, stream: ImageStream, name: str) -> Tag:
 
 def tag_history(*, tag: Tag) -> list[TagEvent]:
     return list(tag.events.select_related("image"))
-
-
-def tags_with_history(*, stream: ImageStream):
-    """All tags of a stream with their history prefetched (constant queries)."""
-    events = TagEvent.objects.select_related("image").order_by("-id")
-    return (
-        Tag.objects.filter(stream=stream)
-        .select_related("stream__project")
-        .prefetch_related(Prefetch("events", queryset=events))
-    )
 
 
 def pull_spec_for(tag: Tag, event: TagEvent) -> str:

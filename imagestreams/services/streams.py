@@ -128,10 +128,3 @@ def stream_delete(*, stream: ImageStream) -> None:
     with transaction.atomic():
         audit.record("stream.delete", project=stream.project, target=stream.name)
         stream.delete()
-
-
-def stream_get(*, project: Project, name: str) -> ImageStream:
-    try:
-        return ImageStream.objects.select_related("project").get(project=project, name=name)
-    except ImageStream.DoesNotExist:
-        raise NotFound(f'image stream "{name}" not found') from None
