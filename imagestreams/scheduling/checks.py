@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
-from imagestreams import policy
+from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause
 from imagestreams.operations import observe
@@ -132,7 +133,7 @@ def check_batch(
         return BatchReport(skipped=len(tag_ids))
     limits = process_limits(config.requests_per_second, config.max_concurrency)
     if transport_factory is None:
-        # The policy is read here: worker threads must not touch the database.
+        # One guard for the whole batch, built in the calling thread.
         guard = import_guard()
         transport_factory = functools.partial(default_transport, guard=guard)
     outcomes = run_checks(items, config, limits, transport_factory)
@@ -195,8 +196,8 @@ class ClientPool:
         # must not open database connections of their own.
         projects = {item.tag.stream.project_id: item.tag.stream.project for item in items}
         self._credentials = {pk: credentials_lookup(project) for pk, project in projects.items()}
-        self._insecure_registries = policy.insecure_registries()
-        self._timeout = policy.registry_timeout()
+        self._insecure_registries = list(image_config().insecure_registries)
+        self._timeout = settings.REGISTRY_TIMEOUT
         self._limits = limits
         self._transport_factory = transport_factory
         self._clients: dict[tuple[int, int, bool], RegistryClient] = {}
