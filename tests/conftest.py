@@ -25,3 +25,15 @@ def eager_celery():
     yield
     app.conf.task_always_eager = False
     app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def operator_settings():
+    """`operator_settings(insecure_registries="…", …)` changes the image
+    configuration as an operator does in the admin."""
+    from imagestreams.services.image_config import image_config_update
+
+    def change(**changes):
+        return image_config_update(changes=changes, actor="tests")
+
+    return change
