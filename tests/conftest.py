@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
@@ -37,3 +40,15 @@ def operator_settings():
         return image_config_update(changes=changes, actor="tests")
 
     return change
+
+
+@pytest.fixture
+def token_keys(settings, tmp_path):
+    """A fresh signing key for the registry token server; yields its certificate."""
+    from imagestreams.registry_auth.keys import load_signing_key
+
+    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
+    load_signing_key.cache_clear()
+    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
+    yield tmp_path / "keys" / "cert.pem"
+    load_signing_key.cache_clear()
