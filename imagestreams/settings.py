@@ -283,8 +283,6 @@ INTERNAL_REGISTRY_HOSTNAME = env("INTERNAL_REGISTRY_HOSTNAME")
 # OpenShift's maxImagesBulkImportedPerRepository; -1 = no limit.
 MAX_IMAGES_BULK_IMPORTED = envint("IMAGESTREAMS_MAX_IMAGES_BULK_IMPORTED", 50)
 DEFAULT_IMPORT_MODE = env("IMAGESTREAMS_DEFAULT_IMPORT_MODE", "Legacy")
-# Registries always reached over plain HTTP / without TLS verification.
-INSECURE_REGISTRIES = envlist("IMAGESTREAMS_INSECURE_REGISTRIES")
 REGISTRY_TIMEOUT = float(envint("IMAGESTREAMS_REGISTRY_TIMEOUT", 10))
 # Token server of the integrated registry (Distribution `auth: token`); the key
 # and certificate are made by `manage.py registry_keys`.
@@ -315,12 +313,8 @@ POLICY_MAX_TAGS = envint("IMAGESTREAMS_POLICY_MAX_TAGS", 1000)
 WEBHOOK_SECRET = env("IMAGESTREAMS_WEBHOOK_SECRET")
 
 # --- Operators (imagestreams.operations) --------------------------------------
-# Registries users may import and tag from (OpenShift's allowedRegistriesForImport):
-# comma-separated `host[:port]` globs, `host insecure` for port 80; empty = any.
-# The operator settings in the admin override this and the other defaults.
-ALLOWED_REGISTRIES_FOR_IMPORT = env("IMAGESTREAMS_ALLOWED_REGISTRIES_FOR_IMPORT")
-# Each process re-reads the operator settings this often (seconds).
-OPERATOR_SETTINGS_CACHE_SECONDS = envfloat("IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS", 5.0)
+# Registries allowed for import, insecure and blocked are not settings: they
+# are the image configuration, one row edited in the admin (imagestreams.image_config).
 # `manage.py prune_images --confirm` run by beat on this cron schedule
 # ("0 0 * * *"); empty = never (the default).
 PRUNE_SCHEDULE = env("IMAGESTREAMS_PRUNE_SCHEDULE")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
@@ -25,3 +28,27 @@ def eager_celery():
     yield
     app.conf.task_always_eager = False
     app.conf.task_eager_propagates = False
+
+
+@pytest.fixture
+def operator_settings():
+    """`operator_settings(insecure_registries="…", …)` changes the image
+    configuration as an operator does in the admin."""
+    from imagestreams.services.image_config import image_config_update
+
+    def change(**changes):
+        return image_config_update(changes=changes, actor="tests")
+
+    return change
+
+
+@pytest.fixture
+def token_keys(settings, tmp_path):
+    """A fresh signing key for the registry token server; yields its certificate."""
+    from imagestreams.registry_auth.keys import load_signing_key
+
+    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
+    load_signing_key.cache_clear()
+    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
+    yield tmp_path / "keys" / "cert.pem"
+    load_signing_key.cache_clear()

@@ -9,9 +9,6 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="imagestreams-test-"))
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-# Tests change operator settings only through their service, which drops the
-# cache; a long cache keeps query counts of other tests exact.
-os.environ.setdefault("IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS", "3600")
 # The test registries run on loopback, on machines that are slow at times: a
 # request to them never times out in a passing test (tests of timeouts set
 # their own). Processes the tests start inherit it.

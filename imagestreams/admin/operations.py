@@ -1,4 +1,4 @@
-"""Operator settings (one row, edited at run time) and the metric counters."""
+"""Operator settings (the image configuration, one row) and the metric counters."""
 
 from __future__ import annotations
 
@@ -8,61 +8,36 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import escape, format_html_join
+from django.utils.html import format_html_join
 
-from imagestreams import policy
 from imagestreams.models import OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
-from imagestreams.operations.registries import format_locations
-from imagestreams.operations.runtime import (
-    EDITABLE,
-    forget,
-    operator_settings_clean,
-    operator_settings_update,
-)
 from imagestreams.services.errors import ServiceError
-
-PRIVATE_CHOICES = [("", "environment default"), ("true", "allowed"), ("false", "refused")]
-
-
-def environment_defaults() -> dict[str, str]:
-    """What each setting is when left empty (README, Configuration)."""
-    private_imports = getattr(settings, "IMPORT_ALLOW_PRIVATE_ADDRESSES", True)
-    return {
-        "allowed_registries_for_import": settings.ALLOWED_REGISTRIES_FOR_IMPORT or "any registry",
-        "insecure_registries": ", ".join(settings.INSECURE_REGISTRIES) or "none",
-        "scheduled_interval": f"{settings.SCHEDULED_INTERVAL:g} seconds",
-        "scheduled_minimum_interval": f"{settings.SCHEDULED_MINIMUM_INTERVAL:g} seconds",
-        "registry_max_concurrency": str(settings.REGISTRY_MAX_CONCURRENCY),
-        "registry_requests_per_second": f"{settings.REGISTRY_REQUESTS_PER_SECOND:g}",
-        "registry_timeout": f"{settings.REGISTRY_TIMEOUT:g} seconds",
-        "max_images_bulk_imported": str(settings.MAX_IMAGES_BULK_IMPORTED),
-        "default_import_mode": settings.DEFAULT_IMPORT_MODE,
-        "import_private_addresses": "allowed" if private_imports else "refused",
-        "webhook_private_addresses": (
-            "allowed" if settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES else "refused"
-        ),
-    }
+from imagestreams.services.image_config import (
+    EDITABLE,
+    image_config_clean,
+    image_config_update,
+)
 
 
-def effective_settings() -> list[tuple[str, str]]:
-    """What services use right now (this process), by setting."""
-    forget()  # show the stored values, not this process's cached copy
-    allowed = policy.allowed_registries_for_import()
+def environment_settings() -> list[tuple[str, str]]:
+    """The settings operators change in the environment (README, Configuration),
+    shown for reference: this page cannot change them."""
     return [
-        ("registries allowed for import", format_locations(allowed) or "any registry"),
-        ("insecure registries", ", ".join(policy.insecure_registries()) or "none"),
-        ("scheduled interval", f"{policy.scheduled_interval():g} seconds"),
-        ("scheduled minimum interval", f"{policy.scheduled_minimum_interval():g} seconds"),
-        ("registry concurrency", str(policy.registry_max_concurrency())),
-        ("registry requests per second", f"{policy.registry_requests_per_second():g}"),
-        ("registry timeout", f"{policy.registry_timeout():g} seconds"),
-        ("bulk import cap", str(policy.max_images_bulk_imported())),
-        ("default import mode", policy.default_import_mode()),
-        ("private addresses for imports", _allowed(policy.private_networks_allowed_for_imports())),
+        ("IMAGESTREAMS_SCHEDULED_INTERVAL", f"{settings.SCHEDULED_INTERVAL:g} s"),
+        ("IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL", f"{settings.SCHEDULED_MINIMUM_INTERVAL:g} s"),
+        ("IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY", str(settings.REGISTRY_MAX_CONCURRENCY)),
+        ("IMAGESTREAMS_REGISTRY_REQUESTS_PER_SECOND", f"{settings.REGISTRY_REQUESTS_PER_SECOND:g}"),
+        ("IMAGESTREAMS_REGISTRY_TIMEOUT", f"{settings.REGISTRY_TIMEOUT:g} s"),
+        ("IMAGESTREAMS_MAX_IMAGES_BULK_IMPORTED", str(settings.MAX_IMAGES_BULK_IMPORTED)),
+        ("IMAGESTREAMS_DEFAULT_IMPORT_MODE", settings.DEFAULT_IMPORT_MODE),
         (
-            "private addresses for webhooks",
-            _allowed(policy.private_networks_allowed_for_webhooks()),
+            "IMAGESTREAMS_IMPORT_ALLOW_PRIVATE_ADDRESSES",
+            _allowed(settings.IMPORT_ALLOW_PRIVATE_ADDRESSES),
+        ),
+        (
+            "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES",
+            _allowed(settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES),
         ),
     ]
 
@@ -72,45 +47,15 @@ def _allowed(value: bool) -> str:
 
 
 class OperatorSettingsForm(forms.ModelForm):
-    import_private_addresses = forms.TypedChoiceField(
-        choices=PRIVATE_CHOICES,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        required=False,
-        help_text="Loopback, private and link-local addresses as import sources.",
-    )
-    webhook_private_addresses = forms.TypedChoiceField(
-        choices=PRIVATE_CHOICES,
-        coerce=lambda value: value == "true",
-        empty_value=None,
-        required=False,
-        help_text="Loopback, private and link-local addresses as webhook targets.",
-    )
-
     class Meta:
         model = OperatorSettings
         fields = EDITABLE
-        widgets = {
-            "allowed_registries_for_import": forms.Textarea(attrs={"rows": 4}),
-            "insecure_registries": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("import_private_addresses", "webhook_private_addresses"):
-            value = getattr(self.instance, name)
-            self.initial[name] = "" if value is None else ("true" if value else "false")
-        for name, default in environment_defaults().items():
-            field = self.fields[name]
-            # The admin shows help texts as HTML.
-            field.help_text = escape(
-                f"{field.help_text} Empty: the environment's value ({default})."
-            )
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in EDITABLE}
 
     def clean(self):
         cleaned = super().clean()
         try:
-            self.stored = operator_settings_clean({name: cleaned.get(name) for name in EDITABLE})
+            self.stored = image_config_clean({name: cleaned.get(name) for name in EDITABLE})
         except ServiceError as exc:
             message = {exc.field: exc.message} if exc.field else exc.message
             raise forms.ValidationError(message) from None
@@ -119,42 +64,20 @@ class OperatorSettingsForm(forms.ModelForm):
 
 @admin.register(OperatorSettings)
 class OperatorSettingsAdmin(admin.ModelAdmin):
-    """One page: the settings, with what each empty field falls back to and
-    what the services use right now. Only superusers (operators) see it."""
+    """One page: the image configuration, and (read-only) the settings that
+    come from the environment. Only superusers (operators) see it."""
 
     form = OperatorSettingsForm
-    readonly_fields = ["in_effect", "updated", "updated_by"]
+    readonly_fields = ["environment", "updated", "updated_by"]
     fieldsets = [
-        (
-            "Imports",
-            {
-                "fields": [
-                    "allowed_registries_for_import",
-                    "insecure_registries",
-                    "default_import_mode",
-                    "max_images_bulk_imported",
-                ]
-            },
-        ),
-        (
-            "Scheduled imports and registry limits",
-            {
-                "fields": [
-                    "scheduled_interval",
-                    "scheduled_minimum_interval",
-                    "registry_max_concurrency",
-                    "registry_requests_per_second",
-                    "registry_timeout",
-                ]
-            },
-        ),
-        ("Network", {"fields": ["import_private_addresses", "webhook_private_addresses"]}),
-        ("In effect", {"fields": ["in_effect", "updated", "updated_by"]}),
+        ("Image configuration", {"fields": EDITABLE}),
+        ("Set in the environment", {"fields": ["environment"]}),
+        ("Last change", {"fields": ["updated", "updated_by"]}),
     ]
 
-    @admin.display(description="values in use")
-    def in_effect(self, obj) -> str:
-        return format_html_join("\n", "<div><b>{}</b>: {}</div>", effective_settings())
+    @admin.display(description="values")
+    def environment(self, obj) -> str:
+        return format_html_join("\n", "<div><b>{}</b>: {}</div>", environment_settings())
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_superuser
@@ -182,5 +105,5 @@ class OperatorSettingsAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(url)
 
     def save_model(self, request, obj, form, change) -> None:
-        saved = operator_settings_update(changes=form.stored, actor=request.user.get_username())
+        saved = image_config_update(changes=form.stored, actor=request.user.get_username())
         obj.pk = saved.pk

@@ -1,4 +1,4 @@
-"""Running the service: run-time operator settings, allowed registries,
+"""Running the service: allowed and blocked registries,
 pruning, health checks, metrics and structured logs."""
 
 from __future__ import annotations

@@ -36,6 +36,12 @@ from imagestreams.models.streams import SourceKind
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.reference import ImageReference
 from imagestreams.services.errors import InvalidInput
+from imagestreams.services.pushes import (
+    integrated_registry_api_host,
+    integrated_registry_client,
+    integrated_registry_configured,
+    integrated_registry_pull_host,
+)
 from imagestreams.services.streams import stream_lock
 
 logger = logging.getLogger(__name__)
@@ -302,27 +308,19 @@ class _IntegratedRegistry:
     """Manifest deletes in the integrated registry, when pruning it is on."""
 
     def __init__(self, options: PruneOptions, client) -> None:
-        from imagestreams.services.pushes import integrated_registry_configured
-
         self.enabled = options.prune_registry and integrated_registry_configured()
         self._client = client
         self._own_client = client is None
 
     def repository_of(self, image: Image) -> str:
         """The repository an image was pushed to, from its first pull spec."""
-        from imagestreams.services.pushes import integrated_registry_pull_host
-
         path = image.docker_image_reference.partition("@")[0]
         host, _, repository = path.partition("/")
         return repository if host == integrated_registry_pull_host() else ""
 
     def delete(self, repository: str, digest: str) -> str:
         """'' when the manifest is gone (or never was there), else the error."""
-        from imagestreams.services.pushes import integrated_registry_api_host
-
         if self._client is None:
-            from imagestreams.services.pushes import integrated_registry_client
-
             self._client = integrated_registry_client()
         api_host = integrated_registry_api_host()
         ref = ImageReference(registry=api_host, path=repository, digest=digest)

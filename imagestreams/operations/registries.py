@@ -141,6 +141,58 @@ class RegistryWhitelist:
         return f'registry "{hostname}" not allowed by whitelist: {listed}, and {more} more ...'
 
 
+class RegistryBlocklist:
+    """OpenShift's registrySources.blockedRegistries: host globs with an
+    optional port glob; an entry without a port blocks every port."""
+
+    def __init__(self, entries: list[str]) -> None:
+        self._globs = [_Glob(*_split_entry(entry)) for entry in entries]
+
+    def __bool__(self) -> bool:
+        return bool(self._globs)
+
+    def refusal(self, ref: ImageReference, transport: str) -> str | None:
+        """None unless the registry of ``ref`` is blocked; then the message."""
+        host, port = _host_port(ref.registry, transport)
+        # Without an explicit port a reference may reach 443 or 80 (ANY).
+        ports = [port] if port else ["443", "80"]
+        host = _hub(host)
+        for glob in self._globs:
+            if not _wildcard_match(host, _hub(glob.host)):
+                continue
+            if glob.port == "" or any(_wildcard_match(p, glob.port) for p in ports):
+                shown = ref.registry or DOCKER_HUB
+                return f'registry "{shown}" is blocked by the operator (blocked registries)'
+        return None
+
+
+def parse_blocked(text: str) -> list[str]:
+    """Entries one per line (or comma-separated): ``host`` or ``host:port``."""
+    entries = []
+    for raw in re.split(r"[\n,]", text):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if " " in entry or "/" in entry or "@" in entry:
+            raise InvalidLocation(
+                f'"{entry}" is not a registry host: write host or host:port, without scheme or path'
+            )
+        if entry.count(":") > 1:
+            raise InvalidLocation(f'failed to parse blocked registry "{entry}": too many colons')
+        entries.append(entry)
+    return entries
+
+
+def _split_entry(entry: str) -> tuple[str, str]:
+    host, _, port = entry.partition(":")
+    return host, port
+
+
+def _hub(host: str) -> str:
+    """Docker Hub's API hosts are docker.io."""
+    return DOCKER_HUB if host.lower() in (DOCKER_HUB_V1, DOCKER_HUB_V2) else host
+
+
 def registry_host_port(registry: str, *, insecure: bool) -> tuple[str, str]:
     """OpenShift's RegistryHostPort: a Docker Hub name typed out becomes its
     API host (no registry at all stays docker.io), and the transport's

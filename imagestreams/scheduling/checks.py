@@ -29,14 +29,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
-from imagestreams import policy
+from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportStatus
 from imagestreams.operations import telemetry
+from imagestreams.operations.registries import RegistryBlocklist, transport_for
 from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
 from imagestreams.registry.fetch import FetchResult
@@ -132,10 +134,12 @@ def check_batch(
         return BatchReport(skipped=len(tag_ids))
     limits = process_limits(config.requests_per_second, config.max_concurrency)
     if transport_factory is None:
-        # The policy is read here: worker threads must not touch the database.
+        # One guard for the whole batch, built in the calling thread.
         guard = import_guard()
         transport_factory = functools.partial(default_transport, guard=guard)
-    outcomes = run_checks(items, config, limits, transport_factory)
+    image = image_config()
+    _refuse_blocked(items, image.blocklist())
+    outcomes = run_checks(items, config, limits, transport_factory, image.insecure_registries)
     report = apply_outcomes(token, outcomes, config, limits)
     report.skipped += len(tag_ids) - len(items)
     logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
@@ -170,6 +174,16 @@ def _item(tag: Tag) -> CheckItem:
     return CheckItem(tag, reference, None, active_policy(tag), _known_digest(tag), insecure)
 
 
+def _refuse_blocked(items: list[CheckItem], blocklist: RegistryBlocklist) -> None:
+    """A registry blocked after a tag was written is not contacted any more."""
+    for item in items:
+        if item.reference is None or not blocklist:
+            continue
+        refusal = blocklist.refusal(item.reference, transport_for(item.insecure))
+        if refusal:
+            item.error = RegistryError(refusal, reason="Forbidden")
+
+
 def _known_digest(tag: Tag) -> str | None:
     """The upstream digest a HEAD may compare against, as tag_import decides:
     none while an import is pending, so that the pending import happens."""
@@ -189,14 +203,18 @@ class ClientPool:
     not thread-safe, and credentials belong to a project."""
 
     def __init__(
-        self, items: list[CheckItem], limits: RegistryLimits, transport_factory: TransportFactory
+        self,
+        items: list[CheckItem],
+        limits: RegistryLimits,
+        transport_factory: TransportFactory,
+        insecure_registries: tuple[str, ...],
     ) -> None:
         # Credentials are read here, in the calling thread: worker threads
         # must not open database connections of their own.
         projects = {item.tag.stream.project_id: item.tag.stream.project for item in items}
         self._credentials = {pk: credentials_lookup(project) for pk, project in projects.items()}
-        self._insecure_registries = policy.insecure_registries()
-        self._timeout = policy.registry_timeout()
+        self._insecure_registries = list(insecure_registries)
+        self._timeout = settings.REGISTRY_TIMEOUT
         self._limits = limits
         self._transport_factory = transport_factory
         self._clients: dict[tuple[int, int, bool], RegistryClient] = {}
@@ -237,8 +255,9 @@ def run_checks(
     config: ScheduleConfig,
     limits: RegistryLimits,
     transport_factory: TransportFactory,
+    insecure_registries: tuple[str, ...] = (),
 ) -> list[CheckOutcome]:
-    pool = ClientPool(items, limits, transport_factory)
+    pool = ClientPool(items, limits, transport_factory, insecure_registries)
     try:
         with ThreadPoolExecutor(max_workers=min(config.max_concurrency, len(items))) as threads:
             return list(threads.map(lambda item: _check(item, pool, limits, config), items))

@@ -1,13 +1,11 @@
-"""Operator settings of scheduled imports, read at call time (tests override
-them); interval and registry limits may be changed at run time (policy)."""
+"""Settings of scheduled imports, from the environment, read at call time
+(tests change them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.conf import settings
-
-from imagestreams import policy
 
 
 @dataclass(frozen=True)
@@ -30,11 +28,12 @@ class ScheduleConfig:
 
 def schedule_config() -> ScheduleConfig:
     return ScheduleConfig(
-        interval=policy.scheduled_interval(),
+        # The interval is never shorter than the minimum.
+        interval=max(settings.SCHEDULED_INTERVAL, settings.SCHEDULED_MINIMUM_INTERVAL),
         sweep_seconds=max(settings.SCHEDULED_SWEEP_SECONDS, 0.1),
         batch_size=max(settings.SCHEDULED_BATCH_SIZE, 1),
         backoff_max=settings.SCHEDULED_BACKOFF_MAX,
-        max_concurrency=max(policy.registry_max_concurrency(), 1),
-        requests_per_second=max(policy.registry_requests_per_second(), 0.01),
+        max_concurrency=max(settings.REGISTRY_MAX_CONCURRENCY, 1),
+        requests_per_second=max(settings.REGISTRY_REQUESTS_PER_SECOND, 0.01),
         policy_max_tags=max(settings.POLICY_MAX_TAGS, 1),
     )

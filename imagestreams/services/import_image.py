@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
-from imagestreams import policy
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
 from imagestreams.operations import telemetry
@@ -214,7 +214,7 @@ def _plan_repository(stream, target, from_ref, request, options, client):
             f"cannot list tags of {repository}: {exc.message}", field="from"
         ) from None
     ordered = prioritize_tags([t or DEFAULT_TAG for t in remote_tags])
-    limit = policy.max_images_bulk_imported()
+    limit = settings.MAX_IMAGES_BULK_IMPORTED
     chosen, additional = (ordered, []) if limit < 0 else (ordered[:limit], ordered[limit:])
     existing = {t.name: t for t in Tag.objects.filter(stream=stream)} if stream else {}
     plan = [

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from imagestreams import audit, policy
+from imagestreams import audit
+from imagestreams.image_config import image_config, trusted_import_hosts
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause, ImportStatus
 from imagestreams.operations import telemetry
@@ -57,19 +59,19 @@ class TagImportStatus:
 
 
 def import_guard() -> Guard:
-    """Which addresses imports may connect to, as the operator decides now;
+    """Which addresses imports may connect to (the environment decides);
     the integrated registry is always allowed."""
     return Guard(
-        allow_private=policy.private_networks_allowed_for_imports(),
-        trusted_hosts=policy.trusted_import_hosts(),
+        allow_private=settings.IMPORT_ALLOW_PRIVATE_ADDRESSES,
+        trusted_hosts=trusted_import_hosts(),
     )
 
 
 def registry_client(project) -> RegistryClient:
     return RegistryClient(
         credentials=credentials_lookup(project),
-        insecure_registries=policy.insecure_registries(),
-        timeout=policy.registry_timeout(),
+        insecure_registries=list(image_config().insecure_registries),
+        timeout=settings.REGISTRY_TIMEOUT,
         guard=import_guard(),
     )
 

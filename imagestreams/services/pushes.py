@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from imagestreams import policy
+from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.registry.auth import Challenge
@@ -76,8 +76,8 @@ def integrated_registry_client() -> RegistryClient:
 
     return RegistryClient(
         credentials=lookup,
-        insecure_registries=[host] if _plain_http() else policy.insecure_registries(),
-        timeout=policy.registry_timeout(),
+        insecure_registries=[host] if _plain_http() else list(image_config().insecure_registries),
+        timeout=settings.REGISTRY_TIMEOUT,
         # The operator configured this registry (often on a private network or
         # loopback): it is trusted, unlike the registries users name.
         guard=Guard(allow_private=True),

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
-from imagestreams import audit, policy
+from imagestreams import audit
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
 from imagestreams.operations.admission import check_tag_source
@@ -75,7 +76,7 @@ def normalise_options(options: TagOptions) -> TagOptions:
 
 def _normalise_import_mode(mode: str | None) -> str:
     if not mode:
-        return policy.default_import_mode()
+        return settings.DEFAULT_IMPORT_MODE
     for value in ImportMode.values:
         if value.lower() == mode.lower():
             return value

@@ -22,9 +22,9 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def team(settings, registry):
+def team(operator_settings, registry):
     # The test registry speaks plain HTTP.
-    settings.INSECURE_REGISTRIES = [registry.host]
+    operator_settings(insecure_registries=registry.host)
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
     return project_create(name="team", display_name="Team Payments", creator=alice)
 

@@ -1,5 +1,6 @@
-"""Registries allowed for import, enforced on `import-image` and `tag` through
-the API, against a real registry, with OpenShift's messages."""
+"""Registries allowed for import and blocked registries, enforced on
+`import-image` and `tag` through the API, against a real registry, with
+OpenShift's messages."""
 
 from __future__ import annotations
 
@@ -96,19 +97,6 @@ def test_a_pull_spec_the_stream_already_has_stays_allowed(
     assert elsewhere.status_code == 400
 
 
-def test_the_environment_list_applies_when_the_operator_set_none(
-    editor_api, team, pushed, registry, settings
-):
-    settings.ALLOWED_REGISTRIES_FOR_IMPORT = "quay.io, docker.io"
-    body = refused(
-        editor_api.post(
-            IMPORTS,
-            {"target": "app:1", "from": pushed.reference, "confirm": True, "insecure": True},
-        )
-    )
-    assert body["detail"].endswith('not allowed by whitelist: "quay.io:443", "docker.io:443"')
-
-
 def test_the_integrated_registry_is_always_allowed(
     editor_api, team, pushed, registry, settings, operator_settings
 ):
@@ -118,3 +106,66 @@ def test_the_integrated_registry_is_always_allowed(
         TAG, {"source": pushed.reference, "destinations": ["app:1"], "insecure": True}
     )
     assert response.status_code == 200, response.content[:300]
+
+
+def test_an_import_from_a_blocked_registry_is_refused_on_every_port(
+    editor_api, team, pushed, registry, operator_settings
+):
+    host = registry.host.rsplit(":", 1)[0]
+    operator_settings(blocked_registries=f"quay.io\n{host}")
+    body = refused(
+        editor_api.post(
+            IMPORTS,
+            {"target": "app:1", "from": pushed.reference, "confirm": True, "insecure": True},
+        )
+    )
+    assert body["detail"] == (
+        f'importing images from registry "{registry.host}" is forbidden: registry '
+        f'"{registry.host}" is blocked by the operator (blocked registries)'
+    )
+    assert not ImageStream.objects.exists()
+
+
+def test_a_blocked_registry_wins_over_the_allowed_list(
+    editor_api, team, pushed, registry, operator_settings
+):
+    port = registry.host.rsplit(":", 1)[1]
+    operator_settings(
+        allowed_registries_for_import=f"127.0.0.?:{port}", blocked_registries=f"127.0.0.*:{port}"
+    )
+    body = refused(editor_api.post(TAG, {"source": pushed.reference, "destinations": ["app:1"]}))
+    assert body["detail"] == (
+        f'registry "{registry.host}" is blocked by the operator (blocked registries)'
+    )
+    assert body["field"] == "source"
+
+
+def test_a_blocked_registry_is_refused_even_for_a_pull_spec_the_stream_has(
+    editor_api, team, pushed, registry, operator_settings
+):
+    tag = {"source": pushed.reference, "destinations": ["app:1"], "insecure": True}
+    assert editor_api.post(TAG, tag).status_code == 200
+    operator_settings(blocked_registries=registry.host)
+    body = refused(editor_api.post(TAG, {**tag, "scheduled": True}))
+    assert "is blocked by the operator" in body["detail"]
+    assert not Tag.objects.get(stream__name="app", name="1").scheduled
+
+
+def test_other_ports_of_a_blocked_host_stay_allowed(
+    editor_api, team, pushed, registry, operator_settings
+):
+    operator_settings(blocked_registries="127.0.0.1:1")
+    response = editor_api.post(
+        IMPORTS, {"target": "app:1", "from": pushed.reference, "confirm": True, "insecure": True}
+    )
+    assert response.status_code == 200, response.content[:500]
+
+
+@pytest.mark.parametrize("source", ["busybox:1", "docker.io/library/busybox:1"])
+def test_blocking_docker_io_blocks_references_without_a_registry(
+    editor_api, team, operator_settings, source
+):
+    operator_settings(blocked_registries="docker.io")
+    body = refused(editor_api.post(IMPORTS, {"target": "app:1", "from": source, "confirm": True}))
+    assert body["detail"].endswith("is blocked by the operator (blocked registries)")
+    assert not ImageStream.objects.exists()

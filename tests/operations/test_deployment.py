@@ -69,7 +69,6 @@ def deployment(tmp_path):
         "IMAGESTREAMS_REGISTRY_EVENTS_SWEEP_SECONDS": "1",
         "IMAGESTREAMS_REGISTRY_EVENTS_REQUEUE_AFTER": "5",
         "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
-        "IMAGESTREAMS_OPERATOR_SETTINGS_CACHE_SECONDS": "1",
     }
     celery = [sys.executable, "-m", "celery", "-A", "imagestreams"]
     queue = env["DEPLOYMENT_TEST_QUEUE"]

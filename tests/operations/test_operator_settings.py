@@ -1,15 +1,17 @@
-"""Operator settings edited in the admin at run time: what every service then
-uses, with the environment's values as defaults."""
+"""Operator settings edited in the admin: only the image configuration
+(registries allowed for import, insecure, blocked), read by every service when
+it acts; every other setting comes from the environment only."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from imagestreams import policy
+from imagestreams.image_config import image_config
 from imagestreams.models import AuditEvent, OperatorSettings, Tag
-from imagestreams.operations import runtime
 from imagestreams.scheduling.config import schedule_config
+from imagestreams.services.errors import InvalidInput
+from imagestreams.services.image_config import image_config_update
 from tests.api.conftest import url
 
 pytestmark = pytest.mark.django_db
@@ -18,15 +20,7 @@ PAGE = "/admin/imagestreams/operatorsettings/"
 EMPTY_FORM = {
     "allowed_registries_for_import": "",
     "insecure_registries": "",
-    "scheduled_interval": "",
-    "scheduled_minimum_interval": "",
-    "registry_max_concurrency": "",
-    "registry_requests_per_second": "",
-    "registry_timeout": "",
-    "max_images_bulk_imported": "",
-    "default_import_mode": "",
-    "import_private_addresses": "",
-    "webhook_private_addresses": "",
+    "blocked_registries": "",
 }
 
 
@@ -36,50 +30,46 @@ def save(operator, **values):
     return operator.post(target, {**EMPTY_FORM, **values}, follow=True)
 
 
-def test_the_page_starts_empty_and_shows_the_environment_defaults(operator, settings):
+def test_the_page_starts_empty_and_shows_the_environment_read_only(operator, settings):
     settings.SCHEDULED_INTERVAL = 900.0
     response = operator.get(PAGE)
     assert response.status_code == 302
     assert response.url.endswith("/operatorsettings/add/")
     page = operator.get(response.url).content.decode()
-    assert "Empty: the environment&#x27;s value (900 seconds)." in page
-    assert "Empty: the environment&#x27;s value (any registry)." in page
+    assert "<b>IMAGESTREAMS_SCHEDULED_INTERVAL</b>: 900 s" in page
+    for name in EMPTY_FORM:
+        assert f'name="{name}"' in page
+    for name in ("scheduled_interval", "registry_timeout", "webhook_private_addresses"):
+        assert f'name="{name}"' not in page
 
 
-def test_saved_values_are_what_the_services_use(operator, settings):
-    settings.SCHEDULED_INTERVAL = 900.0
-    settings.SCHEDULED_MINIMUM_INTERVAL = 60.0
+def test_saved_values_are_what_the_services_use(operator):
     response = save(
         operator,
-        scheduled_interval="120",
-        registry_requests_per_second="2.5",
         insecure_registries="Registry.Local:5000\nlegacy.local",
-        default_import_mode="PreserveOriginal",
+        blocked_registries="Evil.example.com, *.bad.io:5000",
+        allowed_registries_for_import="quay.io\nregistry.local:* insecure",
     )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].endswith("/operatorsettings/1/change/")
-    config = schedule_config()
-    assert (config.interval, config.requests_per_second) == (120.0, 2.5)
-    assert policy.insecure_registries() == ["registry.local:5000", "legacy.local"]
-    assert policy.default_import_mode() == "PreserveOriginal"
-    assert policy.registry_timeout() == settings.REGISTRY_TIMEOUT  # left empty
-    page = response.content.decode()
-    assert "<b>scheduled interval</b>: 120 seconds" in page
+    config = image_config()
+    assert config.insecure_registries == ("registry.local:5000", "legacy.local")
+    assert config.blocked_registries == ("evil.example.com", "*.bad.io:5000")
+    assert [str(entry) for entry in config.allowed_registries_for_import] == [
+        "quay.io",
+        "registry.local:* insecure",
+    ]
     event = AuditEvent.objects.get(action="operator_settings.update")
     assert event.actor == "root"
-    assert event.after["scheduled_interval"] == 120
+    assert event.after["blocked_registries"] == "evil.example.com\n*.bad.io:5000"
 
 
-def test_the_minimum_interval_wins_over_a_shorter_interval(operator):
-    save(operator, scheduled_interval="30", scheduled_minimum_interval="300")
-    assert policy.scheduled_interval() == 300.0
-
-
-def test_clearing_a_value_goes_back_to_the_environment(operator, settings):
-    save(operator, max_images_bulk_imported="7")
-    assert policy.max_images_bulk_imported() == 7
-    save(operator, max_images_bulk_imported="")
-    assert policy.max_images_bulk_imported() == settings.MAX_IMAGES_BULK_IMPORTED
+def test_a_change_is_read_at_once_by_every_process(operator_settings):
+    operator_settings(insecure_registries="first.local")
+    assert image_config().insecure_registries == ("first.local",)
+    # Another process (a web server where an operator saved) changes the row:
+    OperatorSettings.objects.update(insecure_registries="second.local")
+    assert image_config().insecure_registries == ("second.local",)
 
 
 @pytest.mark.parametrize(
@@ -87,28 +77,31 @@ def test_clearing_a_value_goes_back_to_the_environment(operator, settings):
     [
         ("allowed_registries_for_import", "a:1:2", "too many colons"),
         ("allowed_registries_for_import", "https://quay.io", "is not a registry host"),
-        ("scheduled_minimum_interval", "0", "must be at least 1"),
-        ("registry_requests_per_second", "0", "must be at least 0.01"),
-        ("max_images_bulk_imported", "-5", "must be -1 (no limit) or more"),
+        ("blocked_registries", "quay.io/evil", "is not a registry host"),
+        ("blocked_registries", "a:1:2", "too many colons"),
     ],
 )
 def test_bad_values_are_explained_and_nothing_is_saved(operator, field, value, message):
-    save(operator, scheduled_interval="120")
-    response = save(operator, **{field: value, "scheduled_interval": "600"})
+    save(operator, insecure_registries="kept.local")
+    response = save(operator, **{field: value, "insecure_registries": "other.local"})
     page = response.content.decode()
     assert message in page.replace("&quot;", '"')
-    assert OperatorSettings.objects.get().scheduled_interval == 120
+    assert OperatorSettings.objects.get().insecure_registries == "kept.local"
 
 
-def test_other_processes_see_a_change_after_the_cache_time(operator_settings, settings):
-    settings.OPERATOR_SETTINGS_CACHE_SECONDS = 3600
-    operator_settings(registry_timeout=5)
-    assert policy.registry_timeout() == 5.0
-    # Another process (a web server where an operator saved) changes the row:
-    OperatorSettings.objects.update(registry_timeout=7)
-    assert policy.registry_timeout() == 5.0  # this process still has its copy
-    settings.OPERATOR_SETTINGS_CACHE_SECONDS = 0
-    assert policy.registry_timeout() == 7.0
+def test_the_service_refuses_settings_that_belong_to_the_environment(db):
+    for name in ("scheduled_interval", "import_private_addresses", "colour"):
+        with pytest.raises(InvalidInput, match=f"unknown operator settings: {name}"):
+            image_config_update(changes={name: "1"})
+    assert not OperatorSettings.objects.exists()
+
+
+def test_the_scheduled_interval_comes_from_the_environment(settings):
+    settings.SCHEDULED_INTERVAL = 30.0
+    settings.SCHEDULED_MINIMUM_INTERVAL = 300.0
+    settings.REGISTRY_REQUESTS_PER_SECOND = 2.5
+    config = schedule_config()
+    assert (config.interval, config.requests_per_second) == (300.0, 2.5)
 
 
 def test_only_superusers_see_the_operator_settings(client, team, personas):
@@ -121,19 +114,17 @@ def test_only_superusers_see_the_operator_settings(client, team, personas):
         assert response.status_code == 302 and response.url.startswith("/admin/login/")
 
 
-def test_webhooks_to_private_addresses_follow_the_operator_setting(
+def test_webhooks_to_private_addresses_follow_the_environment_only(
     operator, editor_api, team, settings
 ):
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
     body = {"name": "local", "stream": "app", "url": "http://10.1.2.3/hook"}
     triggers = url("projects/team/triggers")
-    assert editor_api.post(triggers, body, format="json").status_code == 400
+    # A superuser cannot switch the guard off at run time: the field is not saved.
     save(operator, webhook_private_addresses="true")
+    assert editor_api.post(triggers, body, format="json").status_code == 400
+    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
     assert editor_api.post(triggers, body, format="json").status_code == 201
-    save(operator, webhook_private_addresses="false")
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the operator's "refused" wins
-    again = editor_api.post(triggers, {**body, "name": "again"}, format="json")
-    assert again.status_code == 400
 
 
 @pytest.mark.registry
@@ -155,13 +146,13 @@ def test_an_insecure_registry_set_at_run_time_is_reached_over_plain_http(
 
 
 @pytest.mark.registry
-def test_the_bulk_import_cap_is_read_at_run_time(
-    operator, editor_api, team, registry, pusher, unique_repo
+def test_the_bulk_import_cap_comes_from_the_environment(
+    settings, editor_api, team, registry, pusher, unique_repo
 ):
     client = pusher(registry)
     for name in ("1", "2", "3"):
         client.push_image(unique_repo, name, text=name)
-    save(operator, max_images_bulk_imported="2")
+    settings.MAX_IMAGES_BULK_IMPORTED = 2
     body = {
         "target": "app",
         "from": f"{registry.host}/{unique_repo}",
@@ -172,11 +163,6 @@ def test_the_bulk_import_cap_is_read_at_run_time(
     response = editor_api.post(url("projects/team/imports"), body).json()
     assert len(response["statuses"]) == 2
     assert len(response["additional_tags"]) == 1
-
-
-def test_the_service_refuses_unknown_settings(db):
-    with pytest.raises(runtime.InvalidInput):
-        runtime.operator_settings_update(changes={"colour": "blue"})
 
 
 def test_a_non_staff_user_cannot_open_the_admin(client, personas):

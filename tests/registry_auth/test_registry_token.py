@@ -3,14 +3,10 @@ pull and push, by project role, and skopeo/docker clients obey it."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from imagestreams.models import ApiToken
-from imagestreams.registry_auth.keys import load_signing_key
 from imagestreams.services.projects import membership_set, project_create
 from tests.registry_lab.images import PushError
 from tests.registry_lab.registry import RegistryProcess, TokenAuth
@@ -18,15 +14,6 @@ from tests.registry_lab.skopeo import SkopeoError
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def token_keys(settings, tmp_path):
-    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
-    load_signing_key.cache_clear()
-    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
-    yield tmp_path / "keys" / "cert.pem"
-    load_signing_key.cache_clear()
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imagestreams import policy
 from imagestreams.access import SYSTEM
+from imagestreams.image_config import trusted_import_hosts
 from imagestreams.models import Tag
 from imagestreams.registry import RegistryClient, parse_reference
 from imagestreams.registry.errors import Forbidden, RegistryError
@@ -265,7 +265,7 @@ def test_imports_from_internal_addresses_are_refused_unless_allowed(
         assert proxy.requests == []
         assert not Tag.objects.exists()
 
-        guarded_imports.IMPORT_ALLOW_PRIVATE_ADDRESSES = True  # the operator allows them
+        guarded_imports.IMPORT_ALLOW_PRIVATE_ADDRESSES = True  # the environment allows them
         response = editor_api.post("/api/v1/projects/team/imports", body, format="json")
         assert response.status_code in (200, 201), response.content
         assert Tag.objects.get().events.get().image.digest == pushed.digest
@@ -337,7 +337,7 @@ def test_imports_from_the_integrated_registry_are_allowed_on_loopback(
 def test_the_integrated_registry_is_trusted_by_origin(settings):
     settings.INTEGRATED_REGISTRY_URL = "http://registry:5000"
     settings.INTERNAL_REGISTRY_HOSTNAME = "Images.Example.com"
-    trusted = Guard(trusted_hosts=policy.trusted_import_hosts())
+    trusted = Guard(trusted_hosts=trusted_import_hosts())
     assert trusted.trusted_hosts == {
         "registry:5000",
         "images.example.com:443",

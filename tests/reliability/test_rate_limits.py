@@ -9,7 +9,6 @@ counters left by other tests in the same cache never meet these."""
 from __future__ import annotations
 
 import base64
-import io
 import itertools
 import logging
 import uuid
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 
 from tests.personas import PASSWORD
@@ -54,17 +52,6 @@ def sign_in(username: str, password: str, address: str, path: str = "/login/"):
 
 def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-
-
-@pytest.fixture
-def token_keys(settings, tmp_path):
-    from imagestreams.registry_auth.keys import load_signing_key
-
-    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
-    load_signing_key.cache_clear()
-    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
-    yield
-    load_signing_key.cache_clear()
 
 
 @dataclass(frozen=True)

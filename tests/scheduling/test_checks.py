@@ -151,6 +151,24 @@ class TooManyRequests(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
+def test_a_registry_blocked_later_is_not_contacted_by_scheduled_checks(
+    registry, pusher, unique_repo, schedule, run_due, requests_seen, operator_settings
+):
+    pushed = pusher(registry).push_image(unique_repo, "1", text="one")
+    tag = schedule("app:1", pushed.reference)
+    run_due(INTERVAL)
+    operator_settings(blocked_registries=registry.host)
+    requests_seen.clear()
+
+    [report] = run_due(2 * INTERVAL)
+    assert report.failed == 1
+    assert sum(requests_seen.counts.values()) == 0
+    tag.refresh_from_db()
+    assert tag.condition_reason == "Forbidden"
+    assert "is blocked by the operator" in tag.condition_message
+    assert history(tag) == [pushed.digest], "a failure never removes the last good image"
+
+
 @pytest.mark.parametrize(
     "headers",
     [

@@ -5,15 +5,11 @@ history entry through the registry's notifications."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import OperationalError
 
 from imagestreams.models import ImageStream, RegistryEvent, Tag
-from imagestreams.registry_auth.keys import load_signing_key
 from imagestreams.services.projects import membership_set, project_create
 from imagestreams.services.streams import stream_create
 from imagestreams.services.teams import share_grant
@@ -37,15 +33,6 @@ def push_applied(repository: str, tag: str) -> bool:
         ).exists()
     except OperationalError:
         return False
-
-
-@pytest.fixture
-def token_keys(settings, tmp_path):
-    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
-    load_signing_key.cache_clear()
-    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
-    yield tmp_path / "keys" / "cert.pem"
-    load_signing_key.cache_clear()
 
 
 @pytest.fixture

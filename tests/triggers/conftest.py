@@ -4,8 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from imagestreams.access import SYSTEM
+from imagestreams.services.tagging import tag_set
+from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import REQUEST_TIMEOUT
+from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Receiver
+from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
 
@@ -45,5 +50,22 @@ def make_trigger(team, receiver):
         options.setdefault("url", f"{receiver.url}/hook")
         options.setdefault("secret", "s3cret")
         return trigger_create(project=team, name=name, stream=stream, tag=tag, **options)
+
+    return make
+
+
+@pytest.fixture
+def change(team, django_capture_on_commit_callbacks):
+    """`change(n)`: moves team/app:1 to a new image and fans the change out;
+    returns the deliveries it wrote (their send tasks are left unsent, as if
+    the enqueue was lost)."""
+    stream = StreamFactory(project=team, name="base")
+
+    def make(n: int = 1) -> list[Delivery]:
+        TagEventFactory(tag=TagFactory(stream=stream, name=f"v{n}"), image=ImageFactory())
+        with django_capture_on_commit_callbacks():
+            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], user=SYSTEM)
+            fan_out()
+        return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 
     return make

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
 from imagestreams.models import RegistryEvent
 from imagestreams.services import pushes
 from imagestreams.services.registry_events import (
@@ -18,11 +17,8 @@ from imagestreams.services.registry_events import (
     registry_event_process,
     registry_events_sweep,
 )
-from imagestreams.services.tagging import tag_set
-from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.triggers.events import event
 from tests.triggers.events import notify as post_events
-from tests.triggers.outbox import fan_out
 from triggers import transport
 from triggers.models import Delivery, DeliveryStatus
 from triggers.services.deliveries import deliveries_sweep
@@ -35,21 +31,6 @@ def broken(*args, **kwargs):
     raise RuntimeError("something nobody expected")
 
 
-@pytest.fixture
-def change(team, django_capture_on_commit_callbacks):
-    """Moves team/app:1 to a new image; returns its delivery, not sent yet."""
-    stream = StreamFactory(project=team, name="base")
-    TagEventFactory(tag=TagFactory(stream=stream, name="v1"), image=ImageFactory())
-
-    def make() -> Delivery:
-        with django_capture_on_commit_callbacks():
-            tag_set(project=team, source="base:v1", destinations=["app:1"], user=SYSTEM)
-            fan_out()
-        return Delivery.objects.get()
-
-    return make
-
-
 def test_an_unexpected_error_while_sending_counts_as_an_attempt(
     settings, make_trigger, change, monkeypatch
 ):
@@ -57,7 +38,7 @@ def test_an_unexpected_error_while_sending_counts_as_an_attempt(
 
     monkeypatch.setattr(transport, "send", broken)
     make_trigger(stream="app", tag="1")
-    delivery = change()
+    [delivery] = change()
     outcomes = []
     for _ in range(5):
         Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
@@ -74,7 +55,7 @@ def test_the_sweep_gives_up_on_sends_that_never_come_back(settings, make_trigger
     "sending"; the sweep re-queues it, but only up to the attempt limit."""
     settings.TRIGGER_MAX_ATTEMPTS = 3
     make_trigger(stream="app", tag="1")
-    delivery = change()
+    [delivery] = change()
     long_ago = timezone.now() - timedelta(hours=1)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENDING, claimed_at=long_ago, attempts=2

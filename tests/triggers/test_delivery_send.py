@@ -11,33 +11,12 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
-from imagestreams.services.tagging import tag_set
-from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
-from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Answer
 from triggers.models import Delivery, DeliveryStatus, Trigger
 from triggers.services.deliveries import deliveries_sweep
 from triggers.tasks import delivery_send_task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def change(team, django_capture_on_commit_callbacks):
-    """`change(n)`: moves team/app:1 to a new image and fans the change out;
-    returns the deliveries it wrote (their send tasks are left unsent, as if
-    the enqueue was lost)."""
-    stream = StreamFactory(project=team, name="base")
-
-    def make(n: int = 1) -> list[Delivery]:
-        TagEventFactory(tag=TagFactory(stream=stream, name=f"v{n}"), image=ImageFactory())
-        with django_capture_on_commit_callbacks():
-            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], user=SYSTEM)
-            fan_out()
-        return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
-
-    return make
 
 
 def time_passes(delivery: Delivery) -> None:

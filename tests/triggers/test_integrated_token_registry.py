@@ -17,7 +17,6 @@ from django.test import Client
 from django.utils import timezone
 
 from imagestreams.models import Image, ImageStream, RegistryEvent, Tag, TagEvent
-from imagestreams.registry_auth.keys import load_signing_key
 from imagestreams.tasks import integrated_registry_reconcile_task
 from tests.personas import PASSWORD
 from tests.registry_lab.fixtures import require_tool
@@ -25,15 +24,6 @@ from tests.registry_lab.net import wait_until
 from tests.registry_lab.registry import BINARY, Notifications, RegistryProcess, TokenAuth
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
-
-
-@pytest.fixture
-def token_keys(settings, tmp_path):
-    settings.REGISTRY_TOKEN_KEY_FILE = str(tmp_path / "keys" / "key.pem")
-    load_signing_key.cache_clear()
-    call_command("registry_keys", "--realm", "http://example/registry/token", stdout=io.StringIO())
-    yield tmp_path / "keys" / "cert.pem"
-    load_signing_key.cache_clear()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from imagestreams import policy
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.operations import telemetry
 from imagestreams.services.errors import Conflict
@@ -221,7 +220,7 @@ def _build_and_send(
     result = transport.send(
         request,
         timeout=settings.TRIGGER_TIMEOUT,
-        allow_private=policy.private_networks_allowed_for_webhooks(),
+        allow_private=settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES,
     )
     return request, result
 

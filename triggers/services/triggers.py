@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from imagestreams import audit, policy
+from imagestreams import audit
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.registry.netguard import is_internal, literal_address
@@ -264,7 +265,7 @@ def _refuse_internal_literal(host: str) -> None:
     """Names are checked again at every send (netguard); IP literals, in any
     of the forms resolvers accept (127.1, 2130706433, 0x7f000001), and
     localhost can be refused now."""
-    if policy.private_networks_allowed_for_webhooks():
+    if settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES:
         return
     refused = (
         "webhooks to internal addresses are refused "
