@@ -42,3 +42,11 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
     )
     imported = wait_for(lambda: shell(env, digest_query), PATIENCE, "the worker to import the tag")
     assert imported == pushed.digest
+
+    # The worker counted the import; the web process's /metrics adds it up.
+    def imports_counted() -> bool:
+        text = httpx.get(f"{url}/metrics", timeout=60).text
+        counted = re.findall(r"^imagestreams_imports_total\{[^}]*\} (\S+)$", text, re.M)
+        return sum(float(value) for value in counted) >= 1
+
+    wait_for(imports_counted, PATIENCE, "/metrics to show the worker's import")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,7 +88,18 @@ class Command(BaseCommand):
             ],
             [python, "-m", "celery", "-A", "imagestreams", "beat", "--loglevel=INFO"],
         ]
-        return [subprocess.Popen(command) for command in commands]
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": self._metrics_directory()}
+        return [subprocess.Popen(command, env=env) for command in commands]
+
+    def _metrics_directory(self) -> str:
+        """One directory for the counters of web, worker and beat, so that
+        /metrics adds them up; emptied at start as prometheus_client requires."""
+        directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+            settings.DATA_DIR / "metrics"
+        )
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+        return directory
 
     def _supervise(self, processes: list[subprocess.Popen]) -> None:
         stopping = False
