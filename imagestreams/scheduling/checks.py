@@ -49,7 +49,7 @@ from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE, is_pinned
 from imagestreams.scheduling.config import ScheduleConfig, schedule_config
 from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, process_limits
 from imagestreams.scheduling.policies import TagPolicy, choose_tag
-from imagestreams.scheduling.stored import active_policy, repository_of
+from imagestreams.scheduling.tag_policy_json import active_policy, repository_of
 from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.imports import fetch_for_tag, import_guard, record_import
 from imagestreams.services.streams import stream_bump_generation, stream_lock

@@ -14,7 +14,7 @@ from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.reference import DEFAULT_TAG, parse_reference
 from imagestreams.scheduling.config import schedule_config
 from imagestreams.scheduling.policies import PolicyError, choose_tag, parse_policy
-from imagestreams.scheduling.stored import active_policy, policy_to_store, repository_of
+from imagestreams.scheduling.tag_policy_json import active_policy, policy_to_store, repository_of
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.import_requests import import_requested
 from imagestreams.services.imports import registry_client
