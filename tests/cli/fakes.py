@@ -1,5 +1,7 @@
 """A scripted API for unit tests of the CLI (httpx.MockTransport): routes
-answer canned JSON and every request is recorded."""
+answer canned JSON and every request is recorded. Every answer is checked
+against the API's OpenAPI schema (tests/cli/api_schema.py): a canned answer
+the real API would never send fails the test, so the CLI cannot drift."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from tests.cli.api_schema import response_errors
+
 SERVER = "http://api.test"
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -19,6 +23,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 class FakeApi:
     routes: dict[tuple[str, str], Handler | tuple[int, Any]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
 
     def on(self, method: str, path: str, answer: Handler | tuple[int, Any] | Any) -> FakeApi:
         """`answer`: a handler, a (status, body) pair, or a body for a 200."""
@@ -39,11 +44,23 @@ class FakeApi:
                 404, json={"detail": f"no route {request.url.path}", "code": "not_found"}
             )
         if callable(answer):
-            return answer(request)
+            response = answer(request)
+            response.read()
+            body = json.loads(response.content) if response.content else None
+            self._check(request, response.status_code, body)
+            return response
         status, body = answer
+        self._check(request, status, body)
         if body is None:
             return httpx.Response(status)
         return httpx.Response(status, json=body)
+
+    def _check(self, request: httpx.Request, status: int, body: Any) -> None:
+        errors = response_errors(request.method, request.url.path, status, body)
+        if errors:
+            # Raised to the test, not to the CLI (which might report it politely).
+            self.mismatches.extend(errors)
+            raise AssertionError("canned answer unlike the API's:\n" + "\n".join(errors))
 
     def sent(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == method and r.url.path == "/api/v1/" + path]

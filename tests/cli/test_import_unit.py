@@ -10,6 +10,7 @@ import pytest
 
 from imagestreams.cli.config import Config
 from imagestreams.cli.progress import Progress
+from tests.cli import answers
 from tests.cli.fakes import SERVER, FakeApi, error
 from tests.registry_lab.net import wait_until
 
@@ -48,35 +49,10 @@ def image() -> dict:
 
 
 def stream() -> dict:
-    return {
-        "name": "python",
-        "project": "team",
-        "created": "2024-01-01T00:00:00Z",
-        "generation": 2,
-        "lookup_local": False,
-        "annotations": {},
-        "repository": "",
-        "spec_repository": "",
-        "tags": [
-            {
-                "name": "3.5",
-                "spec": {
-                    "from": {"kind": "DockerImage", "name": "quay.io/centos/python-35-centos7"},
-                    "reference": False,
-                    "scheduled": False,
-                    "insecure": False,
-                    "reference_policy": "Source",
-                    "annotations": {},
-                    "generation": 2,
-                },
-                "items": [
-                    {"created": "2024-01-01T00:00:00Z", "reference": REFERENCE, "image": DIGEST}
-                ],
-                "conditions": [],
-                "import_pending": False,
-            }
-        ],
-    }
+    source = "quay.io/centos/python-35-centos7"
+    spec = answers.spec(source, generation=2)
+    tag = answers.named_tag("3.5", [answers.tag_event(DIGEST, reference=REFERENCE)], spec)
+    return answers.stream("python", [tag], generation=2)
 
 
 def answer(**overrides) -> dict:

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from imagestreams.cli.config import Config
+from tests.cli import answers
+from tests.cli.answers import page
 from tests.cli.fakes import SERVER, FakeApi, error
 
 DIGEST = "sha256:" + "5e" * 32
@@ -27,24 +29,15 @@ def ago(**delta) -> str:
 
 
 def image(digest=DIGEST) -> dict:
-    return {
-        "digest": digest,
-        "reference": f"quay.io/py@{digest}",
-        "imported": ago(minutes=5),
-        "created": ago(days=3),
-        "architecture": "amd64",
-        "layers": [],
-        "size": 0,
-        "manifests": [],
-    }
+    return answers.image(digest, imported=ago(minutes=5), created=ago(days=3))
 
 
 def named_tag(name, items, spec=None) -> dict:
-    return {"name": name, "spec": spec, "items": items, "conditions": [], "import_pending": False}
+    return answers.named_tag(name, items, spec)
 
 
 def item(digest, **age) -> dict:
-    return {"created": ago(**age), "reference": f"quay.io/py@{digest}", "image": digest}
+    return answers.tag_event(digest, created=ago(**age))
 
 
 def stream(name="python", tags=None) -> dict:
@@ -53,14 +46,19 @@ def stream(name="python", tags=None) -> dict:
             named_tag("3.5", [item(DIGEST, minutes=5), item(OLD, hours=5)]),
             named_tag("latest", [item(OLD, hours=2)]),
         ]
-    return {"name": name, "project": "team", "created": ago(hours=6), "tags": tags}
+    return answers.stream(name, tags, created=ago(hours=6))
 
 
 def test_describe_is_istag_and_isimage(isctl):
-    istag = {"name": "python:latest", "spec": {"annotations": {"description": "Python"}}}
+    istag = answers.istag(
+        "python:latest",
+        image(),
+        spec=answers.spec("quay.io/py:latest", annotations={"description": "Python"}),
+    )
+    isimage = {"name": f"python@{DIGEST}", "created": ago(hours=1), "image": image()}
     api = FakeApi().on("GET", "projects/team/imagestreams/python", stream())
-    api.on("GET", "projects/team/imagestreamtags/python:latest", istag | {"image": image()})
-    api.on("GET", f"projects/team/imagestreamimages/python@{DIGEST[:19]}", {"image": image()})
+    api.on("GET", "projects/team/imagestreamtags/python:latest", istag)
+    api.on("GET", f"projects/team/imagestreamimages/python@{DIGEST[:19]}", isimage)
     result = isctl("describe", "is/python", transport=api.transport)
     assert result.out.startswith("Name:\t\t\tpython\nNamespace:\t\tteam\nCreated:\t\t6 hours ago\n")
     assert "Unique Images:\t\t2\nTags:\t\t\t2\n\nlatest\n  no spec tag\n" in result.out
@@ -73,7 +71,7 @@ def test_describe_is_istag_and_isimage(isctl):
 
 
 def test_describe_without_a_name_describes_every_stream(isctl):
-    api = FakeApi().on("GET", "projects/team/imagestreams", [stream(), stream("ruby", [])])
+    api = FakeApi().on("GET", "projects/team/imagestreams", page([stream(), stream("ruby", [])]))
     api.on("GET", "projects/team/imagestreams/python", stream())
     api.on("GET", "projects/team/imagestreams/ruby", stream("ruby", []))
     result = isctl("describe", "is", transport=api.transport)
@@ -121,7 +119,7 @@ def test_help_has_examples_for_every_command(isctl):
 
 
 def test_get_is_prints_ocs_columns(isctl):
-    api = FakeApi().on("GET", "projects/team/imagestreams", [stream()])
+    api = FakeApi().on("GET", "projects/team/imagestreams", page([stream()]))
     result = isctl("get", "is", transport=api.transport)
     assert result.out == (
         "NAME     IMAGE REPOSITORY   TAGS         UPDATED\n"
@@ -136,9 +134,9 @@ def test_get_is_follows_pages(isctl):
         "projects/team/imagestreams",
         lambda request: httpx.Response(
             200,
-            json={"count": 2, "next": None, "results": [stream("ruby", [])]}
+            json=page([stream("ruby", [])]) | {"count": 2}
             if request.url.params.get("page") == "2"
-            else {"count": 2, "next": second, "results": [stream()]},
+            else page([stream()], next_url=second) | {"count": 2},
         ),
     )
     result = isctl("get", "is", "-o", "name", transport=api.transport)
@@ -146,8 +144,8 @@ def test_get_is_follows_pages(isctl):
 
 
 def test_get_istag_wide_and_json(isctl):
-    istag = {"name": "python:3.5", "created": ago(minutes=5), "image": image()}
-    api = FakeApi().on("GET", "projects/team/imagestreamtags", [istag])
+    istag = answers.istag("python:3.5", image(), created=ago(minutes=5))
+    api = FakeApi().on("GET", "projects/team/imagestreamtags", page([istag]))
     api.on("GET", "projects/team/imagestreamtags/python:3.5", istag)
     result = isctl("get", "istag", "-o", "wide", transport=api.transport)
     assert result.out.splitlines() == [
@@ -163,14 +161,14 @@ def test_get_istag_wide_and_json(isctl):
 
 
 def test_get_istag_of_one_stream_filters(isctl):
-    api = FakeApi().on("GET", "projects/team/imagestreamtags", [])
+    api = FakeApi().on("GET", "projects/team/imagestreamtags", page([]))
     result = isctl("get", "istag", "python", transport=api.transport)
     assert result.err == "No resources found in team project.\n"
     assert api.requests[0].url.params["stream"] == "python"
 
 
 def test_get_isimage_lists_each_image_of_each_history(isctl):
-    api = FakeApi().on("GET", "projects/team/imagestreams", [stream()])
+    api = FakeApi().on("GET", "projects/team/imagestreams", page([stream()]))
     for digest in (DIGEST, OLD):
         api.on(
             "GET",
@@ -205,7 +203,9 @@ def test_history_shows_steps_for_rollback(isctl):
 def test_rollback_sends_the_target(isctl):
     message = f"Tag team/python:3.5 rolled back to {OLD}."
     api = FakeApi().on(
-        "POST", "projects/team/imagestreamtags/python:3.5/rollback", {"message": message}
+        "POST",
+        "projects/team/imagestreamtags/python:3.5/rollback",
+        {"message": message, "tag": answers.istag("python:3.5", image(OLD))},
     )
     assert isctl("rollback", "python:3.5", transport=api.transport).out == message + "\n"
     isctl("rollback", "python:3.5", "--steps", "2", transport=api.transport)

@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from imagestreams.cli.config import Config
+from tests.cli.answers import page, project, token_created, whoami
 from tests.cli.fakes import SERVER, FakeApi, error
 
 TOKEN = "isk_abcdefgh12345678"
@@ -23,14 +24,20 @@ def saved(config_file):
     return config_file
 
 
+def token(id: int, prefix: str) -> dict:
+    listed = token_created(prefix, id=id, prefix=prefix)
+    del listed["token"]  # shown once, when created
+    return listed
+
+
 def read(config_file) -> dict:
     return json.loads(config_file.read_text())
 
 
 def test_login_with_a_password_creates_a_token_and_saves_it_privately(isctl, config_file):
     api = FakeApi()
-    api.on("POST", "tokens", (201, {"id": 12, "name": "isctl", "token": TOKEN}))
-    api.on("GET", "projects", {"count": 1, "next": None, "results": [{"name": "team"}]})
+    api.on("POST", "tokens", (201, token_created(TOKEN, id=12)))
+    api.on("GET", "projects", page([project("team")]))
     result = isctl(
         "login", "--server", SERVER, "-u", "alice", "--password-stdin",
         stdin="s3cret\n", transport=api.transport,
@@ -57,8 +64,8 @@ def test_login_with_a_password_creates_a_token_and_saves_it_privately(isctl, con
 
 
 def test_login_lists_several_projects_and_keeps_the_previous_one(isctl, saved):
-    api = FakeApi().on("POST", "tokens", (201, {"id": 13, "token": "isk_new"}))
-    api.on("GET", "projects", [{"name": "other"}, {"name": "team"}])
+    api = FakeApi().on("POST", "tokens", (201, token_created("isk_new", id=13)))
+    api.on("GET", "projects", page([project("other"), project("team")]))
     result = isctl(
         "login", "-u", "alice", "--password-stdin", stdin="pw\n", transport=api.transport
     )
@@ -81,8 +88,8 @@ def test_a_wrong_password_is_reported_and_nothing_is_saved(isctl, config_file):
 
 
 def test_login_with_a_token_checks_it(isctl, config_file):
-    api = FakeApi().on("GET", "whoami", {"username": "bob", "is_superuser": False})
-    api.on("GET", "projects", {"results": [], "next": None})
+    api = FakeApi().on("GET", "whoami", whoami("bob"))
+    api.on("GET", "projects", page([]))
     result = isctl("login", "--server", "api.test:8443", "--token", TOKEN, transport=api.transport)
     assert result.code == 0
     assert result.out.startswith(
@@ -113,8 +120,8 @@ def test_a_saved_token_is_never_sent_to_another_server(isctl, saved, monkeypatch
 
 
 def test_flags_win_over_environment_which_wins_over_the_file(isctl, saved, monkeypatch):
-    api = FakeApi().on("GET", "projects/team-b/imagestreams", [])
-    api.on("GET", "projects/team-c/imagestreams", [])
+    api = FakeApi().on("GET", "projects/team-b/imagestreams", page([]))
+    api.on("GET", "projects/team-c/imagestreams", page([]))
     monkeypatch.setenv("ISCTL_PROJECT", "team-b")
     monkeypatch.setenv("ISCTL_TOKEN", "isk_from_env")
     assert isctl("get", "is", transport=api.transport).code == 0
@@ -133,7 +140,7 @@ def test_flags_win_over_environment_which_wins_over_the_file(isctl, saved, monke
 
 
 def test_logout_revokes_the_token_and_forgets_it(isctl, saved):
-    api = FakeApi().on("GET", "whoami", {"username": "alice"})
+    api = FakeApi().on("GET", "whoami", whoami("alice"))
     api.on("DELETE", "tokens/7", (204, None))
     result = isctl("logout", transport=api.transport)
     assert result.code == 0
@@ -144,7 +151,7 @@ def test_logout_revokes_the_token_and_forgets_it(isctl, saved):
 
 
 def test_logout_of_a_service_account_only_forgets_its_token(isctl, saved):
-    api = FakeApi().on("GET", "whoami", {"username": "serviceaccount:team:ci"})
+    api = FakeApi().on("GET", "whoami", whoami("serviceaccount:team:ci"))
     result = isctl("logout", transport=api.transport)
     assert result.code == 0
     assert not api.sent("DELETE", "tokens/7")
@@ -152,14 +159,11 @@ def test_logout_of_a_service_account_only_forgets_its_token(isctl, saved):
 
 
 def test_logout_finds_a_token_given_on_the_command_line_by_its_prefix(isctl, saved):
-    api = FakeApi().on("GET", "whoami", {"username": "alice"})
+    api = FakeApi().on("GET", "whoami", whoami("alice"))
     api.on(
         "GET",
         "tokens",
-        {
-            "results": [{"id": 3, "prefix": "isk_zzzzzzzz"}, {"id": 4, "prefix": "isk_other123"}],
-            "next": None,
-        },
+        page([token(3, "isk_zzzzzzzz"), token(4, "isk_other123")]),
     )
     api.on("DELETE", "tokens/4", (204, None))
     result = isctl("logout", "--token", "isk_other123_rest", transport=api.transport)
@@ -169,14 +173,14 @@ def test_logout_finds_a_token_given_on_the_command_line_by_its_prefix(isctl, sav
 
 
 def test_whoami_prints_the_user_or_the_token(isctl, saved):
-    api = FakeApi().on("GET", "whoami", {"username": "alice", "is_superuser": False})
+    api = FakeApi().on("GET", "whoami", whoami("alice"))
     assert isctl("whoami", transport=api.transport).out == "alice\n"
     assert isctl("whoami", "-t").out == f"{TOKEN}\n"
     assert isctl("whoami", "--show-server").out == f"{SERVER}\n"
 
 
 def test_project_switches_only_to_a_visible_project(isctl, saved):
-    api = FakeApi().on("GET", "projects/web", {"name": "web"})
+    api = FakeApi().on("GET", "projects/web", project("web"))
     api.on("GET", "projects/secret", error(404, 'project "secret" not found', "not_found"))
     assert isctl("project").out == f'Using project "team" on server "{SERVER}".\n'
     result = isctl("project", "web", transport=api.transport)
@@ -201,7 +205,7 @@ def test_without_a_project_the_error_says_how_to_choose_one(isctl, config_file):
 
 def test_projects_marks_the_current_one(isctl, saved):
     api = FakeApi().on(
-        "GET", "projects", [{"name": "team", "display_name": "Team"}, {"name": "web"}]
+        "GET", "projects", page([project("team", display_name="Team"), project("web")])
     )
     result = isctl("projects", transport=api.transport)
     assert "  * team - Team\n    web\n" in result.out
@@ -209,7 +213,7 @@ def test_projects_marks_the_current_one(isctl, saved):
 
 
 def test_new_project_creates_it_and_switches_to_it(isctl, saved):
-    api = FakeApi().on("POST", "projects", (201, {"name": "web"}))
+    api = FakeApi().on("POST", "projects", (201, project("web", display_name="Web")))
     result = isctl("new-project", "web", "--display-name", "Web", transport=api.transport)
     assert result.code == 0
     assert result.out.startswith(f'Now using project "web" on server "{SERVER}".\n')
@@ -220,8 +224,8 @@ def test_new_project_creates_it_and_switches_to_it(isctl, saved):
 def test_on_a_terminal_login_asks_for_the_username_and_the_password(isctl, monkeypatch):
     asked = []
     monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "pw")
-    api = FakeApi().on("POST", "tokens", (201, {"id": 1, "token": TOKEN}))
-    api.on("GET", "projects", [])
+    api = FakeApi().on("POST", "tokens", (201, token_created(TOKEN)))
+    api.on("GET", "projects", page([]))
     result = isctl("login", "--server", SERVER, stdin="carol\n", tty=True, transport=api.transport)
     assert result.code == 0, result.err
     assert result.err == "Username: "

@@ -179,7 +179,14 @@ def test_an_alias_within_the_stream_is_sent(isctl):
     api = FakeApi().on(
         "POST",
         "projects/team/tag",
-        {"results": [{"message": "Tag python:latest set up to track python:3.5."}]},
+        {
+            "results": [
+                {
+                    "destination": "team/python:latest",
+                    "message": "Tag python:latest set up to track python:3.5.",
+                }
+            ]
+        },
     )
     result = isctl("tag", "--alias", "team/python:3.5", "python:latest", transport=api.transport)
     assert result.out == "Tag python:latest set up to track python:3.5.\n"
