@@ -69,13 +69,14 @@ def ab(
 ) -> AbResult:
     """`ab -k` for `seconds` at `concurrency` (`-i`: HEAD requests). With
     `seconds` 0 (smoke runs), a fixed number of requests instead: however slow
-    a busy machine is, the run ends with answers to count."""
+    a busy machine is, the run ends with answers to count (one round per
+    client: the code path is the same, the figures mean nothing anyway)."""
     csv = workdir / "ab-percentiles.csv"
     if seconds > 0:
         # ab reads -t as whole seconds (0 would mean "until -n requests").
         limit = ["-t", str(max(1, round(seconds))), "-n", "10000000"]
     else:
-        limit = ["-n", str(max(4 * concurrency, 20))]
+        limit = ["-n", str(max(concurrency, 20))]
     command = [AB, "-q", "-k", "-c", str(concurrency), *limit, "-e", str(csv)]
     if head:
         command.append("-i")
