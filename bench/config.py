@@ -81,16 +81,20 @@ FULL = Sizes(
     skopeo_bulk_runs=1,
 )
 
+# The smallest sizes that still take every code path: several repositories,
+# a small sweep inside the large one with a tag for each of the 8 threads the
+# HTTP clients compared use, more than one batch in the tuned sweep,
+# more than one sweep in the scale run, three changes per latency path.
 SMOKE = Sizes(
     name="smoke",
     runs=1,
     sweep_repositories=2,
-    sweep_tags_per_repository=15,
-    small_sweep=10,
+    sweep_tags_per_repository=5,
+    small_sweep=8,
     levels=(DEFAULT_LEVEL,),
     ab_seconds=0,
     skopeo_sample=2,
-    tuned_batch_size=20,
+    tuned_batch_size=5,
     scale_copies=2,
     scale_seconds=2,
     latency_changes=3,
@@ -98,9 +102,9 @@ SMOKE = Sizes(
     api_seconds=0,
     api_levels=(32,),
     api_level_seconds=0,
-    ui_tags=12,
-    ui_history=3,
-    ui_runs=2,
-    bulk_tags=5,
+    ui_tags=3,
+    ui_history=2,
+    ui_runs=1,
+    bulk_tags=3,
     skopeo_bulk_runs=1,
 )
