@@ -28,8 +28,8 @@ are in [benchmarks/results.json](benchmarks/results.json).
   average (1, 5, 15 min) when the run started: {machine.get("load_average_at_start", "?")};
   when it ended: {", ".join(map(str, machine.get("load_average_at_end", [])))}.
 - **Versions**: {versions}.
-- **Run it**: `{COMMAND}` (about 20 minutes; it installs what it needs and sets up its own
-  registries, database `imagestreams_bench`, Redis queue, web server, workers and webhook
+- **Run it**: `{COMMAND}` (about 20 minutes; runs `.ci/install` if anything is missing; sets up its
+  own registries, database `imagestreams_bench`, Redis queue, web server, workers and webhook
   receiver). `{SMOKE_COMMAND}` runs the same code on tiny data in under a minute (CI runs it).
   `{COMMAND} --only sweep,api` runs a subset.
 - Figures are **median (min-max)** of {_runs(results)} runs. Figures that compare two things
