@@ -30,7 +30,7 @@ tag_urls = [
 stream_urls = [
     path("", streams.stream_detail, name="stream"),
     path("tags/new", streams.tag_add, name="tag-add"),
-    path("tags/<str:tag>/", include(tag_urls)),
+    path("tags/<str:tag_name>/", include(tag_urls)),
     path("images/<str:digest>/", images.image_detail, name="image"),
 ]
 
@@ -39,7 +39,7 @@ project_urls = [
     path("streams/new", projects.stream_create_view, name="stream-create"),
     path("import", projects.import_image_view, name="import-image"),
     path("credentials/", credentials.credentials, name="credentials"),
-    path("is/<str:stream>/", include(stream_urls)),
+    path("is/<str:stream_name>/", include(stream_urls)),
     path("", include("imagestreams.web.team_urls")),
 ]
 
@@ -47,5 +47,5 @@ urlpatterns = [
     path("", projects.project_list, name="projects"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token-revoke"),
-    path("p/<str:project>/", include(project_urls)),
+    path("p/<str:project_name>/", include(project_urls)),
 ]
