@@ -13,7 +13,7 @@ OUTPUT_FORMATS = ("json", "yaml")
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         raise UsageError(message, hint=f"see '{self.prog} --help' for usage")
 
 

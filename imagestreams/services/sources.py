@@ -175,7 +175,7 @@ def resolve_stream_image(stream: ImageStream, digest_or_prefix: str) -> TagEvent
         .select_related("image")
         .order_by("-id")
     )
-    digests = sorted({event.image.digest for event in events})
+    digests = sorted({event.image.digest for event in events if event.image is not None})
     if not digests:
         raise NotFound(
             f'image "{digest_or_prefix}" not found in image stream "{stream.name}"',

@@ -94,9 +94,7 @@ class Command(BaseCommand):
     def _metrics_directory(self) -> str:
         """One directory for the counters of web, worker and beat, so that
         /metrics adds them up; emptied at start as prometheus_client requires."""
-        directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
-            settings.DATA_DIR / "metrics"
-        )
+        directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.DATA_DIR / "metrics")
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory, exist_ok=True)
         return directory

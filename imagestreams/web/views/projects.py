@@ -121,6 +121,7 @@ def import_image_view(request: WebRequest, project_name: str) -> HttpResponse:
             form.add_service_error(exc)
         else:
             _report_import(request, result)
+            assert result.stream is not None  # not a dry run: the stream exists now
             return go_to(request, stream_url(result.stream))
     if request.htmx:
         return render_partial(

@@ -3,6 +3,9 @@ their tokens, sharing streams with other projects or users, and the audit log.""
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -90,8 +93,13 @@ def _members_context(project: Project, perms: Perms, form: MemberAddForm | None 
         "perms": perms,
         "members": members_list(project=project),
         "form": form or MemberAddForm(),
-        "roles": RoleForm.base_fields["role"].choices,
+        "roles": _role_choices(),
     }
+
+
+def _role_choices():
+    """The roles a member or service account can be given, as the role form offers them."""
+    return cast(forms.ChoiceField, RoleForm.base_fields["role"]).choices
 
 
 def _members_url(project: Project) -> str:
@@ -201,7 +209,7 @@ def _account_context(account, perms: Perms, **extra) -> dict:
         "account": account,
         "tokens": service_account_tokens(account=account),
         "token_form": extra.pop("token_form", None) or TokenForm(),
-        "roles": RoleForm.base_fields["role"].choices,
+        "roles": _role_choices(),
         **extra,
     }
 
@@ -387,7 +395,7 @@ def audit_view(request: WebRequest, project_name: str) -> HttpResponse:
 
 @page
 @require_GET
-def audit_export_view(request: WebRequest, project_name: str) -> HttpResponse:
+def audit_export_view(request: WebRequest, project_name: str) -> StreamingHttpResponse:
     """The filtered log as a CSV download (`?format=jsonl`: JSON lines)."""
     project, _ = project_access(request, project_name, "admin")
     _, filters = _audit_filters(request)
