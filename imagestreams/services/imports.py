@@ -179,6 +179,7 @@ def record_import(
         return TagImportStatus(
             tag=tag.name, status=ImportStatus.UNCHANGED, digest=head.digest if head else ""
         )
+    assert fetched is not None  # else unchanged
     image = image_upsert(fetched, repository=reference.typed_repository)
     generation = stream_bump_generation(stream)
     tag.generation = generation
