@@ -112,7 +112,7 @@ def alias_targets(stream: ImageStream, tags: Mapping[str, Tag]) -> dict[str, str
     return folded
 
 
-def _follow(stream: ImageStream, tags: dict[str, Tag], name: str) -> str | None:
+def _follow(stream: ImageStream, tags: Mapping[str, Tag], name: str) -> str | None:
     seen = {name}
     current = tags[name]
     while current.from_kind == SourceKind.IMAGE_STREAM_TAG:
