@@ -162,7 +162,7 @@ def stream_for(principal, project_name: str, stream_name: str, action: str = "vi
             raise NotFound(f'image stream "{stream_name}" not found', field="stream")
         return stream
     shared = stream is not None and is_shared_with(principal, stream)
-    if shared and action == "view":
+    if stream is not None and shared and action == "view":
         return stream
     if role is None and not shared:
         raise NotFound(f'image stream "{project_name}/{stream_name}" not found', field="stream")

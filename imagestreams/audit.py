@@ -74,7 +74,7 @@ def current_actor() -> Actor:
         return _current.get()
     user = getattr(request, "user", None)
     authenticated = getattr(user, "is_authenticated", False)
-    name = user.get_username() if authenticated else "anonymous"
+    name = user.get_username() if user is not None and authenticated else "anonymous"
     return Actor(name=name, interface=interface_of(request))
 
 

@@ -45,7 +45,7 @@ def json_body() -> dict[str, str | None]:
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 for `request`: JSON for the API and clients that do not want HTML."""
     if request.path.startswith("/api/") or not request.accepts("text/html"):
-        response = JsonResponse(json_body(), status=503)
+        response: HttpResponse = JsonResponse(json_body(), status=503)
     else:
         # Rendered without the request: base.html would read the user and the
         # messages, both stored in the database that is not answering.

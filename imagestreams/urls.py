@@ -29,6 +29,6 @@ urlpatterns = [
     path("login/", limit_failed_sign_ins(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The trigger pages, before the team pages they belong to.
-    path("p/<str:project>/triggers/", include("triggers.web.urls")),
+    path("p/<str:project_name>/triggers/", include("triggers.web.urls")),
     path("", include("imagestreams.web.urls")),
 ]

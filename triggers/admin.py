@@ -69,7 +69,7 @@ class DeliveryInline(NewestInline):
     model = Delivery
     parent_field = "trigger"
     verbose_name_plural = f"deliveries (newest {INLINE_LIMIT})"
-    fields = ["uuid", "kind", "status", "attempts", "response_status", "error", "created"]
+    fields = ("uuid", "kind", "status", "attempts", "response_status", "error", "created")
     readonly_fields = fields
 
 
@@ -144,7 +144,7 @@ class TriggerAdmin(ServiceAdmin):
             **spec,
         )
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request, obj: Trigger) -> None:
         trigger_delete(trigger=obj)
 
     def delete_queryset(self, request, queryset) -> None:
@@ -183,7 +183,7 @@ class DeliveryAttemptInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ["number", "started", "duration_ms", "response_status", "outcome", "error", "retry_at"]
+    fields = ("number", "started", "duration_ms", "response_status", "outcome", "error", "retry_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -13,6 +13,7 @@ References:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypedDict
 from urllib.parse import urlencode
@@ -160,4 +161,9 @@ def _json(document: object) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
-BUILDERS = {Preset.GENERIC: _generic, Preset.GITHUB: _github, Preset.GITLAB: _gitlab}
+# Keyed by plain strings too: Preset members are str.
+BUILDERS: dict[str, Callable[[str, dict, str, ChangePayload], OutgoingRequest]] = {
+    Preset.GENERIC: _generic,
+    Preset.GITHUB: _github,
+    Preset.GITLAB: _gitlab,
+}

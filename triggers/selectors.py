@@ -36,7 +36,7 @@ def delivery_list(*, trigger: Trigger) -> QuerySet[Delivery]:
     )
 
 
-def delivery_get(*, trigger: Trigger, delivery_id: str) -> Delivery:
+def delivery_get(*, trigger: Trigger, delivery_id: str | uuid.UUID) -> Delivery:
     try:
         key = uuid.UUID(str(delivery_id))
     except ValueError:
@@ -64,7 +64,7 @@ def sample_facts(trigger: Trigger) -> ChangeFacts:
         tag=tag.name if tag else trigger.tag,
         digest=current.digest if current else "",
         previous_digest=current.digest if current else "",
-        pull_spec=pull_spec_for(tag, current) if current else "",
+        pull_spec=pull_spec_for(tag, current) if tag and current else "",
         cause="test",
         actor="",
         time=timezone.now().isoformat(),

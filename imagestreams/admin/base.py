@@ -5,11 +5,14 @@ report per object. Only superusers use the admin (imagestreams.operator_admin).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from imagestreams.services.errors import ServiceError
+
+_T = TypeVar("_T")
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -86,8 +89,8 @@ class NewestInline(ReadOnlyInline):
 def run_for_each(
     model_admin: admin.ModelAdmin,
     request,
-    objects: Iterable,
-    action: Callable[[object], str | None],
+    objects: Iterable[_T],
+    action: Callable[[_T], str | None],
 ) -> None:
     """Call `action` (a service call) for each object; one message per
     object: what it said, or the service's refusal."""

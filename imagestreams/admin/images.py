@@ -15,7 +15,7 @@ class ImageManifestInline(ReadOnlyInline):
     model = ImageManifest
     fk_name = "parent"
     verbose_name_plural = "platforms (index entries)"
-    fields = ["position", "platform", "child_digest", "media_type", "size"]
+    fields = ("position", "platform", "child_digest", "media_type", "size")
     readonly_fields = fields
     show_change_link = False
 
@@ -62,5 +62,5 @@ class ImageManifestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["parent", "position", "platform", "child", "media_type", "size"]
     list_select_related = ["parent", "child"]
     search_fields = ["parent__digest", "child__digest"]
-    readonly_fields = ["parent", "position", "child", "media_type", "size", "platform"]
+    readonly_fields = ("parent", "position", "child", "media_type", "size", "platform")
     fields = readonly_fields

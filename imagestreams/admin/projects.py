@@ -31,7 +31,7 @@ from imagestreams.services.projects import project_create
 
 class MembershipInline(ReadOnlyInline):
     model = Membership
-    fields = ["user", "role", "created"]
+    fields = ("user", "role", "created")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -40,7 +40,7 @@ class MembershipInline(ReadOnlyInline):
 
 class ServiceAccountInline(ReadOnlyInline):
     model = ServiceAccount
-    fields = ["name", "role", "description", "created"]
+    fields = ("name", "role", "description", "created")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -140,7 +140,7 @@ class MembershipAdmin(ServiceAdmin):
 class TokenInline(ReadOnlyInline):
     model = ApiToken
     fk_name = "service_account"
-    fields = ["name", "key_prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+    fields = ("name", "key_prefix", "created", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = fields
 
 
@@ -174,7 +174,7 @@ class ServiceAccountAdmin(ServiceAdmin):
         )
         obj.pk = created.pk
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request, obj: ServiceAccount) -> None:
         teams.service_account_delete(account=obj)
 
     def delete_queryset(self, request, queryset) -> None:
@@ -224,7 +224,7 @@ class AuditEventAdmin(ReadOnlyMixin, ServiceAdmin):
     list_filter = ["interface", "action"]
     search_fields = ["actor", "action", "target", "project_name"]
     date_hierarchy = "created"
-    fields = [
+    fields = (
         "created",
         "actor",
         "interface",
@@ -233,7 +233,7 @@ class AuditEventAdmin(ReadOnlyMixin, ServiceAdmin):
         "target",
         "before",
         "after",
-    ]
+    )
     readonly_fields = fields
 
 
@@ -265,7 +265,7 @@ class ApiTokenAdmin(ServiceAdmin):
     list_select_related = ["user", "service_account__project"]
     list_filter = [ActiveTokenFilter]
     search_fields = ["name", "key_prefix", "user__username", "service_account__name"]
-    fields = [
+    fields = (
         "name",
         "key_prefix",
         "owner",
@@ -274,7 +274,7 @@ class ApiTokenAdmin(ServiceAdmin):
         "expires_at",
         "last_used_at",
         "revoked_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["revoke"]
 
@@ -302,8 +302,8 @@ class ApiTokenAdmin(ServiceAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset) -> None:
         def revoke_one(token: ApiToken) -> str:
-            if token.service_account_id:
-                teams.service_account_token_revoke(account=token.service_account, token_id=token.pk)
+            if (account := token.service_account) is not None:
+                teams.service_account_token_revoke(account=account, token_id=token.pk)
             else:
                 tokens.token_revoke(user=token.user, token_id=token.pk)
             return f"Token {token} revoked."

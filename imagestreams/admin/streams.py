@@ -34,7 +34,7 @@ def short(digest: str | None) -> str:
 
 class TagInline(ReadOnlyInline):
     model = Tag
-    fields = ["name", "source", "scheduled", "current_image", "condition_reason"]
+    fields = ("name", "source", "scheduled", "current_image", "condition_reason")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -57,7 +57,7 @@ class ImageStreamAdmin(ServiceAdmin):
     list_filter = ["lookup_local"]
     search_fields = ["name", "project__name"]
     date_hierarchy = "created"
-    fields = [
+    fields = (
         "project",
         "name",
         "generation",
@@ -67,7 +67,7 @@ class ImageStreamAdmin(ServiceAdmin):
         "repository_checked_at",
         "created",
         "updated",
-    ]
+    )
     readonly_fields = fields
     inlines = [TagInline]
     actions = ["import_now"]
@@ -82,7 +82,7 @@ class ImageStreamAdmin(ServiceAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request, obj: ImageStream) -> None:
         stream_delete(stream=obj)
 
     def delete_queryset(self, request, queryset) -> None:
@@ -119,7 +119,7 @@ class TagEventInline(NewestInline):
     model = TagEvent
     parent_field = "tag"
     verbose_name_plural = f"history (newest {INLINE_LIMIT})"
-    fields = ["created", "docker_image_reference", "image_digest", "generation", "cause", "actor"]
+    fields = ("created", "docker_image_reference", "image_digest", "generation", "cause", "actor")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -145,7 +145,7 @@ class TagAdmin(ServiceAdmin):
     list_select_related = ["stream__project"]
     list_filter = ["scheduled", "from_kind", "import_mode", HasConditionFilter]
     search_fields = ["name", "stream__name", "stream__project__name", "from_name"]
-    fields = [
+    fields = (
         "stream",
         "name",
         "source",
@@ -163,7 +163,7 @@ class TagAdmin(ServiceAdmin):
         "check_failures",
         "created",
         "updated",
-    ]
+    )
     readonly_fields = fields
     inlines = [TagEventInline]
     actions = ["import_now", "pause_scheduling", "resume_scheduling"]
@@ -199,7 +199,7 @@ class TagAdmin(ServiceAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request, obj: Tag) -> None:
         _delete(obj, request.user)
 
     def delete_queryset(self, request, queryset) -> None:
@@ -241,7 +241,7 @@ class TagEventAdmin(ReadOnlyMixin, ServiceAdmin):
     list_filter = ["cause"]
     search_fields = ["tag__name", "tag__stream__name", "image__digest", "actor"]
     date_hierarchy = "created"
-    fields = ["tag", "created", "docker_image_reference", "image", "generation", "cause", "actor"]
+    fields = ("tag", "created", "docker_image_reference", "image", "generation", "cause", "actor")
     readonly_fields = fields
 
     @admin.display(description="tag", ordering="tag__stream__name")

@@ -54,8 +54,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     api_exc = exc if isinstance(exc, exceptions.APIException) else None
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-    code = getattr(detail, "code", None) or (api_exc.default_code if api_exc else "error")
-    response.data = error_body(str(detail), RENAMED_CODES.get(code, code))
+    error_code = getattr(detail, "code", None) or (api_exc.default_code if api_exc else "error")
+    response.data = error_body(str(detail), RENAMED_CODES.get(error_code, error_code))
     return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import textwrap
+from typing import NoReturn
 
 from imagestreams.cli.errors import UsageError
 
@@ -13,7 +14,7 @@ OUTPUT_FORMATS = ("json", "yaml")
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message, hint=f"see '{self.prog} --help' for usage")
 
 

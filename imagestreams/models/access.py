@@ -72,6 +72,10 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the raw secret, set on a just-created token so that the
+    # response can show it once.
+    token: str
+
     class Meta:
         ordering = ["-created"]
         constraints = [

@@ -231,4 +231,4 @@ class TagEvent(models.Model):
 
     @property
     def digest(self) -> str:
-        return self.image.digest if self.image_id else ""
+        return self.image.digest if self.image is not None else ""

@@ -68,7 +68,7 @@ class Share(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.stream.name if self.stream_id else "*"
+        what = self.stream.name if self.stream is not None else "*"
         who = self.target_project or self.target_user
         return f"{self.project.name}/{what} → {who}"
 

@@ -47,7 +47,7 @@ def logging_config(*, log_format: str, level: str) -> dict:
             "rename_fields": {"levelname": "level", "name": "logger"},
         },
     }
-    handler = {"class": "logging.StreamHandler", "formatter": log_format}
+    handler: dict[str, object] = {"class": "logging.StreamHandler", "formatter": log_format}
     if log_format == "plain":
         handler["filters"] = ["context"]
     return {

@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -170,7 +171,7 @@ class _Run:
         self.report.stats.updated_streams += 1
         self._unlink_from_repository(stream, doomed)
 
-    def _doomed_events(self, stream: ImageStream) -> list[dict]:
+    def _doomed_events(self, stream: ImageStream) -> list[Mapping[str, Any]]:
         """The history entries of `stream` that go, per the rules above."""
         events = (
             TagEvent.objects.filter(tag__stream=stream)
@@ -179,7 +180,7 @@ class _Run:
         )
         pinned = self.pinned.get((stream.project.name, stream.name), set())
         revision: dict[int, int] = defaultdict(int)
-        doomed = []
+        doomed: list[Mapping[str, Any]] = []
         for event in events:
             rev = revision[event["tag_id"]]
             revision[event["tag_id"]] += 1
@@ -190,7 +191,7 @@ class _Run:
             doomed.append(event)
         return doomed
 
-    def _unlink_from_repository(self, stream: ImageStream, doomed: list[dict]) -> None:
+    def _unlink_from_repository(self, stream: ImageStream, doomed: list[Mapping[str, Any]]) -> None:
         """Pushed images this stream no longer references leave its repository."""
         managed = {e["image_id"]: e["image__digest"] for e in doomed if e["image__managed"]}
         if not managed or not self.registry.enabled:

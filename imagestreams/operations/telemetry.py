@@ -11,15 +11,21 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from imagestreams.models.streams import ImportStatus
 from imagestreams.operations import metrics
 from imagestreams.operations.logs import tag_fields
 
+if TYPE_CHECKING:
+    from imagestreams.services.imports import TagImportStatus
+
 logger = logging.getLogger("imagestreams.operations")
 
 
-def imports_finished(stream, results: Iterable[tuple[object, str, str]], *, cause: str) -> None:
+def imports_finished(
+    stream, results: Iterable[tuple[TagImportStatus, object, str]], *, cause: str
+) -> None:
     """`results`: (TagImportStatus, source pull spec, registry host) per tag
     of one stream."""
     batch = metrics.Batch()

@@ -191,6 +191,7 @@ def _check_registry(registry: str, *, reference: str) -> None:
             f"{where} (expected a hostname or IP address with an optional :port)"
         )
     parts = _HOST_AND_PORT.fullmatch(registry)
+    assert parts is not None  # every host _DOMAIN accepts has this shape
     host, port = parts.group("host"), parts.group("port")
     if port is not None and not 0 < int(port) <= MAX_PORT:
         raise InvalidReference(f"{where} (the port must be between 1 and {MAX_PORT})")

@@ -161,6 +161,7 @@ class RegistrySession:
         self, endpoint: Endpoint, request: _Request, credentials: Credentials | None
     ) -> tuple[str, float]:
         challenge = endpoint.challenge
+        assert challenge is not None  # a token is fetched only after the registry challenged
         http = self._http(endpoint.verify_tls)
         try:
             return fetch_token(

@@ -74,9 +74,11 @@ def repository_path(name: str) -> tuple[str, str] | None:
     project, sep, stream = name.partition("/")
     if not sep or len(name) > MAX_REPOSITORY_NAME:
         return None
-    if project_name_validator.regex.fullmatch(project) is None:
+    # An instance holds the compiled pattern; the stubs allow the class default's str.
+    if project_name_validator.regex.fullmatch(project) is None:  # type: ignore[union-attr]
         return None
-    if stream_name_validator.regex.fullmatch(stream) is None:
+    # An instance holds the compiled pattern; the stubs allow the class default's str.
+    if stream_name_validator.regex.fullmatch(stream) is None:  # type: ignore[union-attr]
         return None
     return project, stream
 

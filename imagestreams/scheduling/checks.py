@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from django.conf import settings
@@ -53,6 +54,17 @@ from imagestreams.scheduling.tag_policy_json import active_policy, repository_of
 from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.imports import fetch_for_tag, import_guard, record_import
 from imagestreams.services.streams import stream_bump_generation, stream_lock
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Head(TypedDict):
+        head_digest: str | None
+        head_generation: int | None
+
+    TagWithHead = WithAnnotations[Tag, _Head]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +103,10 @@ class CheckOutcome:
     seconds: float = 0.0  # how long the check took (metrics)
 
     @property
+    def reference_tag(self) -> str | None:
+        return self.item.reference.tag if self.item.reference else None
+
+    @property
     def deferred(self) -> bool:
         return self.result is None
 
@@ -100,7 +116,7 @@ class CheckOutcome:
         condition to clear."""
         if not isinstance(self.result, FetchResult) or not self.result.unchanged:
             return False
-        moved = self.chosen_tag and self.chosen_tag != self.item.reference.tag
+        moved = self.chosen_tag and self.chosen_tag != self.reference_tag
         return not moved and not self.item.tag.has_condition
 
 
@@ -165,7 +181,7 @@ def load_claimed(token: str, tag_ids: list[int]) -> list[CheckItem]:
     return [_item(tag) for tag in tags]
 
 
-def _item(tag: Tag) -> CheckItem:
+def _item(tag: TagWithHead) -> CheckItem:
     insecure = tag.insecure or tag.stream.insecure
     try:
         reference = parse_reference(tag.from_name)
@@ -184,7 +200,7 @@ def _refuse_blocked(items: list[CheckItem], blocklist: RegistryBlocklist) -> Non
             item.error = RegistryError(refusal, reason="Forbidden")
 
 
-def _known_digest(tag: Tag) -> str | None:
+def _known_digest(tag: TagWithHead) -> str | None:
     """The upstream digest a HEAD may compare against, as tag_import decides:
     none while an import is pending, so that the pending import happens."""
     if tag.head_digest is None:
@@ -286,6 +302,7 @@ def _check(
 
 
 def _fetch(item: CheckItem, client: RegistryClient, config: ScheduleConfig) -> CheckOutcome:
+    assert item.reference is not None  # items whose source does not parse are not fetched
     reference, known, chosen = item.reference, item.known_digest, ""
     if item.policy is not None:
         repository = repository_of(item.reference)
@@ -392,6 +409,7 @@ def _same_spec(current: Tag, fetched_from: Tag) -> bool:
 
 def _record_failure(stream: ImageStream, tag: Tag, outcome: CheckOutcome, config) -> str:
     error = outcome.result
+    assert isinstance(error, RegistryError)  # only failures are recorded here
     status = record_import(
         stream,
         tag,
@@ -422,6 +440,8 @@ def _record_success(stream: ImageStream, tag: Tag, outcome: CheckOutcome) -> str
         actor = f"policy:{outcome.chosen_tag}"
         if outcome.reference != outcome.item.reference:
             _follow_policy_choice(stream, tag, outcome)
+    assert isinstance(outcome.result, FetchResult)  # deferred outcomes are not applied
+    assert outcome.reference is not None  # set by every fetch
     status = record_import(
         stream, tag, outcome.reference, outcome.result, cause=EventCause.SCHEDULED, actor=actor
     )

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -24,6 +25,16 @@ from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
 from imagestreams.registry.errors import InvalidReference
 from imagestreams.registry.reference import parse_reference
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _HeadGeneration(TypedDict):
+        head_generation: int | None
+
+    TagToEnrol = WithAnnotations[Tag, _HeadGeneration]
 
 # Without SKIP LOCKED, a claimer that lost every candidate to a concurrent
 # one looks again this many times before reporting nothing due.
@@ -64,7 +75,7 @@ def release_unscheduled() -> int:
     )
 
 
-def tags_to_enrol() -> QuerySet[Tag]:
+def tags_to_enrol() -> QuerySet[TagToEnrol]:
     """New scheduled tags, and those whose source changed since enrolment."""
     changed = ~Q(scheduled_source=F("from_name"))
     lost = Q(next_check_at__isnull=True) & ~Q(from_name__contains="@")
@@ -101,7 +112,7 @@ def enrol(
     return len(tags)
 
 
-def _enrol_one(tag: Tag, now: datetime, interval: float, rand: Callable[[], float]) -> None:
+def _enrol_one(tag: TagToEnrol, now: datetime, interval: float, rand: Callable[[], float]) -> None:
     try:
         reference = parse_reference(tag.from_name)
         tag.source_registry, tag.source_repository = reference.registry_host, reference.repository
@@ -116,7 +127,7 @@ def _enrol_one(tag: Tag, now: datetime, interval: float, rand: Callable[[], floa
         tag.next_check_at = now + timedelta(seconds=rand() * interval)
 
 
-def _imported_at_current_generation(tag: Tag) -> bool:
+def _imported_at_current_generation(tag: TagToEnrol) -> bool:
     """OpenShift's rule: a source by digest is scheduled only until imported once."""
     head = tag.head_generation
     return head is not None and not tag.has_condition and tag.generation <= head

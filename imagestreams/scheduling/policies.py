@@ -194,6 +194,7 @@ def choose_tag(policy: TagPolicy, tags: list[str]) -> str | None:
 
 def _sort_key(policy: TagPolicy, value: str, spec: semantic_version.NpmSpec | None):
     if policy.kind == SEMVER:
+        assert spec is not None  # made for every semver policy
         version = parse_version(value)
         return version if version is not None and spec.match(version) else None
     if policy.kind == NUMERICAL:

@@ -86,9 +86,10 @@ def history_compare(*, tag: Tag, first: int, second: int) -> Comparison:
     if older.image is None or newer.image is None:
         raise InvalidInput("only history entries with an image digest can be compared", field="a")
     children = _children_by_parent([older.image, newer.image])
-    platform = _common_platform(children.get(older.image_id), children.get(newer.image_id))
-    old_image = _pick(older.image, children.get(older.image_id), platform)
-    new_image = _pick(newer.image, children.get(newer.image_id), platform)
+    old_children, new_children = children.get(older.image.pk), children.get(newer.image.pk)
+    platform = _common_platform(old_children, new_children)
+    old_image = _pick(older.image, old_children, platform)
+    new_image = _pick(newer.image, new_children, platform)
     old_ports, new_ports = set(old_image.exposed_ports), set(new_image.exposed_ports)
     comparison = Comparison(
         older=older,

@@ -71,7 +71,7 @@ def _current_heads(stream: ImageStream, image_ids: list[int]) -> list[TagEvent]:
         .defer("image__manifest", "image__config_raw")
         .order_by("tag__name")
     )
-    heads = [event for event in events if event.pk == event.head_id]
+    heads: list[TagEvent] = [event for event in events if event.pk == event.head_id]
     for head in heads:
         head.tag.stream = stream
     return heads

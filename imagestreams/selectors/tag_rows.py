@@ -6,6 +6,7 @@ tags and any length of history."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Subquery
@@ -99,7 +100,7 @@ def describe_source(stream: ImageStream, tag: Tag) -> str:
     return f"tagged from {name}"
 
 
-def alias_targets(stream: ImageStream, tags: dict[str, Tag]) -> dict[str, str]:
+def alias_targets(stream: ImageStream, tags: Mapping[str, Tag]) -> dict[str, str]:
     """alias name -> the final tag it follows, for aliases that resolve inside
     the stream (FollowTagReference with at least one hop). Broken, circular or
     cross-stream aliases are left out and get their own row."""
@@ -111,7 +112,7 @@ def alias_targets(stream: ImageStream, tags: dict[str, Tag]) -> dict[str, str]:
     return folded
 
 
-def _follow(stream: ImageStream, tags: dict[str, Tag], name: str) -> str | None:
+def _follow(stream: ImageStream, tags: Mapping[str, Tag], name: str) -> str | None:
     seen = {name}
     current = tags[name]
     while current.from_kind == SourceKind.IMAGE_STREAM_TAG:

@@ -32,7 +32,7 @@ def pull_spec_for(tag: Tag, event: TagEvent) -> str:
     """OpenShift's ResolveLatestTaggedImage: Local policy pulls through the
     integrated registry, Source uses the recorded reference."""
     repository = tag.stream.repository
-    if tag.reference_policy == ReferencePolicy.LOCAL and repository and event.image_id:
+    if tag.reference_policy == ReferencePolicy.LOCAL and repository and event.image is not None:
         return f"{repository}@{event.image.digest}"
     return event.docker_image_reference
 

@@ -61,8 +61,10 @@ def tag_add_event(tag: Tag, event: NewEvent) -> HistoryChange:
 def _announce_move(tag: Tag, previous: TagEvent | None, event: NewEvent) -> None:
     """The change feed is written in this transaction, whatever moved the tag
     (import, push, tag, alias, rollback)."""
+    head = tag_head(tag)
+    assert head is not None  # the move just gave the tag a current entry
     tag_change_record(
-        tag=tag, previous=previous, current=tag_head(tag), cause=event.cause, actor=event.actor
+        tag=tag, previous=previous, current=head, cause=event.cause, actor=event.actor
     )
 
 

@@ -16,7 +16,7 @@ from imagestreams.operations.registries import (
 )
 from imagestreams.services.errors import InvalidInput
 
-EDITABLE = ["allowed_registries_for_import", "insecure_registries", "blocked_registries"]
+EDITABLE = ("allowed_registries_for_import", "insecure_registries", "blocked_registries")
 
 
 def image_config_update(*, changes: dict, actor: str = "") -> OperatorSettings:

@@ -95,7 +95,9 @@ def import_image(
     stream_name = target.path.rsplit("/", 1)[-1]
     validate_stream_name(project, stream_name)
     options = normalise_options(
-        TagOptions(reference_policy=request.reference_policy or "", import_mode=request.import_mode)
+        TagOptions(
+            reference_policy=request.reference_policy or "", import_mode=request.import_mode or ""
+        )
     )
     stream = ImageStream.objects.filter(project=project, name=stream_name).first()
     if stream is None and not request.confirm:
@@ -113,7 +115,9 @@ def import_image(
         return ImportImageResult(stream_name, True, statuses, additional, stream)
     if stream is None and all(isinstance(result, RegistryError) for _, result in fetched):
         # Nothing would be imported into a brand-new stream: create nothing.
-        messages = "; ".join(f"{p.name}: {r.message}" for p, r in fetched)
+        messages = "; ".join(
+            f"{p.name}: {r.message}" for p, r in fetched if isinstance(r, RegistryError)
+        )
         raise InvalidInput(f"import failed, image stream not created: {messages}", field="target")
     with transaction.atomic():
         stream = stream_get_or_create_locked(project=project, name=stream_name)
@@ -147,13 +151,15 @@ def _plan(stream, target, request, options, client) -> tuple[list[PlannedTag], s
 
 
 def _planned(name, source, existing: Tag | None, request, options) -> PlannedTag:
-    keep_policy = existing is not None and existing.has_spec and not request.reference_policy
+    reference_policy = options.reference_policy
+    if existing is not None and existing.has_spec and not request.reference_policy:
+        reference_policy = existing.reference_policy
     return PlannedTag(
         name=name,
         source=source,
         scheduled=request.scheduled or bool(existing and existing.scheduled),
         insecure=request.insecure or bool(existing and existing.insecure),
-        reference_policy=existing.reference_policy if keep_policy else options.reference_policy,
+        reference_policy=reference_policy,
         import_mode=options.import_mode,
     )
 

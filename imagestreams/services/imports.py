@@ -154,13 +154,14 @@ def _record_unparsable(stale: Tag, error: InvalidReference) -> TagImportStatus |
 def record_import(
     stream: ImageStream,
     tag: Tag,
-    reference: ImageReference,
+    reference: ImageReference | None,
     result: FetchResult | RegistryError,
     *,
     cause: str,
     actor: str,
 ) -> TagImportStatus:
-    """Apply a fetch result to a tag (stream locked, tag freshly read)."""
+    """Apply a fetch result to a tag (stream locked, tag freshly read). A source
+    that does not parse has no `reference`, only an error."""
     now = timezone.now()
     if isinstance(result, RegistryError):
         return _record_failure(stream, tag, result, now)
@@ -179,6 +180,8 @@ def record_import(
         return TagImportStatus(
             tag=tag.name, status=ImportStatus.UNCHANGED, digest=head.digest if head else ""
         )
+    assert fetched is not None  # else unchanged
+    assert reference is not None  # something was fetched from it
     image = image_upsert(fetched, repository=reference.typed_repository)
     generation = stream_bump_generation(stream)
     tag.generation = generation

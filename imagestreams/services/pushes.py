@@ -130,6 +130,7 @@ def push_fetch(client: RegistryClient, repository: str, digest: str) -> FetchedI
     result = fetch_image(
         client, ref, insecure=_plain_http(), import_mode=IMPORT_MODE_PRESERVE_ORIGINAL
     )
+    assert result.image is not None  # no digest was known before, so the image is fetched
     return result.image
 
 

@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from django.conf import settings
 from django.db import transaction
@@ -74,17 +75,25 @@ def registry_events_receive(envelope: object) -> ReceiveResult:
     return result
 
 
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _is_text(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and bool(value)
+
+
 def _push_fields(raw: object) -> dict | None:
     if not isinstance(raw, dict) or raw.get("action") != "push":
         return None
-    target = raw.get("target") if isinstance(raw.get("target"), dict) else {}
+    target = _mapping(raw.get("target"))
     event_id, tag = raw.get("id"), target.get("tag")
     repository, digest = target.get("repository"), target.get("digest")
-    if not all(isinstance(value, str) and value for value in (event_id, tag, repository)):
+    if not (_is_text(event_id) and _is_text(tag) and _is_text(repository)):
         return None  # child manifests of an index are pushed by digest, without a tag
     if target.get("mediaType") not in MANIFEST_MEDIA_TYPES or not is_digest(digest or ""):
         return None
-    actor = raw.get("actor") if isinstance(raw.get("actor"), dict) else {}
+    actor = _mapping(raw.get("actor"))
     timestamp = parse_datetime(str(raw.get("timestamp", ""))) or timezone.now()
     return {
         "event_id": event_id[:200],

@@ -76,6 +76,7 @@ def tag_rollback(
             after={"image": target.image.digest},
         )
     head = tag.events.select_related("image").first()
+    assert head is not None  # the rollback just added an entry
     message = f"Tag {tag} rolled back to {target.image.digest}."
     if previous_source:
         message += f" It no longer follows {previous_source}; tag it again to resume."
@@ -86,7 +87,7 @@ def _pick_target(tag: Tag, history: list[TagEvent], to: str | None, steps: int |
     if to:
         prefix = to if ":" in to else f"sha256:{to}"
         matches = [e for e in history[1:] if e.image and e.image.digest.startswith(prefix)]
-        digests = {e.image.digest for e in matches}
+        digests = {e.image.digest for e in matches if e.image}
         if not digests:
             raise NotFound(f'"{to}" is not an earlier image of tag "{tag}"', field="to")
         if len(digests) > 1:

@@ -175,7 +175,7 @@ def resolve_stream_image(stream: ImageStream, digest_or_prefix: str) -> TagEvent
         .select_related("image")
         .order_by("-id")
     )
-    digests = sorted({event.image.digest for event in events})
+    digests = sorted({event.image.digest for event in events if event.image is not None})
     if not digests:
         raise NotFound(
             f'image "{digest_or_prefix}" not found in image stream "{stream.name}"',
@@ -193,7 +193,9 @@ def image_of_stream(stream: ImageStream, digest_or_prefix: str) -> Image:
     """An image referenced by the stream's history, or a child of such an index
     (so every platform of a multi-arch tag is addressable)."""
     try:
-        return resolve_stream_image(stream, digest_or_prefix).image
+        image = resolve_stream_image(stream, digest_or_prefix).image
+        assert image is not None  # the entry was found by its image's digest
+        return image
     except NotFound:
         prefix = digest_or_prefix if ":" in digest_or_prefix else f"sha256:{digest_or_prefix}"
         children = Image.objects.filter(

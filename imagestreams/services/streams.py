@@ -103,7 +103,7 @@ def stream_update(
                 f"{locked.generation}, you sent {expected_generation}); read it again and retry",
                 field="generation",
             )
-        changes = {}
+        changes: dict[str, object] = {}
         if lookup_local is not None and lookup_local != locked.lookup_local:
             changes["lookup_local"] = lookup_local
         if annotations is not None and annotations != locked.annotations:

@@ -10,7 +10,8 @@ from imagestreams.models.streams import SourceKind
 from imagestreams.services.errors import InvalidInput
 from imagestreams.services.tagging import TagOptions, TagSetResult, tag_set
 
-SOURCE_KINDS = {
+# Keyed by plain strings too: SourceKind members are str.
+SOURCE_KINDS: dict[str, str] = {
     SourceKind.DOCKER_IMAGE: "docker",
     SourceKind.IMAGE_STREAM_TAG: "istag",
     SourceKind.IMAGE_STREAM_IMAGE: "isimage",

@@ -140,6 +140,7 @@ def _validate_combination(
         if source.kind != SourceKind.IMAGE_STREAM_TAG:
             raise InvalidInput("--alias requires a source of the form <stream>:<tag>")
         name = source.stream_name
+        assert name is not None  # an istag source names its stream tag
         for target in targets:
             if (target.project, target.stream) != (name.project, name.stream):
                 raise InvalidInput("cannot set alias across different Image Streams")
@@ -163,11 +164,12 @@ def _resolve_source(source: TagSource, options: TagOptions) -> SpecSource:
     if source.kind == SourceKind.DOCKER_IMAGE:
         return SpecSource(kind=SourceKind.DOCKER_IMAGE, name=source.text)
     name = source.stream_name
+    assert name is not None  # every source but a container image names a stream
     if source.kind == SourceKind.IMAGE_STREAM_IMAGE:
         event = resolve_stream_image(find_stream(name.project, name.stream), name.digest)
         return SpecSource(
             kind=SourceKind.IMAGE_STREAM_IMAGE,
-            name=f"{name.stream}@{event.image.digest}",
+            name=f"{name.stream}@{event.digest}",
             namespace=name.project,
             event=event,
         )
@@ -259,7 +261,7 @@ def _destination_reference(event: TagEvent, stream: ImageStream, options: TagOpt
     if options.reference or not source_repository or not event.image_id:
         return event.docker_image_reference
     if event.docker_image_reference.startswith(f"{source_repository}@"):
-        return f"{stream.repository}@{event.image.digest}"
+        return f"{stream.repository}@{event.digest}"
     return event.docker_image_reference
 
 

@@ -200,7 +200,7 @@ def share_grant(
             raise NotFound(f'project "{target_project}" not found', field="target_project")
         if receiver_project == project:
             raise InvalidInput("a project already sees its own streams", field="target_project")
-    else:
+    elif target_user:
         receiver_user = _user(target_user)
     existing = Share.objects.filter(
         project=project, stream=stream, target_project=receiver_project, target_user=receiver_user
@@ -231,7 +231,9 @@ def share_revoke(*, project: Project, share_id: int) -> None:
 
 def _share_facts(share: Share) -> dict:
     return {
-        "stream": share.stream.name if share.stream_id else "*",
-        "target_project": share.target_project.name if share.target_project_id else None,
-        "target_user": share.target_user.get_username() if share.target_user_id else None,
+        "stream": share.stream.name if share.stream is not None else "*",
+        "target_project": (share.target_project.name if share.target_project is not None else None),
+        "target_user": (
+            share.target_user.get_username() if share.target_user is not None else None
+        ),
     }

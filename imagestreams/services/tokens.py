@@ -4,6 +4,7 @@ sha256 hash, shown once, revoked by their user."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,7 +16,7 @@ from imagestreams.models.access import TOKEN_PREFIX, hash_token
 from imagestreams.services.errors import InvalidInput, NotFound
 
 MAX_TOKEN_DAYS = 3650
-MAX_NAME_LENGTH = ApiToken._meta.get_field("name").max_length
+MAX_NAME_LENGTH = cast(int, ApiToken._meta.get_field("name").max_length)  # a CharField's
 # Recording every request would turn each API read into a write; a minute is
 # precise enough to tell which tokens are still in use.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -103,8 +104,8 @@ def _record_use(token: ApiToken, now) -> None:
 
 def principal_of(token: ApiToken):
     """Who acts with `token`: its user, or its service account."""
-    if token.service_account_id:
+    if (account := token.service_account) is not None:
         from imagestreams.access import ServiceAccountPrincipal
 
-        return ServiceAccountPrincipal(token.service_account)
+        return ServiceAccountPrincipal(account)
     return token.user

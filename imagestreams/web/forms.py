@@ -18,7 +18,7 @@ IMPORT_MODES = [
 ]
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(forms.BaseForm):
     """Attach a service error to the field it names, if the form has it."""
 
     field_aliases: dict[str, str] = {}

@@ -8,9 +8,9 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -23,10 +23,10 @@ class WebRequest(HttpRequest):
     """A signed-in request that went through django-htmx's middleware."""
 
     htmx: HtmxDetails
-    user: AbstractBaseUser
+    user: User
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def page(view: View) -> View:
@@ -37,7 +37,7 @@ def page(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapper(request: WebRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: WebRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except (NotFound, Conflict) as exc:

@@ -4,6 +4,7 @@ they parse input only; the teams services check the rules."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -74,7 +75,9 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, stream_names: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "Every stream of this project, present and future")]
-        self.fields["stream"].choices = choices + [(name, name) for name in stream_names]
+        cast(forms.ChoiceField, self.fields["stream"]).choices = choices + [
+            (name, name) for name in stream_names
+        ]
 
 
 class AuditFilterForm(forms.Form):

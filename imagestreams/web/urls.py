@@ -3,7 +3,7 @@ JavaScript); htmx requests to the same URLs get partials."""
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from imagestreams.web.views import (
     account,
@@ -17,7 +17,7 @@ from imagestreams.web.views import (
 
 app_name = "web"
 
-tag_urls = [
+tag_urls: list[URLPattern | URLResolver] = [
     path("", tags.tag_detail, name="tag"),
     path("row", streams.tag_row, name="tag-row"),
     path("import", tag_actions.tag_import_now, name="tag-import"),
@@ -27,19 +27,19 @@ tag_urls = [
     path("rollback", tags.tag_rollback_view, name="tag-rollback"),
 ]
 
-stream_urls = [
+stream_urls: list[URLPattern | URLResolver] = [
     path("", streams.stream_detail, name="stream"),
     path("tags/new", streams.tag_add, name="tag-add"),
-    path("tags/<str:tag>/", include(tag_urls)),
+    path("tags/<str:tag_name>/", include(tag_urls)),
     path("images/<str:digest>/", images.image_detail, name="image"),
 ]
 
-project_urls = [
+project_urls: list[URLPattern | URLResolver] = [
     path("", projects.project_detail, name="project"),
     path("streams/new", projects.stream_create_view, name="stream-create"),
     path("import", projects.import_image_view, name="import-image"),
     path("credentials/", credentials.credentials, name="credentials"),
-    path("is/<str:stream>/", include(stream_urls)),
+    path("is/<str:stream_name>/", include(stream_urls)),
     path("", include("imagestreams.web.team_urls")),
 ]
 
@@ -47,5 +47,5 @@ urlpatterns = [
     path("", projects.project_list, name="projects"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke", account.token_revoke_view, name="token-revoke"),
-    path("p/<str:project>/", include(project_urls)),
+    path("p/<str:project_name>/", include(project_urls)),
 ]

@@ -106,10 +106,12 @@ def test_every_form_refuses_a_post_without_the_token(signed_in):
 
 def test_the_same_post_with_the_token_goes_through(signed_in):
     """The control: the refusal above is the missing token, not the request."""
-    page = signed_in.get(reverse("web:tag-add", kwargs={"project": "team", "stream": "app"}))
+    page = signed_in.get(
+        reverse("web:tag-add", kwargs={"project_name": "team", "stream_name": "app"})
+    )
     token = page.cookies["csrftoken"].value
     response = signed_in.post(
-        reverse("web:tag-add", kwargs={"project": "team", "stream": "app"}),
+        reverse("web:tag-add", kwargs={"project_name": "team", "stream_name": "app"}),
         {
             "kind": "istag",
             "source": "app:1",

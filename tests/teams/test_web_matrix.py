@@ -73,10 +73,10 @@ class Page:
     data: dict = field(default_factory=dict)
 
 
-TEAM = {"project": "team"}
-STREAM = {**TEAM, "stream": "python"}
-TAG = {**STREAM, "tag": "3.6"}
-REFERENCE_TAG = {**STREAM, "tag": "ref"}  # not importable: "import now" stays offline
+TEAM = {"project_name": "team"}
+STREAM = {**TEAM, "stream_name": "python"}
+TAG = {**STREAM, "tag_name": "3.6"}
+REFERENCE_TAG = {**STREAM, "tag_name": "ref"}  # not importable: "import now" stays offline
 TRIGGER = {**TEAM, "name": "hook"}
 ACCOUNT = {**TEAM, "name": "ci"}
 OLD_DIGEST = "sha256:" + "a" * 64

@@ -172,6 +172,7 @@ def retry_delay(attempt: int, retry_after: float | None) -> float:
 
 def _change_facts(delivery: Delivery) -> ChangeFacts:
     change = delivery.change
+    assert change is not None  # only change deliveries are queued; test ones are sent at once
     return ChangeFacts(
         project=change.project_name,
         stream=change.stream_name,

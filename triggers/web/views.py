@@ -32,8 +32,8 @@ def trigger_url(trigger: Trigger) -> str:
 
 @page
 @require_http_methods(["GET", "POST"])
-def trigger_list_view(request: WebRequest, project: str) -> HttpResponse:
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+def trigger_list_view(request: WebRequest, project_name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     form = TriggerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,8 +87,8 @@ def _trigger_context(trigger: Trigger, perms: Perms) -> dict:
 
 @page
 @require_GET
-def trigger_detail(request: WebRequest, project: str, name: str) -> HttpResponse:
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+def trigger_detail(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     context = _trigger_context(trigger, perms)
     return render_page(request, TRIGGER_TEMPLATE, context, partial="trigger-main")
@@ -105,9 +105,9 @@ def _after_action(request: WebRequest, trigger: Trigger, perms: Perms) -> HttpRe
 
 @page
 @require_POST
-def trigger_test(request: WebRequest, project: str, name: str) -> HttpResponse:
+def trigger_test(request: WebRequest, project_name: str, name: str) -> HttpResponse:
     """Send one test request now (no retries) and say how it went."""
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     result = trigger_send_test(trigger=trigger)
     attempt = result.attempt
@@ -123,9 +123,9 @@ def trigger_test(request: WebRequest, project: str, name: str) -> HttpResponse:
 
 @page
 @require_POST
-def trigger_enable(request: WebRequest, project: str, name: str) -> HttpResponse:
+def trigger_enable(request: WebRequest, project_name: str, name: str) -> HttpResponse:
     """Pause or resume (re-enabling one we disabled after failures clears them)."""
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     enabled = request.POST.get("enabled") == "on"
     try:
@@ -141,9 +141,9 @@ def trigger_enable(request: WebRequest, project: str, name: str) -> HttpResponse
 @page
 @require_POST
 def delivery_resend_view(
-    request: WebRequest, project: str, name: str, delivery: str
+    request: WebRequest, project_name: str, name: str, delivery: str
 ) -> HttpResponse:
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     found = delivery_get(trigger=trigger, delivery_id=delivery)
     try:
@@ -157,8 +157,8 @@ def delivery_resend_view(
 
 @page
 @require_http_methods(["GET", "POST"])
-def trigger_delete_view(request: WebRequest, project: str, name: str) -> HttpResponse:
-    project, perms = project_access(request, project, TRIGGERS_RIGHT)
+def trigger_delete_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
     if request.method == "GET":
         context = {"project": project, "perms": perms, "trigger": trigger}

@@ -14,7 +14,7 @@ from imagestreams.api.serializers.streams import (
     conditions_of,
     spec_of,
 )
-from imagestreams.models import Tag
+from imagestreams.models import Tag, TagEvent
 from imagestreams.selectors.istags import head_of
 from imagestreams.selectors.tags import pull_spec_for
 
@@ -36,10 +36,10 @@ class ImageStreamTagSerializer(serializers.Serializer):
         return f"{tag.stream.name}:{tag.name}"
 
     def get_created(self, tag: Tag) -> datetime:
-        return head_of(tag).created
+        return _current(tag).created
 
     def get_generation(self, tag: Tag) -> int:
-        return head_of(tag).generation
+        return _current(tag).generation
 
     @extend_schema_field(SpecSerializer(allow_null=True))
     def get_spec(self, tag: Tag) -> dict | None:
@@ -51,7 +51,16 @@ class ImageStreamTagSerializer(serializers.Serializer):
 
     @extend_schema_field(ImageSerializer)
     def get_image(self, tag: Tag) -> dict:
-        head = head_of(tag)
+        head = _current(tag)
+        assert head.image is not None  # see _current
         # Consumers pull what the reference policy says (Local: through the
         # integrated registry), not necessarily where the image came from.
         return ImageSerializer(facts_of_image(head.image, pull_spec_for(tag, head))).data
+
+
+def _current(tag: Tag) -> TagEvent:
+    """The tag's current history entry: image stream tags are only listed and
+    read while it has an image (the selectors leave the others out)."""
+    head = head_of(tag)
+    assert head is not None
+    return head

@@ -50,13 +50,13 @@ class ShareSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
 
     def get_stream(self, share: Share) -> str | None:
-        return share.stream.name if share.stream_id else None
+        return share.stream.name if share.stream is not None else None
 
     def get_target_project(self, share: Share) -> str | None:
-        return share.target_project.name if share.target_project_id else None
+        return share.target_project.name if share.target_project is not None else None
 
     def get_target_user(self, share: Share) -> str | None:
-        return share.target_user.get_username() if share.target_user_id else None
+        return share.target_user.get_username() if share.target_user is not None else None
 
 
 class AuditEventSerializer(serializers.Serializer):
@@ -76,7 +76,9 @@ class AuditEventSerializer(serializers.Serializer):
 class SharedImageStreamSerializer(ImageStreamSerializer):
     """A stream of another project seen through a share: pull access only."""
 
-    read_only = serializers.SerializerMethodField(
+    # DRF's metaclass moves declared fields off the class, so this does not
+    # replace Field.read_only; the stubs see a clash.
+    read_only = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="Always true: a share gives view (pull) access, never edit."
     )
 

@@ -22,7 +22,7 @@ def paginated(view: APIView, queryset, serializer_class) -> Response:
     the schema shows the paginated shape."""
     pagination_class = getattr(view, "pagination_class", None) or Pagination
     paginator = pagination_class()
-    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    page: list | None = paginator.paginate_queryset(queryset, view.request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 

@@ -33,7 +33,9 @@ class TagResultSerializer(serializers.Serializer):
 
 class TagApi(APIView):
     class InputSerializer(InputSerializer):
-        source = serializers.CharField(max_length=1024)
+        # DRF's metaclass moves declared fields off the class, so this does not
+        # replace Field.source; the stubs see a clash.
+        source = serializers.CharField(max_length=1024)  # type: ignore[assignment]
         source_kind = serializers.CharField(
             required=False,
             allow_null=True,

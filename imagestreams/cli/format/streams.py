@@ -134,13 +134,13 @@ def _write_tag(
             )
     for index, item in enumerate(tag.get("items") or []):
         out.write(f"{'  * ' if index == 0 else '    '}{item.get('reference', '')}\n")
-        when = ago(parse_time(item.get("created")), now)
+        age = ago(parse_time(item.get("created")), now)
         image = item.get("image") or ""
         # The image ID is shown only when the pull spec does not already say it.
         if image and _digest_of(item.get("reference") or "") != image:
-            out.write(f"      {when}\t{image}\n")
+            out.write(f"      {age}\t{image}\n")
         else:
-            out.write(f"      {when}\n")
+            out.write(f"      {age}\n")
 
 
 def source_line(spec: dict[str, Any] | None, project: str) -> str:

@@ -18,8 +18,8 @@ from imagestreams.web.views.common import project_access
 
 @page
 @require_http_methods(["GET", "POST"])
-def credentials(request: WebRequest, project: str) -> HttpResponse:
-    project, perms = project_access(request, project, "admin")
+def credentials(request: WebRequest, project_name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, "admin")
     form = CredentialForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,8 +12,10 @@ from imagestreams.web.views.common import stream_access
 
 @page
 @require_GET
-def image_detail(request: WebRequest, project: str, stream: str, digest: str) -> HttpResponse:
-    _, perms, stream = stream_access(request, project, stream)
+def image_detail(
+    request: WebRequest, project_name: str, stream_name: str, digest: str
+) -> HttpResponse:
+    _, perms, stream = stream_access(request, project_name, stream_name)
     details = image_details(stream=stream, digest=digest)
     context = {"project": stream.project, "stream": stream, "perms": perms, "details": details}
     return render_page(request, "web/image.html", context)

@@ -66,16 +66,16 @@ def _project_context(request: WebRequest, project, perms: Perms, **forms) -> dic
 
 @page
 @require_GET
-def project_detail(request: WebRequest, project: str) -> HttpResponse:
-    project, perms = project_access(request, project)
+def project_detail(request: WebRequest, project_name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name)
     context = _project_context(request, project, perms)
     return render_page(request, PROJECT_TEMPLATE, context, partial="stream-table")
 
 
 @page
 @require_POST
-def stream_create_view(request: WebRequest, project: str) -> HttpResponse:
-    project, perms = project_access(request, project, "edit")
+def stream_create_view(request: WebRequest, project_name: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, "edit")
     form = StreamCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -96,10 +96,10 @@ def stream_create_view(request: WebRequest, project: str) -> HttpResponse:
 
 @page
 @require_POST
-def import_image_view(request: WebRequest, project: str) -> HttpResponse:
+def import_image_view(request: WebRequest, project_name: str) -> HttpResponse:
     """`isctl import-image NAME:TAG --from=IMAGE --confirm`: runs now, so the
     user sees the result (or the registry's error) at once."""
-    project, perms = project_access(request, project, "edit")
+    project, perms = project_access(request, project_name, "edit")
     form = ImportImageForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -121,6 +121,7 @@ def import_image_view(request: WebRequest, project: str) -> HttpResponse:
             form.add_service_error(exc)
         else:
             _report_import(request, result)
+            assert result.stream is not None  # not a dry run: the stream exists now
             return go_to(request, stream_url(result.stream))
     if request.htmx:
         return render_partial(

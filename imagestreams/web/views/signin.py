@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from imagestreams.ratelimit import Limited, sign_in_allowed, sign_in_failed
 from imagestreams.security import client_address
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def limit_failed_sign_ins(view: View) -> View:
@@ -22,7 +22,7 @@ def limit_failed_sign_ins(view: View) -> View:
     more; the account's owner elsewhere is not affected."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method != "POST":
             return view(request, *args, **kwargs)
         address, username = client_address(request), request.POST.get("username", "")

@@ -35,21 +35,23 @@ def stream_context(
 
 @page
 @require_GET
-def stream_detail(request: WebRequest, project: str, stream: str) -> HttpResponse:
-    _, perms, stream = stream_access(request, project, stream)
+def stream_detail(request: WebRequest, project_name: str, stream_name: str) -> HttpResponse:
+    _, perms, stream = stream_access(request, project_name, stream_name)
     context = stream_context(request, stream, perms)
     return render_page(request, STREAM_TEMPLATE, context, partial="tag-table")
 
 
 @page
 @require_GET
-def tag_row(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
+def tag_row(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
     """One row, re-rendered while an import runs; polling stops by itself
     because a finished row has no hx-trigger any more."""
-    _, perms, stream = stream_access(request, project, stream)
+    _, perms, stream = stream_access(request, project_name, stream_name)
     if not request.htmx:
-        return redirect(stream_url(stream, tag))
-    return render_row(request, stream, perms, tag)
+        return redirect(stream_url(stream, tag_name))
+    return render_row(request, stream, perms, tag_name)
 
 
 def render_row(request: WebRequest, stream: ImageStream, perms: Perms, name: str) -> HttpResponse:
@@ -67,9 +69,9 @@ def render_row(request: WebRequest, stream: ImageStream, perms: Perms, name: str
 
 @page
 @require_http_methods(["GET", "POST"])
-def tag_add(request: WebRequest, project: str, stream: str) -> HttpResponse:
+def tag_add(request: WebRequest, project_name: str, stream_name: str) -> HttpResponse:
     """`isctl tag SOURCE STREAM:TAG` (or `--alias`) from the stream page."""
-    project, perms, stream = stream_access(request, project, stream, "edit")
+    project, perms, stream = stream_access(request, project_name, stream_name, "edit")
     form = TagAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -28,10 +28,12 @@ def _back_to_row(request: WebRequest, stream, perms, name: str) -> HttpResponse:
 
 @page
 @require_POST
-def tag_import_now(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
+def tag_import_now(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
     """Queue a fresh import of the upstream image; the row shows it running and
     refreshes itself until it is done."""
-    _, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
+    _, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     name = f"{stream.name}:{tag.name}"
     if tags_import_now([tag]):
         messages.info(request, f"Import of {name} requested.")
@@ -42,8 +44,10 @@ def tag_import_now(request: WebRequest, project: str, stream: str, tag: str) -> 
 
 @page
 @require_POST
-def tag_scheduled(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
-    project, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
+def tag_scheduled(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
+    project, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     form = ScheduledForm(request.POST)
     form.is_valid()  # a boolean: anything missing means "off"
     _update_spec(request, project, tag, scheduled=form.cleaned_data.get("scheduled", False))
@@ -52,8 +56,10 @@ def tag_scheduled(request: WebRequest, project: str, stream: str, tag: str) -> H
 
 @page
 @require_POST
-def tag_reference_policy(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
-    project, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
+def tag_reference_policy(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
+    project, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     form = ReferencePolicyForm(request.POST)
     if form.is_valid():
         _update_spec(request, project, tag, reference_policy=form.cleaned_data["reference_policy"])
@@ -75,10 +81,12 @@ def _update_spec(request: WebRequest, project, tag, **changes) -> None:
 
 @page
 @require_http_methods(["GET", "POST"])
-def tag_delete_view(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
+def tag_delete_view(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
     """GET asks for confirmation (without JavaScript); POST deletes the tag
     with its whole history, like `isctl tag -d STREAM:TAG`."""
-    project, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
+    project, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     if request.method == "GET":
         context = {
             "project": project,

@@ -54,8 +54,10 @@ def _comparison(tag: Tag, form: CompareForm) -> dict:
 
 @page
 @require_GET
-def tag_detail(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
-    _, perms, stream, tag = tag_access(request, project, stream, tag)
+def tag_detail(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
+    _, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name)
     wants_comparison = "a" in request.GET or "b" in request.GET
     form = CompareForm(request.GET if wants_comparison else None)
     if request.htmx and wants_comparison:
@@ -69,9 +71,11 @@ def tag_detail(request: WebRequest, project: str, stream: str, tag: str) -> Http
 
 @page
 @require_POST
-def tag_rollback_view(request: WebRequest, project: str, stream: str, tag: str) -> HttpResponse:
+def tag_rollback_view(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
     """`isctl rollback STREAM:TAG --to DIGEST`."""
-    _, perms, stream, tag = tag_access(request, project, stream, tag, "edit")
+    _, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     form = RollbackForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the history entry to roll back to.")

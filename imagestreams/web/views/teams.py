@@ -3,6 +3,9 @@ their tokens, sharing streams with other projects or users, and the audit log.""
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -90,8 +93,13 @@ def _members_context(project: Project, perms: Perms, form: MemberAddForm | None 
         "perms": perms,
         "members": members_list(project=project),
         "form": form or MemberAddForm(),
-        "roles": RoleForm.base_fields["role"].choices,
+        "roles": _role_choices(),
     }
+
+
+def _role_choices():
+    """The roles a member or service account can be given, as the role form offers them."""
+    return cast(forms.ChoiceField, RoleForm.base_fields["role"]).choices
 
 
 def _members_url(project: Project) -> str:
@@ -100,9 +108,9 @@ def _members_url(project: Project) -> str:
 
 @page
 @require_http_methods(["GET", "POST"])
-def members_view(request: WebRequest, project: str) -> HttpResponse:
+def members_view(request: WebRequest, project_name: str) -> HttpResponse:
     """Who belongs to the project; admins add people by username."""
-    project, perms = project_access(request, project, "admin")
+    project, perms = project_access(request, project_name, "admin")
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -124,8 +132,8 @@ def members_view(request: WebRequest, project: str) -> HttpResponse:
 
 @page
 @require_POST
-def member_role_view(request: WebRequest, project: str, username: str) -> HttpResponse:
-    project, perms = project_access(request, project, "admin")
+def member_role_view(request: WebRequest, project_name: str, username: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, "admin")
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, ROLE_ERROR)
@@ -144,8 +152,8 @@ def member_role_view(request: WebRequest, project: str, username: str) -> HttpRe
 
 @page
 @require_POST
-def member_remove_view(request: WebRequest, project: str, username: str) -> HttpResponse:
-    project, perms = project_access(request, project, "admin")
+def member_remove_view(request: WebRequest, project_name: str, username: str) -> HttpResponse:
+    project, perms = project_access(request, project_name, "admin")
     try:
         member_remove(project=project, username=username)
     except ServiceError as exc:
@@ -166,9 +174,9 @@ def _account_url(account) -> str:
 
 @page
 @require_http_methods(["GET", "POST"])
-def service_accounts_view(request: WebRequest, project: str) -> HttpResponse:
+def service_accounts_view(request: WebRequest, project_name: str) -> HttpResponse:
     """Non-human members for automation; created here, given tokens on their page."""
-    project, perms = project_access(request, project, "admin")
+    project, perms = project_access(request, project_name, "admin")
     form = ServiceAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -201,27 +209,27 @@ def _account_context(account, perms: Perms, **extra) -> dict:
         "account": account,
         "tokens": service_account_tokens(account=account),
         "token_form": extra.pop("token_form", None) or TokenForm(),
-        "roles": RoleForm.base_fields["role"].choices,
+        "roles": _role_choices(),
         **extra,
     }
 
 
-def _account_access(request: WebRequest, project: str, name: str):
-    project, perms = project_access(request, project, "admin")
+def _account_access(request: WebRequest, project_name: str, name: str):
+    project, perms = project_access(request, project_name, "admin")
     return service_account_get(project=project, name=name), perms
 
 
 @page
 @require_GET
-def service_account_view(request: WebRequest, project: str, name: str) -> HttpResponse:
-    account, perms = _account_access(request, project, name)
+def service_account_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    account, perms = _account_access(request, project_name, name)
     return render_page(request, ACCOUNT_TEMPLATE, _account_context(account, perms))
 
 
 @page
 @require_POST
-def service_account_role_view(request: WebRequest, project: str, name: str) -> HttpResponse:
-    account, perms = _account_access(request, project, name)
+def service_account_role_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    account, perms = _account_access(request, project_name, name)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, ROLE_ERROR)
@@ -239,8 +247,8 @@ def service_account_role_view(request: WebRequest, project: str, name: str) -> H
 
 @page
 @require_POST
-def service_account_delete_view(request: WebRequest, project: str, name: str) -> HttpResponse:
-    account, _ = _account_access(request, project, name)
+def service_account_delete_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    account, _ = _account_access(request, project_name, name)
     service_account_delete(account=account)
     messages.success(request, f'Service account "{name}" deleted; its tokens no longer work.')
     return go_to(request, reverse("web:service-accounts", args=[account.project.name]))
@@ -249,9 +257,11 @@ def service_account_delete_view(request: WebRequest, project: str, name: str) ->
 @never_cache  # the response shows a secret
 @page
 @require_POST
-def service_account_token_create_view(request: WebRequest, project: str, name: str) -> HttpResponse:
+def service_account_token_create_view(
+    request: WebRequest, project_name: str, name: str
+) -> HttpResponse:
     """A new token, shown in this response only: not stored, not redirected to."""
-    account, perms = _account_access(request, project, name)
+    account, perms = _account_access(request, project_name, name)
     form = TokenForm(request.POST)
     extra: dict = {"token_form": form}
     if form.is_valid():
@@ -268,9 +278,9 @@ def service_account_token_create_view(request: WebRequest, project: str, name: s
 @page
 @require_POST
 def service_account_token_revoke_view(
-    request: WebRequest, project: str, name: str, token_id: int
+    request: WebRequest, project_name: str, name: str, token_id: int
 ) -> HttpResponse:
-    account, perms = _account_access(request, project, name)
+    account, perms = _account_access(request, project_name, name)
     try:
         service_account_token_revoke(account=account, token_id=token_id)
     except ServiceError as exc:
@@ -305,9 +315,9 @@ def _sharing_context(project: Project, perms: Perms, form: ShareForm | None = No
 
 @page
 @require_http_methods(["GET", "POST"])
-def sharing_view(request: WebRequest, project: str) -> HttpResponse:
+def sharing_view(request: WebRequest, project_name: str) -> HttpResponse:
     """Pull access to one stream or all of them, for another project or a user."""
-    project, perms = project_access(request, project, "admin")
+    project, perms = project_access(request, project_name, "admin")
     form = _share_form(project, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -335,8 +345,8 @@ def sharing_view(request: WebRequest, project: str) -> HttpResponse:
 
 @page
 @require_POST
-def share_revoke_view(request: WebRequest, project: str, share_id: int) -> HttpResponse:
-    project, perms = project_access(request, project, "admin")
+def share_revoke_view(request: WebRequest, project_name: str, share_id: int) -> HttpResponse:
+    project, perms = project_access(request, project_name, "admin")
     try:
         share_revoke(project=project, share_id=share_id)
     except ServiceError as exc:
@@ -364,9 +374,9 @@ def _audit_filters(request: WebRequest) -> tuple[AuditFilterForm, AuditFilters]:
 
 @page
 @require_GET
-def audit_view(request: WebRequest, project: str) -> HttpResponse:
+def audit_view(request: WebRequest, project_name: str) -> HttpResponse:
     """Every change in the project, newest first, filtered and paginated."""
-    project, perms = project_access(request, project, "admin")
+    project, perms = project_access(request, project_name, "admin")
     form, filters = _audit_filters(request)
     events = audit_events(project=project, filters=filters)
     page_obj = Paginator(events, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
@@ -385,9 +395,9 @@ def audit_view(request: WebRequest, project: str) -> HttpResponse:
 
 @page
 @require_GET
-def audit_export_view(request: WebRequest, project: str) -> HttpResponse:
+def audit_export_view(request: WebRequest, project_name: str) -> StreamingHttpResponse:
     """The filtered log as a CSV download (`?format=jsonl`: JSON lines)."""
-    project, _ = project_access(request, project, "admin")
+    project, _ = project_access(request, project_name, "admin")
     _, filters = _audit_filters(request)
     fmt = request.GET.get("format", "csv")
     fmt = fmt if fmt in EXPORT_FORMATS else "csv"
