@@ -86,7 +86,7 @@ class TokenCache:
             return None
         token, expires_at = entry
         if self._clock() >= expires_at:
-            del self._tokens[key]
+            self._tokens.pop(key, None)  # threads may share the cache
             return None
         return token
 

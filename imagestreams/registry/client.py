@@ -4,9 +4,9 @@ Reference: https://distribution.github.io/distribution/spec/api/ and
 https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 
 One ``RegistryClient`` serves a batch of imports: it keeps pooled connections,
-the result of each registry's ``/v2/`` ping and bearer tokens, so that checking
-an unchanged tag costs a single HEAD request. It is not thread-safe; give each
-worker thread its own client.
+the result of each registry's ``/v2/`` ping and bearer tokens (or uses those of
+its process, see pool.py), so that checking an unchanged tag costs a single
+HEAD request. It is not thread-safe; give each worker thread its own client.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .manifests import (
     parse_manifest,
 )
 from .netguard import Guard
+from .pool import SharedConnections
 from .reference import ImageReference, is_digest
 from .session import RegistrySession, read_body
 
@@ -51,6 +52,7 @@ class RegistryClient:
         transport: httpx.BaseTransport | None = None,
         guard: Guard | None = None,
         token_issuer: TokenIssuer | None = None,
+        shared: SharedConnections | None = None,
     ) -> None:
         """``credentials`` maps a registry host ("docker.io", "quay.io",
         "localhost:5000") to a (username, password) pair, or None.
@@ -61,7 +63,11 @@ class RegistryClient:
 
         ``token_issuer(challenge, scope)`` may sign a bearer token itself
         (the integrated registry trusts our own token server); when it
-        returns None the challenge's realm is asked, with ``credentials``."""
+        returns None the challenge's realm is asked, with ``credentials``.
+
+        ``shared`` connection pools, endpoints and tokens (pool.py) outlive the
+        client, so that clients built per batch or per thread reuse them; the
+        guard and transport then belong to ``shared``."""
         self._session = RegistrySession(
             credentials=credentials,
             insecure_registries=insecure_registries,
@@ -70,6 +76,7 @@ class RegistryClient:
             transport=transport,
             guard=guard or Guard(),
             token_issuer=token_issuer,
+            shared=shared,
         )
         self._manifests: dict[tuple[str, str, str], ParsedManifest] = {}
 

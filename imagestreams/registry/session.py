@@ -1,13 +1,17 @@
-"""Pooled connections, registry pings and authentication for one batch of requests.
+"""Registry pings and authentication for the requests of one client.
 
 The flow per request: find the registry's endpoint (one ``/v2/`` ping per
-registry, cached), attach credentials or a cached bearer token, send, and on a
-401 answer the new challenge once. Credentials that the registry rejects are
-dropped for one anonymous retry, as OpenShift's importer does.
+registry, remembered with the connection pools and tokens in a
+SharedConnections, per client or per process), attach credentials or a cached
+bearer token, send, and on a 401 answer the new challenge once. A remembered
+endpoint whose request fails to connect or to authenticate is discovered
+again for one more try. Credentials that the registry rejects are dropped for
+one anonymous retry, as OpenShift's importer does.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -16,7 +20,6 @@ import httpx
 from .auth import (
     Challenge,
     Credentials,
-    TokenCache,
     TokenIssuer,
     access_denied,
     basic_authorization,
@@ -26,15 +29,17 @@ from .auth import (
     pull_scope,
 )
 from .connection import Endpoint, discover_endpoint, transport_error
-from .errors import CredentialsRejected, RegistryError, Unauthorized
+from .errors import (
+    CredentialsRejected,
+    RateLimited,
+    RegistryError,
+    RegistryUnavailable,
+    Unauthorized,
+)
 from .netguard import Guard
+from .pool import POOL_LIMITS, SharedConnections, TransportFactory
 from .reference import ImageReference
 from .status import MAX_ERROR_BODY, error_for_status
-
-MAX_REDIRECTS = 5
-# Measured against a local registry, a pool of about 8 connections is the
-# sweet spot for httpx; more only adds client-side overhead.
-POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
 
 
 class RegistrySession:
@@ -48,26 +53,25 @@ class RegistrySession:
         transport: httpx.BaseTransport | None,
         guard: Guard,
         token_issuer: TokenIssuer | None = None,
+        shared: SharedConnections | None = None,
     ) -> None:
+        """``shared`` pools, endpoints and tokens outlive this session (they
+        belong to the process); without it the session keeps its own."""
         self._credentials_lookup = credentials
         self._token_issuer = token_issuer
-        self._guard = guard
         self._insecure_registries = frozenset(host.lower() for host in insecure_registries)
-        self._timeout = timeout
-        self._user_agent = user_agent
-        self._transport = transport
-        # Keyed by "verify TLS?": httpx fixes verification per client, so an
-        # insecure import needs a second, non-verifying pool.
-        self._clients: dict[bool, httpx.Client] = {}
-        self._endpoints: dict[tuple[str, bool], Endpoint] = {}
+        self._owns_shared = shared is None
+        if shared is None:
+            shared = SharedConnections(
+                _transport_factory(transport, guard), timeout=timeout, user_agent=user_agent
+            )
+        self._shared = shared
         self._credentials_by_host: dict[str, Credentials | None] = {}
         self._rejected_hosts: set[str] = set()
-        self._tokens = TokenCache()
 
     def close(self) -> None:
-        for http in self._clients.values():
-            http.close()
-        self._clients.clear()
+        if self._owns_shared:
+            self._shared.close()
 
     def open(
         self,
@@ -114,13 +118,29 @@ class RegistrySession:
             raise credentials_rejected(ref.exact()) from None
 
     def _open_as(self, request: _Request, credentials: Credentials | None) -> httpx.Response:
-        endpoint = self._endpoint(request)
+        endpoint, remembered = self._endpoint(request)
+        if not remembered or request.method not in _IDEMPOTENT:
+            return self._open_at(endpoint, request, credentials)
+        try:
+            return self._open_at(endpoint, request, credentials)
+        except RegistryError as exc:
+            if not _maybe_stale(exc):
+                raise
+        # The registry may have changed since its endpoint was remembered
+        # (scheme, token realm, a restart): discover it again, try once more.
+        self._shared.forget(_endpoint_key(request), endpoint)
+        endpoint, _ = self._endpoint(request)
+        return self._open_at(endpoint, request, credentials)
+
+    def _open_at(
+        self, endpoint: Endpoint, request: _Request, credentials: Credentials | None
+    ) -> httpx.Response:
         auth, reused_token = self._authorization(endpoint, request, credentials, fresh=False)
         response = self._send(endpoint, request, auth)
         if response.status_code == 401:
             response.close()
             challenge = parse_challenge(response.headers) or endpoint.challenge
-            if _worth_retrying(challenge, auth, reused_token, credentials):
+            if _worth_retrying(challenge, endpoint.challenge, auth, reused_token, credentials):
                 endpoint.challenge = challenge
                 auth, _ = self._authorization(endpoint, request, credentials, fresh=True)
                 response = self._send(endpoint, request, auth)
@@ -148,13 +168,15 @@ class RegistrySession:
             header = {"Authorization": basic_authorization(credentials)} if credentials else {}
             return header, False
         scope = request.scope
-        key = (endpoint.base_url, scope, credentials[0] if credentials else "")
-        token = None if fresh else self._tokens.get(key)
+        # Tokens are shared by every session of the process: the key names
+        # the credentials, so that one project never uses another's token.
+        key = (endpoint.base_url, scope, _fingerprint(credentials))
+        token = None if fresh else self._shared.tokens.get(key)
         if token:
             return {"Authorization": f"Bearer {token}"}, True
         issued = self._token_issuer(challenge, scope) if self._token_issuer else None
         token, lifetime = issued or self._fetch_token(endpoint, request, credentials)
-        self._tokens.put(key, token, lifetime)
+        self._shared.tokens.put(key, token, lifetime)
         return {"Authorization": f"Bearer {token}"}, False
 
     def _fetch_token(
@@ -162,7 +184,7 @@ class RegistrySession:
     ) -> tuple[str, float]:
         challenge = endpoint.challenge
         assert challenge is not None  # a token is fetched only after the registry challenged
-        http = self._http(endpoint.verify_tls)
+        http = self._shared.http(endpoint.verify_tls)
         try:
             return fetch_token(
                 http,
@@ -176,7 +198,7 @@ class RegistrySession:
             raise transport_error(exc, realm_host, request.subject) from None
 
     def _send(self, endpoint: Endpoint, request: _Request, auth: dict[str, str]) -> httpx.Response:
-        http = self._http(endpoint.verify_tls)
+        http = self._shared.http(endpoint.verify_tls)
         headers = {"Accept": request.accept, **auth} if request.accept else auth
         outgoing = http.build_request(
             request.method, endpoint.base_url + request.path, headers=headers
@@ -186,34 +208,21 @@ class RegistrySession:
         except httpx.RequestError as exc:
             raise transport_error(exc, request.ref.api_host, request.subject) from None
 
-    def _endpoint(self, request: _Request) -> Endpoint:
-        key = (request.ref.api_host, request.insecure)
-        if key not in self._endpoints:
-            self._endpoints[key] = discover_endpoint(
-                self._http,
-                request.ref.api_host,
-                insecure=request.insecure,
-                repository=request.ref.repository,
-                subject=request.subject,
-            )
-        return self._endpoints[key]
-
-    def _http(self, verify_tls: bool) -> httpx.Client:
-        if verify_tls not in self._clients:
-            # A caller's own transport (tests, pacing) makes its own connections.
-            transport = self._transport or self._guard.transport(
-                verify=verify_tls, limits=POOL_LIMITS
-            )
-            self._clients[verify_tls] = httpx.Client(
-                transport=transport,
-                verify=verify_tls,
-                timeout=self._timeout,
-                limits=POOL_LIMITS,
-                headers={"User-Agent": self._user_agent},
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-            )
-        return self._clients[verify_tls]
+    def _endpoint(self, request: _Request) -> tuple[Endpoint, bool]:
+        """The registry's endpoint, and whether it was remembered (not just discovered)."""
+        key = _endpoint_key(request)
+        endpoint = self._shared.endpoint(key)
+        if endpoint is not None:
+            return endpoint, True
+        endpoint = discover_endpoint(
+            self._shared.http,
+            request.ref.api_host,
+            insecure=request.insecure,
+            repository=request.ref.repository,
+            subject=request.subject,
+        )
+        self._shared.remember(key, endpoint)
+        return endpoint, False
 
     def _credentials(self, host: str) -> Credentials | None:
         if self._credentials_lookup is None:
@@ -225,6 +234,16 @@ class RegistrySession:
     def _is_insecure_registry(self, ref: ImageReference) -> bool:
         hosts = {ref.registry.lower(), ref.registry_host, ref.api_host}
         return not hosts.isdisjoint(self._insecure_registries)
+
+
+_IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+def _transport_factory(transport: httpx.BaseTransport | None, guard: Guard) -> TransportFactory:
+    if transport is not None:
+        # A caller's own transport (tests, pacing) makes its own connections.
+        return lambda verify_tls: transport
+    return lambda verify_tls: guard.transport(verify=verify_tls, limits=POOL_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -243,17 +262,42 @@ class _Request:
 
 def _worth_retrying(
     challenge: Challenge | None,
+    used: Challenge | None,
     auth: dict[str, str],
     reused_token: bool,
     credentials: Credentials | None,
 ) -> bool:
-    """After a 401: is there an answer we have not tried yet?"""
+    """After a 401 to a request made under the challenge ``used``: is there an
+    answer we have not tried yet?"""
     scheme = challenge.scheme if challenge else None
     if scheme == "bearer":
-        # Either we sent nothing (the ping said "open") or a cached token
-        # that the registry no longer accepts.
-        return not auth or reused_token
+        # We sent nothing (the ping said "open"), a cached token that the
+        # registry no longer accepts, or a token of a realm it no longer uses.
+        return not auth or reused_token or _realm_of(challenge) != _realm_of(used)
     return scheme == "basic" and not auth and credentials is not None
+
+
+def _realm_of(challenge: Challenge | None) -> tuple[str, str]:
+    return (challenge.realm, challenge.service) if challenge else ("", "")
+
+
+def _maybe_stale(error: RegistryError) -> bool:
+    """Could a remembered endpoint be the cause? Failures to connect or to
+    authenticate may be; answers about the image itself (404, 403, 429) are not."""
+    if isinstance(error, RateLimited):
+        return False
+    return isinstance(error, RegistryUnavailable | Unauthorized)
+
+
+def _endpoint_key(request: _Request) -> tuple[str, bool]:
+    return (request.ref.api_host, request.insecure)
+
+
+def _fingerprint(credentials: Credentials | None) -> str:
+    if credentials is None:
+        return ""
+    username, password = credentials
+    return hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
 
 
 def _unauthorized(endpoint: Endpoint, credentials: Credentials | None, image: str) -> Unauthorized:

@@ -2,8 +2,10 @@
 
 1. Load the claimed tags with their current image (one query).
 2. Check them in threads, at most the registry's concurrency at once, each
-   thread with its own pooled RegistryClient; every request is paced by the
-   registry's limits. An unchanged tag costs one manifest HEAD.
+   thread with its own RegistryClient on the process's connection pools,
+   endpoints and tokens (connections.py), kept from batch to batch; every
+   request is paced by the registry's limits. An unchanged tag costs one
+   manifest HEAD, and nothing else: no connection, no ping, no token per batch.
 3. Write the outcome: all unchanged tags in one UPDATE; changed and failed
    tags one by one through the normal import record path, under the stream's
    lock, so history, aliases and triggers behave as for a manual import.
@@ -44,10 +46,12 @@ from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RateLimited, RegistryError
 from imagestreams.registry.fetch import FetchResult
 from imagestreams.registry.netguard import Guard
+from imagestreams.registry.pool import SharedConnections
 from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.scheduling.backoff import failure_delay
 from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE, is_pinned
 from imagestreams.scheduling.config import ScheduleConfig, schedule_config
+from imagestreams.scheduling.connections import process_connections
 from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, process_limits
 from imagestreams.scheduling.policies import TagPolicy, choose_tag
 from imagestreams.scheduling.tag_policy_json import active_policy, repository_of
@@ -149,19 +153,36 @@ def check_batch(
     if not items:
         return BatchReport(skipped=len(tag_ids))
     limits = process_limits(config.requests_per_second, config.max_concurrency)
-    if transport_factory is None:
-        # One guard for the whole batch, built in the calling thread.
-        guard = import_guard()
-        transport_factory = functools.partial(default_transport, guard=guard)
+    shared = _connections(limits, transport_factory)
     image = image_config()
     _refuse_blocked(items, image.blocklist())
-    outcomes = run_checks(items, config, limits, transport_factory, image.insecure_registries)
+    outcomes = run_checks(items, config, limits, shared, image.insecure_registries)
     report = apply_outcomes(token, outcomes, config, limits)
     report.skipped += len(tag_ids) - len(items)
     logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
     registry = items[0].tag.source_registry or items[0].api_host
     telemetry.checks_finished(registry, outcomes, report.statuses, report)
     return report
+
+
+def _connections(
+    limits: RegistryLimits, transport_factory: TransportFactory | None
+) -> SharedConnections:
+    """The process's pooled connections, endpoints and tokens, every request
+    paced by ``limits``; kept while the guard, limits and transport stay."""
+    if transport_factory is None:
+        # One guard for the whole batch, built in the calling thread.
+        guard = import_guard()
+        key: tuple = ("guard", guard, limits)
+        transport_factory = functools.partial(default_transport, guard=guard)
+    else:
+        key = ("factory", transport_factory, limits)
+    inner = transport_factory
+
+    def paced(verify: bool) -> httpx.BaseTransport:
+        return PacedTransport(inner(verify), limits)
+
+    return process_connections(key, paced, timeout=settings.REGISTRY_TIMEOUT)
 
 
 # --- 1. loading --------------------------------------------------------------
@@ -215,14 +236,14 @@ def _known_digest(tag: TagWithHead) -> str | None:
 
 
 class ClientPool:
-    """One RegistryClient per (thread, project, TLS verification): clients are
-    not thread-safe, and credentials belong to a project."""
+    """One RegistryClient per (thread, project): clients are not thread-safe,
+    and credentials belong to a project. They are cheap: the connections,
+    endpoints and tokens under them belong to the process."""
 
     def __init__(
         self,
         items: list[CheckItem],
-        limits: RegistryLimits,
-        transport_factory: TransportFactory,
+        shared: SharedConnections,
         insecure_registries: tuple[str, ...],
     ) -> None:
         # Credentials are read here, in the calling thread: worker threads
@@ -230,25 +251,19 @@ class ClientPool:
         projects = {item.tag.stream.project_id: item.tag.stream.project for item in items}
         self._credentials = {pk: credentials_lookup(project) for pk, project in projects.items()}
         self._insecure_registries = list(insecure_registries)
-        self._timeout = settings.REGISTRY_TIMEOUT
-        self._limits = limits
-        self._transport_factory = transport_factory
-        self._clients: dict[tuple[int, int, bool], RegistryClient] = {}
+        self._shared = shared
+        self._clients: dict[tuple[int, int], RegistryClient] = {}
         self._lock = threading.Lock()
 
     def client_for(self, item: CheckItem) -> RegistryClient:
-        insecure = _insecure_registry(item.reference, self._insecure_registries)
-        verify = not (item.insecure or insecure)
-        key = (threading.get_ident(), item.tag.stream.project_id, verify)
-        with self._lock:
-            client = self._clients.get(key)
+        project = item.tag.stream.project_id
+        key = (threading.get_ident(), project)
+        client = self._clients.get(key)
         if client is None:
-            transport = PacedTransport(self._transport_factory(verify), self._limits)
             client = RegistryClient(
-                credentials=self._credentials[item.tag.stream.project_id],
+                credentials=self._credentials[project],
                 insecure_registries=self._insecure_registries,
-                timeout=self._timeout,
-                transport=transport,
+                shared=self._shared,
             )
             with self._lock:
                 self._clients[key] = client
@@ -259,21 +274,14 @@ class ClientPool:
             client.close()
 
 
-def _insecure_registry(reference: ImageReference | None, insecure_registries: list[str]) -> bool:
-    if reference is None:
-        return False
-    hosts = {reference.registry.lower(), reference.registry_host, reference.api_host}
-    return not hosts.isdisjoint(host.lower() for host in insecure_registries)
-
-
 def run_checks(
     items: list[CheckItem],
     config: ScheduleConfig,
     limits: RegistryLimits,
-    transport_factory: TransportFactory,
+    shared: SharedConnections,
     insecure_registries: tuple[str, ...] = (),
 ) -> list[CheckOutcome]:
-    pool = ClientPool(items, limits, transport_factory, insecure_registries)
+    pool = ClientPool(items, shared, insecure_registries)
     try:
         with ThreadPoolExecutor(max_workers=min(config.max_concurrency, len(items))) as threads:
             return list(threads.map(lambda item: _check(item, pool, limits, config), items))
