@@ -29,6 +29,7 @@ from .manifests import (
 )
 from .netguard import Guard
 from .pool import SharedConnections
+from .quick import PreparedHead
 from .reference import ImageReference, is_digest
 from .session import RegistrySession, read_body
 
@@ -120,6 +121,13 @@ class RegistryClient:
             )
         size = response.headers.get("content-length", "")
         return Descriptor(_content_type(response), digest, int(size) if size.isdigit() else 0)
+
+    def prepared_head(self, ref: ImageReference, *, insecure: bool = False) -> PreparedHead | None:
+        """The manifest HEAD of ``ref``, ready for QuickHeads (quick.py), or
+        None if sending it needs a ping or a token first."""
+        return self._session.prepared_head(
+            ref, _manifest_path(ref), insecure=insecure, accept=MANIFEST_ACCEPT
+        )
 
     def get_manifest(self, ref: ImageReference, *, insecure: bool = False) -> ParsedManifest:
         """Fetch, verify and parse the manifest ``ref`` points at."""

@@ -22,6 +22,7 @@ import httpx
 
 from .auth import TokenCache
 from .connection import Endpoint
+from .quick import QuickHeads
 
 MAX_REDIRECTS = 5
 # Measured against a local registry, about 8 connections in flight is the sweet
@@ -47,8 +48,10 @@ class SharedConnections:
         timeout: float = 10.0,
         user_agent: str = "imagestreams/0.1",
         clock: Callable[[], float] = time.monotonic,
+        quick: QuickHeads | None = None,
     ) -> None:
         self._transport_for = transport_for
+        self.quick = quick  # manifest HEADs on an event loop, when the caller wants them
         self._timeout = timeout
         self._user_agent = user_agent
         self._clock = clock
@@ -99,3 +102,10 @@ class SharedConnections:
             self._endpoints.clear()
         for client in clients:
             client.close()
+        if self.quick is not None:
+            self.quick.close()
+
+
+def host_of(url: httpx.URL) -> str:
+    """How pacing names a registry host: "host:port", or "host" on the default port."""
+    return f"{url.host}:{url.port}" if url.port else url.host

@@ -37,7 +37,8 @@ from .errors import (
     Unauthorized,
 )
 from .netguard import Guard
-from .pool import POOL_LIMITS, SharedConnections, TransportFactory
+from .pool import POOL_LIMITS, SharedConnections, TransportFactory, host_of
+from .quick import PreparedHead
 from .reference import ImageReference
 from .status import MAX_ERROR_BODY, error_for_status
 
@@ -116,6 +117,31 @@ class RegistrySession:
             if anonymous_error.retryable:
                 raise
             raise credentials_rejected(ref.exact()) from None
+
+    def prepared_head(
+        self, ref: ImageReference, path: str, *, insecure: bool, accept: str
+    ) -> PreparedHead | None:
+        """The HEAD that ``open`` would send first, if it needs nothing new
+        (a remembered endpoint and, for token registries, a cached token)."""
+        insecure = insecure or self._is_insecure_registry(ref)
+        key = (ref.api_host, insecure)
+        endpoint = self._shared.endpoint(key)
+        if endpoint is None:
+            return None
+        host = ref.registry_host
+        credentials = None if host in self._rejected_hosts else self._credentials(host)
+        challenge = endpoint.challenge
+        headers = {"Accept": accept}
+        if challenge is not None and challenge.scheme == "bearer":
+            scope = pull_scope(ref.repository)
+            token = self._shared.tokens.get((endpoint.base_url, scope, _fingerprint(credentials)))
+            if token is None:
+                return None
+            headers["Authorization"] = f"Bearer {token}"
+        elif challenge is not None and credentials is not None:
+            headers["Authorization"] = basic_authorization(credentials)
+        url = endpoint.base_url + path
+        return PreparedHead(host_of(httpx.URL(url)), url, headers, endpoint.verify_tls)
 
     def _open_as(self, request: _Request, credentials: Credentials | None) -> httpx.Response:
         endpoint, remembered = self._endpoint(request)

@@ -25,12 +25,13 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import aiohttp
 import httpx
 from django.conf import settings
 from django.db import transaction
@@ -47,12 +48,18 @@ from imagestreams.registry.errors import InvalidReference, RateLimited, Registry
 from imagestreams.registry.fetch import FetchResult
 from imagestreams.registry.netguard import Guard
 from imagestreams.registry.pool import SharedConnections
+from imagestreams.registry.quick import PreparedHead, QuickHeads
 from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.scheduling.backoff import failure_delay
 from imagestreams.scheduling.claims import SCHEDULED_IMPORTABLE, is_pinned
 from imagestreams.scheduling.config import ScheduleConfig, schedule_config
 from imagestreams.scheduling.connections import process_connections
-from imagestreams.scheduling.limits import PacedTransport, RegistryLimits, process_limits
+from imagestreams.scheduling.limits import (
+    AsyncPacing,
+    PacedTransport,
+    RegistryLimits,
+    process_limits,
+)
 from imagestreams.scheduling.policies import TagPolicy, choose_tag
 from imagestreams.scheduling.tag_policy_json import active_policy, repository_of
 from imagestreams.services.credentials import credentials_lookup
@@ -77,6 +84,7 @@ DEFAULT_RATE_LIMIT_PAUSE = 60.0
 POOL_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30.0)
 
 TransportFactory = Callable[[bool], httpx.BaseTransport]
+USER_AGENT = "imagestreams/0.1"
 
 
 def default_transport(verify_tls: bool, guard: Guard | None = None) -> httpx.BaseTransport:
@@ -144,16 +152,22 @@ class BatchReport:
 
 
 def check_batch(
-    token: str, tag_ids: list[int], *, transport_factory: TransportFactory | None = None
+    token: str,
+    tag_ids: list[int],
+    *,
+    transport_factory: TransportFactory | None = None,
+    trace_configs: Sequence[aiohttp.TraceConfig] = (),
 ) -> BatchReport:
     """Check the tags of ``tag_ids`` that ``token`` still holds; safe to run
-    twice (a finished check releases its claim, so the second run skips it)."""
+    twice (a finished check releases its claim, so the second run skips it).
+    Tests pass their own ``transport_factory`` (synchronous requests) and
+    ``trace_configs`` (the event loop's HEADs) to see every request."""
     config = schedule_config()
     items = load_claimed(token, tag_ids)
     if not items:
         return BatchReport(skipped=len(tag_ids))
     limits = process_limits(config.requests_per_second, config.max_concurrency)
-    shared = _connections(limits, transport_factory)
+    shared = _connections(limits, transport_factory, trace_configs)
     image = image_config()
     _refuse_blocked(items, image.blocklist())
     outcomes = run_checks(items, config, limits, shared, image.insecure_registries)
@@ -166,23 +180,31 @@ def check_batch(
 
 
 def _connections(
-    limits: RegistryLimits, transport_factory: TransportFactory | None
+    limits: RegistryLimits,
+    transport_factory: TransportFactory | None,
+    trace_configs: Sequence[aiohttp.TraceConfig],
 ) -> SharedConnections:
     """The process's pooled connections, endpoints and tokens, every request
-    paced by ``limits``; kept while the guard, limits and transport stay."""
-    if transport_factory is None:
-        # One guard for the whole batch, built in the calling thread.
-        guard = import_guard()
-        key: tuple = ("guard", guard, limits)
-        transport_factory = functools.partial(default_transport, guard=guard)
-    else:
-        key = ("factory", transport_factory, limits)
-    inner = transport_factory
+    paced by ``limits``; kept while the guard, limits and settings stay."""
+    # One guard for the whole batch, built in the calling thread.
+    guard = import_guard()
+    inner = transport_factory or functools.partial(default_transport, guard=guard)
+    timeout = settings.REGISTRY_TIMEOUT
+    quick = settings.SCHEDULED_ASYNC_HEADS
 
     def paced(verify: bool) -> httpx.BaseTransport:
         return PacedTransport(inner(verify), limits)
 
-    return process_connections(key, paced, timeout=settings.REGISTRY_TIMEOUT)
+    def build() -> SharedConnections:
+        heads = None
+        if quick:
+            heads = QuickHeads(
+                guard, timeout=timeout, user_agent=USER_AGENT, trace_configs=trace_configs
+            )
+        return SharedConnections(paced, timeout=timeout, user_agent=USER_AGENT, quick=heads)
+
+    key = (guard, transport_factory, limits, timeout, quick, tuple(trace_configs))
+    return process_connections(key, build)
 
 
 # --- 1. loading --------------------------------------------------------------
@@ -283,10 +305,50 @@ def run_checks(
 ) -> list[CheckOutcome]:
     pool = ClientPool(items, shared, insecure_registries)
     try:
-        with ThreadPoolExecutor(max_workers=min(config.max_concurrency, len(items))) as threads:
-            return list(threads.map(lambda item: _check(item, pool, limits, config), items))
+        found = _quick_unchanged(items, pool, limits, shared)
+        rest = [item for item in items if id(item) not in found]
+        if rest:
+            with ThreadPoolExecutor(max_workers=min(config.max_concurrency, len(rest))) as threads:
+                checked = threads.map(lambda item: _check(item, pool, limits, config), rest)
+                found.update((id(outcome.item), outcome) for outcome in checked)
+        return [found[id(item)] for item in items]
     finally:
         pool.close()
+
+
+def _quick_unchanged(
+    items: list[CheckItem], pool: ClientPool, limits: RegistryLimits, shared: SharedConnections
+) -> dict[int, CheckOutcome]:
+    """The tags whose HEAD on the event loop (registry/quick.py) says "same
+    digest", by id of their item. Only plain unchanged checks qualify; the
+    others, and any answer but that digest, take the ordinary path."""
+    if shared.quick is None:
+        return {}
+    candidates = [item for item in items if _quick_candidate(item, limits)]
+    heads = [_prepared_head(item, pool) for item in candidates]
+    answers = shared.quick.digests(heads, AsyncPacing(limits))
+    found = {}
+    for item, (digest, seconds) in zip(candidates, answers, strict=True):
+        if digest is not None and digest == item.known_digest:
+            result = FetchResult(upstream_digest=digest, image=None)
+            found[id(item)] = CheckOutcome(item, result, item.reference, seconds=seconds)
+    return found
+
+
+def _prepared_head(item: CheckItem, pool: ClientPool) -> PreparedHead | None:
+    assert item.reference is not None  # a quick candidate
+    return pool.client_for(item).prepared_head(item.reference, insecure=item.insecure)
+
+
+def _quick_candidate(item: CheckItem, limits: RegistryLimits) -> bool:
+    return (
+        item.error is None
+        and item.reference is not None
+        and item.policy is None
+        and item.known_digest is not None
+        and not item.tag.has_condition
+        and limits.gate(item.api_host).paused_for() == 0
+    )
 
 
 def _check(

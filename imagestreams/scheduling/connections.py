@@ -9,29 +9,28 @@ only builds its cheap per-thread clients on top.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
-from imagestreams.registry.pool import SharedConnections, TransportFactory
+from imagestreams.registry.pool import SharedConnections
 
 _lock = threading.Lock()
 _current: tuple[Hashable, SharedConnections] | None = None
 
 
-def process_connections(
-    key: Hashable, transport_for: TransportFactory, *, timeout: float
-) -> SharedConnections:
-    """The process's connections for ``key`` (what the transports depend on:
-    the guard, the limits, a test's transport), replacing those of another key."""
+def process_connections(key: Hashable, build: Callable[[], SharedConnections]) -> SharedConnections:
+    """The process's connections for ``key`` (what ``build`` depends on: the
+    guard, the limits, the settings, a test's transport), replacing those of
+    another key."""
     global _current
-    wanted = (key, timeout)
     with _lock:
-        if _current is not None and _current[0] == wanted:
+        if _current is not None and _current[0] == key:
             return _current[1]
         stale = _current
-        shared = SharedConnections(transport_for, timeout=timeout)
-        _current = (wanted, shared)
+        shared = build()
+        _current = (key, shared)
     if stale is not None:
         stale[1].close()
     return shared
@@ -52,3 +51,5 @@ def _after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
+# Closed while the event loop's thread still runs (aiohttp warns otherwise).
+atexit.register(forget_connections)

@@ -9,12 +9,15 @@ yet are deferred instead of waiting.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
+
+from imagestreams.registry.pool import host_of
 
 
 class TokenBucket:
@@ -114,6 +117,28 @@ def process_limits(rate: float, concurrency: int) -> RegistryLimits:
     return _process_limits
 
 
+class AsyncPacing:
+    """The same limits for requests sent on an event loop (registry/quick.py):
+    the host's token bucket, and its concurrency as an asyncio semaphore
+    (one batch at a time uses it, on the event loop's thread)."""
+
+    def __init__(self, limits: RegistryLimits) -> None:
+        self._limits = limits
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def __call__(self, host: str) -> AsyncIterator[None]:
+        gate = self._limits.gate(host)
+        wait = gate.bucket.reserve()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        slots = self._slots.get(host)
+        if slots is None:
+            slots = self._slots[host] = asyncio.Semaphore(gate.concurrency)
+        async with slots:
+            yield
+
+
 class PacedTransport(httpx.BaseTransport):
     """Wraps a transport so that each request waits for its host's gate."""
 
@@ -127,7 +152,3 @@ class PacedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._inner.close()
-
-
-def host_of(url: httpx.URL) -> str:
-    return f"{url.host}:{url.port}" if url.port else url.host

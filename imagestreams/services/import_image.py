@@ -3,24 +3,31 @@ creating the stream only when asked to (--confirm)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 
+from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
 from imagestreams.operations import telemetry
 from imagestreams.operations.admission import check_import_source
+from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchResult
+from imagestreams.registry.pool import SharedConnections
 from imagestreams.registry.priority import prioritize_tags
 from imagestreams.registry.reference import DEFAULT_TAG, ImageReference, parse_reference
 from imagestreams.services.aliases import AliasError, follow_tag_reference
+from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.errors import InvalidInput
 from imagestreams.services.imports import (
     TagImportStatus,
     fetch_for_tag,
+    paced_connections,
     record_import,
     registry_client,
 )
@@ -105,11 +112,15 @@ def import_image(
             f'no image stream named "{stream_name}" exists, pass --confirm to create and import',
             field="target",
         )
-    with registry_client(project) as client:
-        plan, repository, additional = _plan(stream, target, request, options, client)
-        for planned in plan:
-            check_import_source(planned.source, insecure=planned.insecure)
-        fetched = [(planned, _fetch(client, planned)) for planned in plan]
+    shared = paced_connections()
+    try:
+        with registry_client(project, shared=shared) as client:
+            plan, repository, additional = _plan(stream, target, request, options, client)
+            for planned in plan:
+                check_import_source(planned.source, insecure=planned.insecure)
+            fetched = _fetch_all(project, plan, shared)
+    finally:
+        shared.close()
     if request.dry_run:
         statuses = [_dry_run_status(planned, result) for planned, result in fetched]
         return ImportImageResult(stream_name, True, statuses, additional, stream)
@@ -258,10 +269,39 @@ def _plan_all_external_tags(stream, request, options) -> list[PlannedTag]:
     return plan
 
 
-def _fetch(client, planned: PlannedTag) -> FetchResult | RegistryError:
+def _fetch_all(
+    project: Project, plan: list[PlannedTag], shared: SharedConnections
+) -> list[tuple[PlannedTag, FetchResult | RegistryError]]:
+    """Fetch every planned tag, up to the registry's concurrency at once (the
+    pacing of ``shared`` holds each request to the registry's limits); each
+    thread has its own client, on the same connections and tokens."""
+    credentials = credentials_lookup(project)  # read here: threads stay off the database
+    insecure_registries = list(image_config().insecure_registries)
+    local = threading.local()
+
+    def fetch(planned: PlannedTag) -> tuple[PlannedTag, FetchResult | RegistryError]:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = RegistryClient(
+                credentials=credentials, insecure_registries=insecure_registries, shared=shared
+            )
+        return planned, _fetch(client, planned)
+
+    threads = max(1, min(settings.REGISTRY_MAX_CONCURRENCY, len(plan)))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(fetch, plan))
+
+
+def _fetch(client: RegistryClient, planned: PlannedTag) -> FetchResult | RegistryError:
     probe = Tag(import_mode=planned.import_mode, annotations={})
+    # Nothing to compare with: the manifest is fetched by tag, without a HEAD first.
     return fetch_for_tag(
-        client, probe, planned.source, insecure=planned.insecure, known_upstream_digest=None
+        client,
+        probe,
+        planned.source,
+        insecure=planned.insecure,
+        known_upstream_digest=None,
+        resolve_first=False,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,9 @@ from imagestreams.registry.client import RegistryClient
 from imagestreams.registry.errors import InvalidReference, RegistryError
 from imagestreams.registry.fetch import FetchedImage, FetchResult, fetch_image
 from imagestreams.registry.netguard import Guard
+from imagestreams.registry.pool import POOL_LIMITS, SharedConnections
 from imagestreams.registry.reference import ImageReference, parse_reference
+from imagestreams.scheduling.limits import PacedTransport, process_limits
 from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.history import (
     HistoryChange,
@@ -67,13 +70,30 @@ def import_guard() -> Guard:
     )
 
 
-def registry_client(project) -> RegistryClient:
+def registry_client(project, *, shared: SharedConnections | None = None) -> RegistryClient:
     return RegistryClient(
         credentials=credentials_lookup(project),
         insecure_registries=list(image_config().insecure_registries),
         timeout=settings.REGISTRY_TIMEOUT,
         guard=import_guard(),
+        shared=shared,
     )
+
+
+def paced_connections() -> SharedConnections:
+    """Connections for an import of many tags from several threads: every
+    request waits for its registry's limits, the same process-wide limits
+    that scheduled checks keep (IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY and
+    IMAGESTREAMS_REGISTRY_REQUESTS_PER_SECOND)."""
+    limits = process_limits(
+        settings.REGISTRY_REQUESTS_PER_SECOND, settings.REGISTRY_MAX_CONCURRENCY
+    )
+    guard = import_guard()
+
+    def paced(verify_tls: bool) -> httpx.BaseTransport:
+        return PacedTransport(guard.transport(verify=verify_tls, limits=POOL_LIMITS), limits)
+
+    return SharedConnections(paced, timeout=settings.REGISTRY_TIMEOUT)
 
 
 def fetch_for_tag(
@@ -83,6 +103,7 @@ def fetch_for_tag(
     *,
     insecure: bool,
     known_upstream_digest: str | None,
+    resolve_first: bool = True,
 ) -> FetchResult | RegistryError:
     try:
         return fetch_image(
@@ -93,6 +114,7 @@ def fetch_for_tag(
             prefer_arch=tag.annotations.get(PREFER_ARCH, ""),
             prefer_os=tag.annotations.get(PREFER_OS, ""),
             known_upstream_digest=known_upstream_digest,
+            resolve_first=resolve_first,
         )
     except RegistryError as exc:
         return exc

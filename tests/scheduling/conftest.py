@@ -4,6 +4,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import aiohttp
 import httpx
 import pytest
 from django.utils import timezone
@@ -57,12 +58,28 @@ class CountingTransport(httpx.BaseTransport):
 
 
 class Requests:
+    """Counts the requests of scheduled checks: those of the synchronous client
+    (`factory`, a transport) and the HEADs sent on the event loop (`trace`)."""
+
     def __init__(self) -> None:
         self.counts: Counter = Counter()
+        self.on_loop: Counter = Counter()  # the event loop's share of `counts`
         self.lock = threading.Lock()
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._started)
 
     def factory(self, verify: bool) -> httpx.BaseTransport:
         return CountingTransport(default_transport(verify), self.counts, self.lock)
+
+    @property
+    def hooks(self) -> dict:
+        """check_batch's keyword arguments that route every request past the counter."""
+        return {"transport_factory": self.factory, "trace_configs": [self.trace]}
+
+    async def _started(self, session, context, params) -> None:
+        with self.lock:
+            self.counts[f"{params.method} {params.url.path}"] += 1
+            self.on_loop[params.method] += 1
 
     def to(self, method: str, fragment: str) -> int:
         return sum(
@@ -71,6 +88,7 @@ class Requests:
 
     def clear(self) -> None:
         self.counts.clear()
+        self.on_loop.clear()
 
 
 @pytest.fixture
@@ -107,8 +125,11 @@ def run_due(requests_seen):
 
     def run(seconds: float = 0.0, *, transport_factory=None):
         claims = sweep(now=timezone.now() + timedelta(seconds=seconds))
-        factory = transport_factory or requests_seen.factory
-        return [check_batch(c.token, c.tag_ids, transport_factory=factory) for c in claims]
+        hooks = requests_seen.hooks
+        if transport_factory is not None:
+            # The test's own transport: HEADs sent on the event loop pass it by.
+            hooks = {"transport_factory": transport_factory}
+        return [check_batch(c.token, c.tag_ids, **hooks) for c in claims]
 
     return run
 

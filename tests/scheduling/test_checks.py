@@ -57,9 +57,7 @@ def test_an_unchanged_upstream_costs_one_head_and_one_update(
     assert sorted(i for c in claims for i in c.tag_ids) == sorted(t.pk for t in tags)
     with CaptureQueriesContext(connection) as queries:
         for claim in claims:
-            report = check_batch(
-                claim.token, claim.tag_ids, transport_factory=requests_seen.factory
-            )
+            report = check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
     assert report.unchanged == 3
 
     assert requests_seen.to("HEAD", "/manifests/") == 3
@@ -216,9 +214,9 @@ def test_running_a_batch_twice_checks_nothing_twice(
     pushed = pusher(registry).push_image(unique_repo, "1")
     tag = schedule("app:1", pushed.reference)
     [claim] = sweep(now=_later(INTERVAL))
-    check_batch(claim.token, claim.tag_ids, transport_factory=requests_seen.factory)
+    check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
     requests_seen.clear()
-    report = check_batch(claim.token, claim.tag_ids, transport_factory=requests_seen.factory)
+    report = check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
     assert report.skipped == 1
     assert sum(requests_seen.counts.values()) == 0
     assert history(tag) == [pushed.digest]

@@ -61,10 +61,12 @@ def token_lab(tmp_path):
         server.stop()
 
 
+@pytest.mark.parametrize("on_loop", [True, False], ids=["event-loop", "threads"])
 def test_unchanged_tags_cost_one_request_each_across_batches_and_projects(
-    registry, pusher, unique_repo, follow, run_due, requests_seen, settings
+    registry, pusher, unique_repo, follow, run_due, requests_seen, settings, on_loop
 ):
     settings.SCHEDULED_BATCH_SIZE = 2
+    settings.SCHEDULED_ASYNC_HEADS = on_loop
     client = pusher(registry)
     sources = [client.push_image(unique_repo, n, text=n).reference for n in "123"]
     other = ProjectFactory(name="other")
@@ -81,6 +83,7 @@ def test_unchanged_tags_cost_one_request_each_across_batches_and_projects(
         # One manifest HEAD per tag, and nothing else: no /v2/ ping, no token.
         assert requests_seen.to("HEAD", "/manifests/") == len(tags)
         assert sum(requests_seen.counts.values()) == len(tags), requests_seen.counts
+        assert requests_seen.on_loop["HEAD"] == (len(tags) if on_loop else 0)
 
 
 def test_tokens_and_the_endpoint_of_a_token_registry_are_kept_across_batches(
