@@ -33,6 +33,10 @@ from imagestreams.tasks import scheduled_sweep
 
 SWEEP_PROJECT = "sweep"
 BATCH_SIZES = (1, 10, 50, 200)
+# Worker processes (prefork children, 4 requests in flight each) for the
+# scaling table; the smoke run takes the code path with one.
+PROCESS_SCALING = {"full": (1, 2, 4), "smoke": (1,)}
+THREADS = DEFAULT_LEVEL.threads
 
 
 def run(ctx: Context) -> dict:
@@ -49,7 +53,10 @@ def run(ctx: Context) -> dict:
     results["queries_by_batch_size"] = queries_by_batch_size(ctx, BATCH_SIZES)
     ctx.lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
     results["scale"] = scale(ctx)
+    results["all_tags"] = _all_tags(ctx)
     results["tuned"] = _tuned(ctx)
+    results["threads_only"] = _variant(ctx, IMAGESTREAMS_SCHEDULED_ASYNC_HEADS="0")
+    results["processes"] = _processes(ctx)
     return results
 
 
@@ -101,7 +108,83 @@ def _default_level(ctx: Context, small_point: dict) -> dict:
             [s["rate"] / k for s, k in zip(large, skopeo_rates, strict=True)], 1
         ),
         "memory": memory.as_dict(),
+        "cpu_ms_per_check": _cpu_per_check(large),
         "profile": _profiled_sweep(ctx, seconds=max(s["seconds"] for s in large) + 1),
+    }
+
+
+def _cpu_per_check(sweeps: list[dict]) -> dict[str, dict]:
+    """CPU milliseconds per check of each group of processes (median, min-max)."""
+    groups = sorted({group for sweep in sweeps for group in sweep.get("cpu_seconds", {})})
+    return {
+        group: spread(
+            [1000 * sweep["cpu_seconds"].get(group, 0.0) / sweep["tags"] for sweep in sweeps], 3
+        )
+        for group in groups
+    }
+
+
+def _measured_sweep(ctx: Context, tag_ids: list[int], projects: list[str] | None = None) -> dict:
+    with CpuMeter(ctx.lab) as cpu:
+        sweep = sweep_once(ctx, tag_ids, projects=projects)
+    sweep["cpu_seconds"] = cpu.used
+    sweep["cpu_ms_per_check"] = {
+        group: round(1000 * seconds / sweep["tags"], 3) for group, seconds in cpu.used.items()
+    }
+    return sweep
+
+
+def _all_tags(ctx: Context) -> dict:
+    """One sweep of every scheduled tag (100,000 in the full run) at the
+    default concurrency: the top of the scaling by tags (1k, 10k, 100k)."""
+    tag_ids = list(
+        Tag.objects.filter(scheduled=True, stream__project__name__in=ctx.scale_projects)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return _measured_sweep(ctx, tag_ids, ctx.scale_projects)
+
+
+def _processes(ctx: Context) -> list[dict]:
+    """The large sweep with 1, 2 and 4 worker processes of 4 requests in flight each."""
+    points = []
+    for processes in PROCESS_SCALING.get(ctx.sizes.name, (1,)):
+        ctx.lab.start_worker(processes=processes, threads=THREADS)
+        ab = _ab(ctx, processes * THREADS).rps
+        sweep = _measured_sweep(ctx, ctx.sweep_tag_ids)
+        points.append(
+            {
+                "processes": processes,
+                "threads": THREADS,
+                "ab_head_rps": ab,
+                "rate": sweep["rate"],
+                "requests_per_tag": sweep["requests_per_tag"],
+                "cpu_ms_per_check": sweep["cpu_ms_per_check"],
+                "cpu_seconds": sweep["cpu_seconds"],
+                "seconds": sweep["seconds"],
+            }
+        )
+    ctx.lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
+    return points
+
+
+def _variant(ctx: Context, **settings: str) -> dict:
+    """The large sweep at the default concurrency with other product settings
+    (a lever turned off), interleaved with ab like the default."""
+    ctx.lab.start_worker(
+        processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **settings
+    )
+    ab_rates, sweeps = [], []
+    for _ in range(ctx.sizes.runs):
+        ab_rates.append(_ab(ctx, DEFAULT_LEVEL.concurrency).rps)
+        sweeps.append(_measured_sweep(ctx, ctx.sweep_tag_ids))
+    return {
+        "settings": settings,
+        "ab_head_rps": spread(ab_rates),
+        "rate": spread([s["rate"] for s in sweeps]),
+        "ratio_to_ab": spread([s["rate"] / a for s, a in zip(sweeps, ab_rates, strict=True)], 2),
+        "requests_per_tag": [s["requests_per_tag"] for s in sweeps],
+        "cpu_ms_per_check": _cpu_per_check(sweeps),
     }
 
 
@@ -117,9 +200,10 @@ def _tuned(ctx: Context) -> dict:
     ab_rates, sweeps = [], []
     for _ in range(ctx.sizes.runs):
         ab_rates.append(_ab(ctx, DEFAULT_LEVEL.concurrency).rps)
-        sweeps.append(sweep_once(ctx, ctx.sweep_tag_ids))
+        sweeps.append(_measured_sweep(ctx, ctx.sweep_tag_ids))
     return {
         "batch_size": batch_size,
+        "cpu_ms_per_check": _cpu_per_check(sweeps),
         "ab_head_rps": spread(ab_rates),
         "rate": spread([s["rate"] for s in sweeps]),
         "ratio_to_ab": spread([s["rate"] / a for s, a in zip(sweeps, ab_rates, strict=True)], 2),
@@ -145,18 +229,23 @@ def _skopeo_sample(ctx: Context) -> list[str]:
     return [f"{ctx.upstream_host}/{t.repository}:{t.tag}" for t in chosen]
 
 
-def sweep_once(ctx: Context, tag_ids: list[int], *, timeout: float = 600) -> dict:
-    """Make `tag_ids` due, start one sweep, wait until all were checked."""
+def sweep_once(
+    ctx: Context, tag_ids: list[int], *, timeout: float = 600, projects: list[str] | None = None
+) -> dict:
+    """Make `tag_ids` (of `projects`, default "sweep") due, start one sweep,
+    wait until all were checked."""
     make_due(tag_ids)
     events = TagEvent.objects.count()
     log_mark, probe_mark = ctx.upstream_log.mark(), ctx.probe_mark()
-    checked = Tag.objects.filter(stream__project__name=SWEEP_PROJECT)
+    checked = Tag.objects.filter(stream__project__name__in=projects or [SWEEP_PROJECT])
     started = timezone.now()
     scheduled_sweep.delay()
     wait_for(
         lambda: checked.filter(last_checked_at__gte=started).count() >= len(tag_ids),
         timeout=timeout,
         what=f"a sweep of {len(tag_ids)} tags",
+        # Counting 100,000 rows often would make PostgreSQL part of the figure.
+        interval=0.05 if len(tag_ids) <= 10_000 else 0.5,
     )
     finished = checked.aggregate(last=Max("last_checked_at"))["last"]
     seconds = (finished - started).total_seconds()

@@ -326,7 +326,11 @@ def _quick_unchanged(
         return {}
     candidates = [item for item in items if _quick_candidate(item, limits)]
     heads = [_prepared_head(item, pool) for item in candidates]
-    answers = shared.quick.digests(heads, AsyncPacing(limits))
+    try:
+        answers = shared.quick.digests(heads, AsyncPacing(limits))
+    except Exception:  # the ordinary path still checks every tag
+        logger.exception("HEADs on the event loop failed; checking in threads")
+        return {}
     found = {}
     for item, (digest, seconds) in zip(candidates, answers, strict=True):
         if digest is not None and digest == item.known_digest:
