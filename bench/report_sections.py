@@ -103,7 +103,8 @@ def _sweep_targets(sweep: dict) -> list[list]:
         rows.append(["SQL statements per batch", "no growth per tag", shown, verdict(ok)])
     if sweep.get("scale"):
         rows.append(_scale_row(sweep["scale"]))
-        rows.append(_requests_row([sweep["scale"] | {"tags": sweep["scale"]["checked"]}]))
+        if sweep["scale"]["checked"]:
+            rows.append(_requests_row([sweep["scale"] | {"tags": sweep["scale"]["checked"]}]))
     if sweep.get("all_tags"):
         rows.append(_requests_row([sweep["all_tags"]]))
     return rows
@@ -118,7 +119,7 @@ def _requests_row(runs: list[dict]) -> list:
         shown = ", ".join(f"{n} {kind}" for kind, n in sorted(extra.items()))
         heads = runs[0]["requests"].get("HEAD manifest", 0)
         detail = f"{heads:,} HEADs plus {shown} for {runs[0]['tags']:,} tags"
-    label = "Registry requests per unchanged tag"
+    label = f"Registry requests per unchanged tag ({runs[0]['tags']:,} tags)"
     return [label, "exactly 1", measured, verdict(max(per_tag) == 1.0, detail)]
 
 

@@ -59,6 +59,7 @@ class SharedConnections:
         # insecure import needs a second, non-verifying pool.
         self._clients: dict[bool, httpx.Client] = {}
         self._endpoints: dict[EndpointKey, tuple[Endpoint, float]] = {}
+        self._discovering: dict[EndpointKey, threading.Lock] = {}
         self._lock = threading.Lock()
         self.tokens = TokenCache(clock)
 
@@ -84,6 +85,12 @@ class SharedConnections:
         if entry is None or self._clock() >= entry[1]:
             return None
         return entry[0]
+
+    def discovery(self, key: EndpointKey) -> threading.Lock:
+        """Held while one thread pings a registry, so that the threads of a
+        fresh process ping it once, not once each."""
+        with self._lock:
+            return self._discovering.setdefault(key, threading.Lock())
 
     def remember(self, key: EndpointKey, endpoint: Endpoint) -> None:
         self._endpoints[key] = (endpoint, self._clock() + ENDPOINT_LIFETIME)

@@ -240,14 +240,18 @@ class RegistrySession:
         endpoint = self._shared.endpoint(key)
         if endpoint is not None:
             return endpoint, True
-        endpoint = discover_endpoint(
-            self._shared.http,
-            request.ref.api_host,
-            insecure=request.insecure,
-            repository=request.ref.repository,
-            subject=request.subject,
-        )
-        self._shared.remember(key, endpoint)
+        with self._shared.discovery(key):
+            endpoint = self._shared.endpoint(key)
+            if endpoint is not None:  # another thread has just discovered it
+                return endpoint, False
+            endpoint = discover_endpoint(
+                self._shared.http,
+                request.ref.api_host,
+                insecure=request.insecure,
+                repository=request.ref.repository,
+                subject=request.subject,
+            )
+            self._shared.remember(key, endpoint)
         return endpoint, False
 
     def _credentials(self, host: str) -> Credentials | None:
