@@ -16,7 +16,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import ImageStream, Tag
 from imagestreams.services.imports import tag_import
@@ -60,10 +60,15 @@ def test_two_workers_importing_one_tag_at_once_write_one_entry(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     trigger_create(
-        project=team, name="deploy", stream="app", tag="1", url="https://receiver.invalid/hook"
+        project=team,
+        name="deploy",
+        stream="app",
+        tag="1",
+        url="https://receiver.invalid/hook",
+        by=acting_system(),
     )
     fault_proxy.meet(2)  # both fetches reach the registry together
     with ThreadPoolExecutor(2) as threads:
