@@ -5,6 +5,7 @@ lost, and the loser of a conflicting edit is told."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -72,7 +73,10 @@ def test_two_workers_importing_one_tag_at_once_write_one_entry(
     )
     fault_proxy.meet(2)  # both fetches reach the registry together
     with ThreadPoolExecutor(2) as threads:
-        statuses = list(threads.map(lambda _: in_thread(tag_import, result.tag.pk)(), range(2)))
+        import_as_system = functools.partial(tag_import, by=acting_system())
+        statuses = list(
+            threads.map(lambda _: in_thread(import_as_system, result.tag.pk)(), range(2))
+        )
     assert sorted(s.status for s in statuses) == ["Success", "Unchanged"]
     tag = Tag.objects.get(pk=result.tag.pk)
     assert history(tag) == [pushed.digest]
