@@ -72,6 +72,9 @@ class ApiClient:
     def put(self, url: str, body: dict[str, Any]) -> Any:
         return self.request("PUT", url, json=body)
 
+    def patch(self, url: str, body: dict[str, Any]) -> Any:
+        return self.request("PATCH", url, json=body)
+
     def delete(self, url: str) -> Any:
         return self.request("DELETE", url)
 

@@ -10,6 +10,7 @@ from imagestreams.cli.commands import (
     policy,
     session,
     tagging,
+    triggers,
 )
 
 REGISTRY = (
@@ -20,4 +21,5 @@ REGISTRY = (
     getting.register,
     history.register,
     policy.register,
+    triggers.register,
 )
