@@ -35,7 +35,11 @@ class ProjectNameConverter:
 
 
 class StreamNameConverter(ProjectNameConverter):
-    regex = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    """Any one path segment: a name no stream can have (`NOPE`) gets the
+    view's `image stream "NOPE" not found`, as `oc` says, not a 404 about
+    the path."""
+
+    regex = r"[^/]+"
 
 
 class ObjectNameConverter(ProjectNameConverter):

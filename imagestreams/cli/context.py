@@ -73,6 +73,7 @@ class Context:
         saved = self.config.project if self.uses_config_server else ""
         project = self._setting("project", "ISCTL_PROJECT") or saved
         if not project:
+            self.require_login()
             raise CliError(
                 "no project selected",
                 hint='choose one with "isctl project NAME" (list them with "isctl projects") '
@@ -87,14 +88,24 @@ class Context:
         return not (self.uses_config_server and self.config.insecure_skip_tls_verify)
 
     # -- talking to the server --------------------------------------------------------
+    def require_login(self) -> None:
+        """Before the first login, say how to log in rather than what is missing."""
+        if not (self._setting("server", "ISCTL_SERVER") or self.config.server):
+            raise CliError(
+                "you are not logged in",
+                hint='run "isctl login --server URL --username NAME" '
+                "(or set ISCTL_SERVER, ISCTL_TOKEN and ISCTL_PROJECT)",
+            )
+        if not self.token:
+            raise CliError(
+                f"you are not logged in to {self.server}",
+                hint='run "isctl login" (or pass --token / set ISCTL_TOKEN)',
+            )
+
     def api(self, *, token: str | None = None, basic: tuple[str, str] | None = None) -> ApiClient:
         if token is None and basic is None:
+            self.require_login()
             token = self.token
-            if not token:
-                raise CliError(
-                    f"you are not logged in to {self.server}",
-                    hint='run "isctl login" (or pass --token / set ISCTL_TOKEN)',
-                )
         return ApiClient(
             self.server,
             token=token or "",

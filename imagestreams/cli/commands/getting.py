@@ -63,7 +63,7 @@ def register(subcommands, common) -> None:
 
 
 def run(ctx: Context) -> int:
-    kind, names = parse_resources(ctx.args.resources)
+    kind, names = parse_resources(ctx.args.resources, "get")
     project = ctx.project
     with ctx.api() as api, Progress(ctx.stderr, f"Listing {KIND_NAMES[kind]}s"):
         objects = FETCHERS[kind](api, project, names)
