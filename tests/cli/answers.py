@@ -181,3 +181,41 @@ def attempt(url: str, **fields: Any) -> dict:
         "outcome": "success",
         "retry_at": None,
     } | fields
+
+
+def member(username: str, role: str = "viewer", **fields: Any) -> dict:
+    return {"username": username, "role": role, "created": CREATED} | fields
+
+
+def service_account(name: str, role: str = "viewer", **fields: Any) -> dict:
+    return {
+        "name": name,
+        "role": role,
+        "description": "",
+        "username": f"serviceaccount:team:{name}",
+        "created": CREATED,
+    } | fields
+
+
+def share(share_id: int, **fields: Any) -> dict:
+    return {
+        "id": share_id,
+        "stream": "python",
+        "target_project": "web",
+        "target_user": None,
+        "created_by": "admin",
+        "created": CREATED,
+    } | fields
+
+
+def audit_event(event_id: int, action: str, **fields: Any) -> dict:
+    return {
+        "id": event_id,
+        "created": CREATED,
+        "actor": "admin",
+        "interface": "api (isctl)",
+        "action": action,
+        "target": "",
+        "before": None,
+        "after": None,
+    } | fields

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from imagestreams.cli.commands import (
+    audit,
     describing,
     getting,
     history,
     importing,
+    members,
     policy,
+    serviceaccounts,
     session,
+    shares,
     tagging,
     triggers,
 )
@@ -22,4 +26,8 @@ REGISTRY = (
     history.register,
     policy.register,
     triggers.register,
+    members.register,
+    serviceaccounts.register,
+    shares.register,
+    audit.register,
 )

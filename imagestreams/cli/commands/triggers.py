@@ -19,38 +19,32 @@ from imagestreams.cli.context import Context
 from imagestreams.cli.errors import CliError, UsageError
 from imagestreams.cli.format.triggers import describe_trigger, triggers_table
 from imagestreams.cli.output import as_list
-from imagestreams.cli.parsing import HelpFormatter, add_output, describe, examples
+from imagestreams.cli.parsing import add_action, add_output, command_group
 
 RECENT_DELIVERIES = 10
 
 
 def register(subcommands, common) -> None:
-    parser = subcommands.add_parser(
+    actions = command_group(
+        subcommands,
+        common,
         "trigger",
         aliases=["triggers"],
-        parents=[common],
-        formatter_class=HelpFormatter,
         help="Call a webhook when a tag moves: create, list, describe, edit, test, ...",
-        description=describe(
-            """
-            A trigger watches one tag of a stream (or every tag) and calls a webhook
-            each time the tag's current image changes: a JSON webhook, a GitHub
-            repository_dispatch or a GitLab pipeline. Managing triggers needs the
-            editor role: their URLs and deliveries may reveal internal systems.
-            """
-        ),
-        epilog=examples(
-            """
-            isctl trigger create deploy --watch app:prod --url https://ci.example.com/hook
-            isctl trigger list
-            isctl trigger describe deploy
-            isctl trigger edit deploy --url https://ci.example.com/hooks/deploy
-            isctl trigger test deploy
-            """
-        ),
+        text="""
+        A trigger watches one tag of a stream (or every tag) and calls a webhook
+        each time the tag's current image changes: a JSON webhook, a GitHub
+        repository_dispatch or a GitLab pipeline. Managing triggers needs the
+        editor role: their URLs and deliveries may reveal internal systems.
+        """,
+        example="""
+        isctl trigger create deploy --watch app:prod --url https://ci.example.com/hook
+        isctl trigger list
+        isctl trigger describe deploy
+        isctl trigger edit deploy --url https://ci.example.com/hooks/deploy
+        isctl trigger test deploy
+        """,
     )
-    actions = parser.add_subparsers(title="actions", metavar="ACTION", dest="action")
-    parser.set_defaults(handler=lambda ctx: _usage(parser))
     _register_create(actions, common)
     _register_edit(actions, common)
     _register_list(actions, common)
@@ -62,24 +56,13 @@ def register(subcommands, common) -> None:
     _register_delete(actions, common)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    raise UsageError("give an action: " + ", ".join(ACTIONS), hint=f"see '{parser.prog} --help'")
-
-
-ACTIONS = ("create", "list", "describe", "edit", "enable", "disable", "test", "resend", "delete")
 EDIT_HINT = "see 'isctl trigger edit --help'"
 
 
 def _action(actions, common, name: str, help: str, text: str, example: str, **kwargs):
-    return actions.add_parser(
-        name,
-        parents=[common],
-        formatter_class=HelpFormatter,
-        help=help,
-        description=describe(text).replace("{kinds}", kinds_help()),
-        epilog=examples(example),
-        **kwargs,
-    )
+    parser = add_action(actions, common, name, help=help, text=text, example=example, **kwargs)
+    parser.description = parser.description.replace("{kinds}", kinds_help())
+    return parser
 
 
 # --- create and edit -------------------------------------------------------------
