@@ -137,7 +137,7 @@ def _register_tokens(actions, common) -> None:
         example="isctl sa revoke-token ci 12",
     )
     revoke.add_argument("name", metavar="NAME")
-    revoke.add_argument("token", type=int, metavar="ID")
+    revoke.add_argument("token_id", type=int, metavar="ID")
     revoke.set_defaults(handler=run_revoke_token)
 
 
@@ -214,6 +214,6 @@ def run_tokens(ctx: Context) -> int:
 
 def run_revoke_token(ctx: Context) -> int:
     with ctx.api() as api:
-        api.delete(_accounts(ctx, ctx.args.name, "tokens", str(ctx.args.token)))
-    ctx.out(f"token {ctx.args.token} of serviceaccount/{ctx.args.name} revoked")
+        api.delete(_accounts(ctx, ctx.args.name, "tokens", str(ctx.args.token_id)))
+    ctx.out(f"token {ctx.args.token_id} of serviceaccount/{ctx.args.name} revoked")
     return 0
