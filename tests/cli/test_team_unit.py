@@ -61,10 +61,11 @@ def test_member_add_list_and_remove(isctl):
 
 
 def test_demoting_the_last_admin_shows_the_servers_refusal(isctl):
-    refusal = error(409, "the project needs at least one admin", "conflict", "role")
+    message = 'project "team" must keep at least one admin; make someone else admin first'
+    refusal = error(409, message, "conflict")
     api = FakeApi().on("PUT", f"{TEAM}/members/admin", refusal)
     result = isctl("member", "add", "admin", "--role", "viewer", transport=api.transport)
-    assert (result.code, result.err) == (1, "error: the project needs at least one admin\n")
+    assert (result.code, result.err) == (1, f"error: {message}\n")
 
 
 def test_a_new_token_is_printed_alone_on_stdout_once(isctl):
