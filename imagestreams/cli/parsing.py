@@ -92,15 +92,7 @@ def add_output(parser: argparse.ArgumentParser, *formats: str) -> None:
 def command_group(subcommands, common, name: str, *, help: str, text: str, example: str, **kwargs):
     """`isctl NAME ACTION …`: a parser whose actions are added with `add_action`;
     NAME alone is a usage error listing them."""
-    parser = subcommands.add_parser(
-        name,
-        parents=[common],
-        formatter_class=HelpFormatter,
-        help=help,
-        description=describe(text),
-        epilog=examples(example),
-        **kwargs,
-    )
+    parser = add_action(subcommands, common, name, help=help, text=text, example=example, **kwargs)
     actions = parser.add_subparsers(title="actions", metavar="ACTION", dest="action")
 
     def usage(ctx) -> int:

@@ -12,7 +12,6 @@ from imagestreams.cli.api import ApiClient, path
 from imagestreams.cli.context import Context
 from imagestreams.cli.errors import UsageError
 from imagestreams.cli.format.teams import audit_table
-from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import HelpFormatter, describe, examples
 
 DEFAULT_LIMIT = 50
@@ -103,13 +102,9 @@ def run(ctx: Context) -> int:
             api.download(url, ctx.stdout.write, params={**params, "format": args.output})
             return 0
         events = _newest(api, path("projects", ctx.project, "audit"), params, args.limit)
-    if args.output in ("json", "yaml"):
-        ctx.emit(as_list(events), args.output)
-    elif not events:
-        ctx.err(f"No audit entries found in {ctx.project} project.")
-    else:
-        ctx.stdout.write(audit_table(events, ctx.now(), wide=args.output == "wide"))
-    return 0
+    wide = args.output == "wide"
+    empty = f"No audit entries found in {ctx.project} project."
+    return ctx.listing(events, empty, lambda: audit_table(events, ctx.now(), wide=wide))
 
 
 def _newest(api: ApiClient, url: str, params: dict[str, Any], limit: int) -> list[dict]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from imagestreams.cli.api import path
 from imagestreams.cli.context import Context
 from imagestreams.cli.format.teams import members_table
-from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import add_action, add_output, command_group
 
 ROLES = ("viewer", "editor", "admin")
@@ -89,21 +88,16 @@ def _members(ctx: Context, *rest: str) -> str:
 def run_add(ctx: Context) -> int:
     with ctx.api() as api:
         member = api.put(_members(ctx, ctx.args.username), {"role": ctx.args.role})
-    if ctx.args.output:
-        ctx.emit(member, ctx.args.output)
-    else:
-        ctx.out(f'member/{member["username"]} is {member["role"]} in project "{ctx.project}"')
-    return 0
+    return ctx.result(
+        member, f'member/{member["username"]} is {member["role"]} in project "{ctx.project}"'
+    )
 
 
 def run_list(ctx: Context) -> int:
     with ctx.api() as api:
         members = api.list(_members(ctx))
-    if ctx.args.output:
-        ctx.emit(as_list(members), ctx.args.output)
-    else:
-        ctx.stdout.write(members_table(members, ctx.now()))
-    return 0
+    empty = f"No members found in {ctx.project} project."
+    return ctx.listing(members, empty, lambda: members_table(members, ctx.now()))
 
 
 def run_remove(ctx: Context) -> int:

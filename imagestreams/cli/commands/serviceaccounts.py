@@ -7,7 +7,6 @@ from imagestreams.cli.api import path
 from imagestreams.cli.commands.members import ROLES, ROLES_HELP
 from imagestreams.cli.context import Context
 from imagestreams.cli.format.teams import accounts_table, tokens_table
-from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import add_action, add_output, command_group
 
 
@@ -145,37 +144,24 @@ def _accounts(ctx: Context, *rest: str) -> str:
     return path("projects", ctx.project, "serviceaccounts", *rest)
 
 
-def _emit_or(ctx: Context, data: object, line: str) -> int:
-    if ctx.args.output:
-        ctx.emit(data, ctx.args.output)
-    else:
-        ctx.out(line)
-    return 0
-
-
 def run_create(ctx: Context) -> int:
     body = {"name": ctx.args.name, "role": ctx.args.role, "description": ctx.args.description}
     with ctx.api() as api:
         account = api.post(_accounts(ctx), body)
-    return _emit_or(ctx, account, f"serviceaccount/{account['name']} created")
+    return ctx.result(account, f"serviceaccount/{account['name']} created")
 
 
 def run_list(ctx: Context) -> int:
     with ctx.api() as api:
         accounts = api.list(_accounts(ctx))
-    if ctx.args.output:
-        ctx.emit(as_list(accounts), ctx.args.output)
-    elif not accounts:
-        ctx.err(f"No service accounts found in {ctx.project} project.")
-    else:
-        ctx.stdout.write(accounts_table(accounts, ctx.now()))
-    return 0
+    empty = f"No service accounts found in {ctx.project} project."
+    return ctx.listing(accounts, empty, lambda: accounts_table(accounts, ctx.now()))
 
 
 def run_set_role(ctx: Context) -> int:
     with ctx.api() as api:
         account = api.patch(_accounts(ctx, ctx.args.name), {"role": ctx.args.role})
-    return _emit_or(ctx, account, f"serviceaccount/{account['name']} is {account['role']}")
+    return ctx.result(account, f"serviceaccount/{account['name']} is {account['role']}")
 
 
 def run_delete(ctx: Context) -> int:
@@ -192,10 +178,7 @@ def run_new_token(ctx: Context) -> int:
         body["expires_in_days"] = days
     with ctx.api() as api:
         token = api.post(_accounts(ctx, ctx.args.name, "tokens"), body)
-    if ctx.args.output:
-        ctx.emit(token, ctx.args.output)
-    else:
-        ctx.out(token["token"])
+    ctx.result(token, token["token"])
     ctx.err(f"The token is shown only once: store it now (id {token['id']}).")
     return 0
 
@@ -203,13 +186,8 @@ def run_new_token(ctx: Context) -> int:
 def run_tokens(ctx: Context) -> int:
     with ctx.api() as api:
         tokens = api.list(_accounts(ctx, ctx.args.name, "tokens"))
-    if ctx.args.output:
-        ctx.emit(as_list(tokens), ctx.args.output)
-    elif not tokens:
-        ctx.err(f"serviceaccount/{ctx.args.name} has no tokens")
-    else:
-        ctx.stdout.write(tokens_table(tokens, ctx.now()))
-    return 0
+    empty = f"serviceaccount/{ctx.args.name} has no tokens"
+    return ctx.listing(tokens, empty, lambda: tokens_table(tokens, ctx.now()))
 
 
 def run_revoke_token(ctx: Context) -> int:

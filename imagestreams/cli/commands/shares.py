@@ -7,7 +7,6 @@ from imagestreams.cli.api import path
 from imagestreams.cli.context import Context
 from imagestreams.cli.errors import UsageError
 from imagestreams.cli.format.teams import share_target, shares_table
-from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import add_action, add_output, command_group
 
 
@@ -96,24 +95,17 @@ def run_grant(ctx: Context) -> int:
         body["target_user"] = args.to_user
     with ctx.api() as api:
         share = api.post(_shares(ctx), body)
-    if args.output:
-        ctx.emit(share, args.output)
-    else:
-        what = f"stream {share['stream']}" if share["stream"] else "every stream"
-        ctx.out(f"share/{share['id']}: {what} of {ctx.project} shared with {share_target(share)}")
-    return 0
+    what = f"stream {share['stream']}" if share["stream"] else "every stream"
+    return ctx.result(
+        share, f"share/{share['id']}: {what} of {ctx.project} shared with {share_target(share)}"
+    )
 
 
 def run_list(ctx: Context) -> int:
     with ctx.api() as api:
         shares = api.list(_shares(ctx))
-    if ctx.args.output:
-        ctx.emit(as_list(shares), ctx.args.output)
-    elif not shares:
-        ctx.err(f"No shares found in {ctx.project} project.")
-    else:
-        ctx.stdout.write(shares_table(shares, ctx.now()))
-    return 0
+    empty = f"No shares found in {ctx.project} project."
+    return ctx.listing(shares, empty, lambda: shares_table(shares, ctx.now()))
 
 
 def run_revoke(ctx: Context) -> int:

@@ -18,7 +18,6 @@ from imagestreams.cli.commands.trigger_kinds import (
 from imagestreams.cli.context import Context
 from imagestreams.cli.errors import CliError, UsageError
 from imagestreams.cli.format.triggers import describe_trigger, triggers_table
-from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import add_action, add_output, command_group
 
 RECENT_DELIVERIES = 10
@@ -241,11 +240,7 @@ def _merged_options(args: argparse.Namespace, kind: str, base: dict[str, Any]) -
 
 
 def _done(ctx: Context, trigger: dict[str, Any], what: str) -> int:
-    if ctx.args.output:
-        ctx.emit(trigger, ctx.args.output)
-    else:
-        ctx.out(f"trigger/{trigger['name']} {what}")
-    return 0
+    return ctx.result(trigger, f"trigger/{trigger['name']} {what}")
 
 
 # --- reading ---------------------------------------------------------------------
@@ -306,14 +301,9 @@ def _register_describe(actions, common) -> None:
 def run_list(ctx: Context) -> int:
     with ctx.api() as api:
         triggers = api.list(_triggers(ctx))
-    output = ctx.args.output
-    if output in ("json", "yaml"):
-        ctx.emit(as_list(triggers), output)
-    elif not triggers:
-        ctx.err(f"No triggers found in {ctx.project} project.")
-    else:
-        ctx.stdout.write(triggers_table(triggers, ctx.now(), wide=output == "wide"))
-    return 0
+    wide = ctx.args.output == "wide"
+    empty = f"No triggers found in {ctx.project} project."
+    return ctx.listing(triggers, empty, lambda: triggers_table(triggers, ctx.now(), wide=wide))
 
 
 def run_describe(ctx: Context) -> int:
@@ -426,11 +416,7 @@ def _register_resend(actions, common) -> None:
 def run_resend(ctx: Context) -> int:
     with ctx.api() as api:
         delivery = api.post(_trigger(ctx, "deliveries", ctx.args.delivery, "resend"))
-    if ctx.args.output:
-        ctx.emit(delivery, ctx.args.output)
-    else:
-        ctx.out(f"delivery/{delivery['id']} queued to be sent again")
-    return 0
+    return ctx.result(delivery, f"delivery/{delivery['id']} queued to be sent again")
 
 
 def _register_delete(actions, common) -> None:
