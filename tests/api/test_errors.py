@@ -136,8 +136,9 @@ def test_what_does_not_exist_is_404(viewer_api, python):
     assert body["detail"] == 'image stream tag "python:9" not found'
     body = error(viewer_api.get(url("projects/nope/imagestreams")), 404)
     assert body == {"detail": 'project "nope" not found', "code": "not_found", "field": "project"}
-    # Names no project can have are not routed at all, but still get JSON.
-    error(viewer_api.get(url("projects/Not_A_Name/imagestreams")), 404)
+    # Names no project can have are not found, as oc says.
+    body = error(viewer_api.get(url("projects/Not_A_Name/imagestreams")), 404)
+    assert body["detail"] == 'project "Not_A_Name" not found'
     error(viewer_api.get(url("projects/team/imagestreams/")), 404)
 
 

@@ -163,6 +163,8 @@ def test_names_that_cannot_exist_get_ocs_wording(isctl, server):
     )
     result = isctl("get", "is", "nope")
     assert (result.code, result.err) == (1, 'error: image stream "nope" not found\n')
+    result = isctl("-n", "Team-B", "get", "is")
+    assert (result.code, result.err) == (1, 'error: project "Team-B" not found\n')
     result = isctl("-n", "team-b", "describe", "is/demo/python")
     assert result.code == 2
     assert result.err == (
