@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.scheduling import limits
 from imagestreams.scheduling.checks import check_batch, default_transport
@@ -107,7 +107,7 @@ def schedule(project):
             source=source,
             destinations=[destination],
             options=TagOptions(**options),
-            user=SYSTEM,
+            by=acting_system(),
         )
         if enrolled:
             # What the next sweep does first: a first check time within one interval.
@@ -129,7 +129,7 @@ def run_due(requests_seen):
         if transport_factory is not None:
             # The test's own transport: HEADs sent on the event loop pass it by.
             hooks = {"transport_factory": transport_factory}
-        return [check_batch(c.token, c.tag_ids, **hooks) for c in claims]
+        return [check_batch(c.token, c.tag_ids, by=acting_system(), **hooks) for c in claims]
 
     return run
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from imagestreams.access import acting_system
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.scheduling.checks import check_batch, default_transport
@@ -57,7 +58,9 @@ def test_an_unchanged_upstream_costs_one_head_and_one_update(
     assert sorted(i for c in claims for i in c.tag_ids) == sorted(t.pk for t in tags)
     with CaptureQueriesContext(connection) as queries:
         for claim in claims:
-            report = check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
+            report = check_batch(
+                claim.token, claim.tag_ids, by=acting_system(), **requests_seen.hooks
+            )
     assert report.unchanged == 3
 
     assert requests_seen.to("HEAD", "/manifests/") == 3
@@ -99,7 +102,7 @@ def test_a_pinned_tag_imported_before_enrolment_is_never_checked(
 
     pushed = pusher(registry).push_image(unique_repo, "1")
     tag = schedule("app:pinned", pushed.pinned, enrolled=False)
-    tag_import(tag.pk)
+    tag_import(tag.pk, by=acting_system())
     assert run_due(5 * INTERVAL) == []
     assert sum(requests_seen.counts.values()) == 0
 
@@ -214,9 +217,9 @@ def test_running_a_batch_twice_checks_nothing_twice(
     pushed = pusher(registry).push_image(unique_repo, "1")
     tag = schedule("app:1", pushed.reference)
     [claim] = sweep(now=_later(INTERVAL))
-    check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
+    check_batch(claim.token, claim.tag_ids, by=acting_system(), **requests_seen.hooks)
     requests_seen.clear()
-    report = check_batch(claim.token, claim.tag_ids, **requests_seen.hooks)
+    report = check_batch(claim.token, claim.tag_ids, by=acting_system(), **requests_seen.hooks)
     assert report.skipped == 1
     assert sum(requests_seen.counts.values()) == 0
     assert history(tag) == [pushed.digest]

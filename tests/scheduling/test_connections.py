@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.scheduling.claims import enrol
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -32,7 +32,7 @@ def follow(project):
             source=source,
             destinations=[destination],
             options=TagOptions(scheduled=True, insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
         # What the next sweep does first: a first check time within one interval.
         enrol(now=timezone.now(), interval=INTERVAL, limit=1000)
