@@ -3,7 +3,10 @@
 httpx's async pool gets slower as concurrency rises; the httpx-aiohttp
 transport keeps httpx's API on aiohttp's connection handling).
 
-- the product's RegistryClient, one per thread (what a worker process runs);
+- the product's RegistryClient, one per thread (what a worker process runs
+  for tags that changed or need a ping or token first);
+- the product's QuickHeads: prepared HEADs on one event loop with aiohttp
+  (what a worker sends for tags expected unchanged);
 - plain `httpx.Client`, one per thread;
 - `httpx.AsyncClient`, pool limited to the concurrency;
 - `httpx.AsyncClient` on `httpx_aiohttp.AiohttpTransport`;
@@ -17,14 +20,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 import httpx
 
 from bench.context import Context
 from bench.tools import spread
 from imagestreams.registry.client import RegistryClient
+from imagestreams.registry.quick import PreparedHead, QuickHeads
 from imagestreams.registry.reference import parse_reference
 from imagestreams.services.imports import import_guard
 from tests.registry_lab.build import ACCEPT_ALL
@@ -39,6 +44,7 @@ def run(ctx: Context) -> dict:
     references = [f"{ctx.upstream_host}/{t.repository}:{t.tag}" for t in tags]
     candidates: dict[str, Callable[[], int]] = {
         "imagestreams RegistryClient, 8 threads": lambda: _registry_client(references),
+        "imagestreams QuickHeads (aiohttp, event loop)": lambda: _quick_heads(ctx, urls),
         "httpx.Client, 8 threads": lambda: _threads(urls),
         "httpx.AsyncClient": lambda: asyncio.run(_httpx_async(urls, aiohttp_transport=False)),
         "httpx.AsyncClient + httpx-aiohttp": lambda: asyncio.run(
@@ -76,6 +82,26 @@ def _registry_client(references: list[str]) -> int:
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         return sum(pool.map(work, _split(references)))
+
+
+@asynccontextmanager
+async def _unpaced(host: str) -> AsyncIterator[None]:
+    yield
+
+
+def _quick_heads(ctx: Context, urls: list[str]) -> int:
+    """What a worker sends for tags expected unchanged: prepared HEADs on the
+    event loop of registry/quick.py (8 connections, no pacing here)."""
+    heads = QuickHeads(import_guard(), timeout=30.0, user_agent="bench", connections=CONCURRENCY)
+    try:
+        prepared = [PreparedHead(ctx.upstream_host, url, HEADERS, False) for url in urls]
+        answers = heads.digests(prepared, _unpaced)
+    finally:
+        heads.close()
+    missing = [url for url, (digest, _) in zip(urls, answers, strict=True) if digest is None]
+    if missing:
+        raise RuntimeError(f"HEAD {missing[0]} gave no digest")
+    return len(urls)
 
 
 def _threads(urls: list[str]) -> int:

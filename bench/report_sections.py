@@ -409,8 +409,10 @@ def clients(results: dict, pictures: dict[str, str]) -> str:
 
 The same {data["requests"]:,} manifest HEADs, {data["concurrency"]} in flight, sent from the
 driver by each client in turn (registry-lab §6 found httpx's async pool slower as concurrency
-rises, and aiohttp much cheaper). The product checks with the synchronous client in threads
-(the first row is its own `RegistryClient`, one per thread, as in a worker).
+rises, and aiohttp much cheaper). The product's own clients are the first two rows: its
+`RegistryClient`, one per thread (a worker's path for tags that changed), and its
+`QuickHeads`, prepared HEADs on one event loop with aiohttp (a worker's path for tags
+expected unchanged).
 
 {table(header, rows)}"""
 
