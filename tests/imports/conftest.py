@@ -21,14 +21,3 @@ def run_import(project):
         return import_image(project=project, request=ImportImageRequest(target=target, **options))
 
     return run
-
-
-@pytest.fixture
-def eager_celery():
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
