@@ -26,7 +26,7 @@ from tests.subprocesses import CELERY, ROOT, answers, spawn, stop, wait_ready
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-GUNICORN_WORKERS = 4  # as in the README's production example
+GUNICORN_WORKERS = 4  # as in the README's production example (bench.config.Sizes.web_workers)
 
 
 class LabError(RuntimeError):
@@ -82,6 +82,7 @@ class Lab:
     worker_name: str = ""
     worker_processes_count: int = 0
     worker_settings: dict[str, str] = field(default_factory=dict)
+    web_workers: int = GUNICORN_WORKERS
 
     @property
     def probe_file(self) -> Path:
@@ -157,7 +158,7 @@ class Lab:
             "-b",
             f"127.0.0.1:{self.web_port}",
             "-w",
-            str(GUNICORN_WORKERS),
+            str(self.web_workers),
             "--no-control-socket",
             "--timeout",
             "120",
@@ -216,12 +217,14 @@ class Lab:
 
     # -- everything --------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop everything; the web and the worker in parallel."""
-        stop([self.worker, self.web])
+        """Stop everything at once (each takes a moment to exit)."""
+        stop([self.worker, self.web], meanwhile=self._stop_registries)
+        self.worker = self.web = None
+
+    def _stop_registries(self) -> None:
         for registry in (self.integrated, self.upstream):
             if registry is not None:
                 registry.stop()
-        self.worker = self.web = None
 
 
 class MemorySampler:

@@ -48,13 +48,20 @@ def kill(process: subprocess.Popen) -> None:
     process.wait(timeout=PATIENCE)
 
 
-def stop(processes: Iterable[subprocess.Popen | None], timeout: float = 20.0) -> None:
-    """SIGTERM every running process's group at once, then wait for each;
-    a group still running after `timeout` seconds is SIGKILLed."""
+def stop(
+    processes: Iterable[subprocess.Popen | None],
+    timeout: float = 20.0,
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
+    """SIGTERM every running process's group at once, call `meanwhile` (more
+    stopping, while they exit), then wait for each; a group still running
+    after `timeout` seconds is SIGKILLed."""
     running = [p for p in processes if p is not None and p.poll() is None]
     for process in running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
+    if meanwhile is not None:
+        meanwhile()
     for process in running:
         try:
             process.wait(timeout=timeout)
