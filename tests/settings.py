@@ -44,5 +44,6 @@ WHITENOISE_USE_FINDERS = True
 # django_capture_on_commit_callbacks(execute=True), or at the commit in a
 # live-server test. Tests about processes start real workers instead
 # (tests/processes.py); their settings (tests/process_settings.py) use a broker.
+# A failing task is recorded in its result, as a worker would (on-commit
+# callbacks are robust anyway): tests of retries apply tasks themselves.
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_TASK_EAGER_PROPAGATES = True
