@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.processes import require_postgres_and_redis, running, wait_for_more_runs
@@ -43,7 +43,7 @@ def test_a_lost_send_is_swept_retried_with_backoff_and_delivered_once(
     receiver.answer(500)
     # This process's broker is in memory: the send task is lost, as if the
     # web process died right after committing.
-    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
 
     workers.wait_for(lambda: Delivery.objects.filter(status="succeeded").exists(), "the delivery")
 
