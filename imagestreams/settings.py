@@ -278,7 +278,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # --- Image streams ----------------------------------------------------------
 # Host (and port) of the integrated registry; used for `referencePolicy: Local`
-# pull specs and for the repository shown on each stream. Empty = none.
+# pull specs and for the repository shown on each stream. Empty: the host of
+# IMAGESTREAMS_INTEGRATED_REGISTRY_URL (imagestreams.integrated_registry), else none.
 INTERNAL_REGISTRY_HOSTNAME = env("INTERNAL_REGISTRY_HOSTNAME")
 # OpenShift's maxImagesBulkImportedPerRepository; -1 = no limit.
 MAX_IMAGES_BULK_IMPORTED = envint("IMAGESTREAMS_MAX_IMAGES_BULK_IMPORTED", 50)

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from imagestreams.integrated_registry import integrated_registry_pull_host
 from imagestreams.models.images import Image
 from imagestreams.models.projects import Project
 from imagestreams.registry.reference import TAG_NAME
@@ -50,7 +50,7 @@ class ImageStream(models.Model):
     @property
     def repository(self) -> str:
         """Pull repository of this stream in the integrated registry, or ''."""
-        host = settings.INTERNAL_REGISTRY_HOSTNAME
+        host = integrated_registry_pull_host()
         return f"{host}/{self.project.name}/{self.name}" if host else ""
 
     @property
