@@ -338,8 +338,10 @@ TRIGGER_MAX_ATTEMPTS = envint("IMAGESTREAMS_TRIGGER_MAX_ATTEMPTS", 8)
 TRIGGER_RETRY_BASE_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_BASE_SECONDS", 10.0)
 TRIGGER_RETRY_MAX_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_MAX_SECONDS", 3600.0)
 TRIGGER_DISABLE_AFTER_FAILURES = envint("IMAGESTREAMS_TRIGGER_DISABLE_AFTER", 5)
-# Refuse deliveries to loopback/private/link-local addresses (SSRF) unless allowed.
-TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", False)
+# Refuse deliveries to loopback/private/link-local addresses (SSRF) unless
+# allowed; allowed by default in development, like imports (see Security below),
+# so that a receiver on the same machine works when trying things out.
+TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 # A change not fanned out or a delivery still waiting this long is re-queued by the sweep.
 TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
 # A push to the integrated registry still waiting this long is re-queued by its sweep.
