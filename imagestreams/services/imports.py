@@ -32,7 +32,7 @@ from imagestreams.services.history import (
     tag_head,
 )
 from imagestreams.services.images import image_upsert
-from imagestreams.services.streams import stream_bump_generation, stream_lock
+from imagestreams.services.streams import RequestGeneration, stream_lock
 
 logger = logging.getLogger(__name__)
 
@@ -159,12 +159,15 @@ def record_import(
     *,
     cause: str,
     actor: str,
+    generation: RequestGeneration | None = None,
 ) -> TagImportStatus:
     """Apply a fetch result to a tag (stream locked, tag freshly read). A source
-    that does not parse has no `reference`, only an error."""
+    that does not parse has no `reference`, only an error. Imports of several
+    tags in one request pass their shared `generation`."""
     now = timezone.now()
+    generation = generation or RequestGeneration(stream)
     if isinstance(result, RegistryError):
-        return _record_failure(stream, tag, result, now)
+        return _record_failure(stream, tag, result, now, generation)
     head = tag_head(tag)
     fetched = result.image
     unchanged = fetched is None or (
@@ -183,15 +186,14 @@ def record_import(
     assert fetched is not None  # else unchanged
     assert reference is not None  # something was fetched from it
     image = image_upsert(fetched, repository=reference.typed_repository)
-    generation = stream_bump_generation(stream)
-    tag.generation = generation
+    tag.generation = generation()
     Tag.objects.filter(pk=tag.pk).update(
-        generation=generation, upstream_digest=result.upstream_digest, last_checked_at=now
+        generation=tag.generation, upstream_digest=result.upstream_digest, last_checked_at=now
     )
     ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
     pull_spec = f"{reference.typed_repository}@{image.digest}"
     event = NewEvent(
-        reference=pull_spec, image=image, generation=generation, cause=cause, actor=actor
+        reference=pull_spec, image=image, generation=tag.generation, cause=cause, actor=actor
     )
     changes = tag_add_event_and_follow(tag, event)
     audit.record(
@@ -211,7 +213,13 @@ def record_import(
     )
 
 
-def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) -> TagImportStatus:
+def _record_failure(
+    stream: ImageStream,
+    tag: Tag,
+    error: RegistryError,
+    now,
+    generation: RequestGeneration | None = None,
+) -> TagImportStatus:
     status = TagImportStatus(
         tag=tag.name, status=ImportStatus.FAILURE, reason=error.reason, message=error.message
     )
@@ -223,7 +231,9 @@ def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) ->
             last_checked_at=now, condition_generation=max(tag.generation, tag.condition_generation)
         )
         return status
-    generation = stream_bump_generation(stream)
+    new_generation = (generation or RequestGeneration(stream))()
+    # A failure is a write too: OpenShift stamps the check on the stream.
+    ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
     audit.record(
         "tag.import_failed",
         project=stream.project,
@@ -231,10 +241,10 @@ def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) ->
         after={"reason": error.reason, "message": error.message},
     )
     Tag.objects.filter(pk=tag.pk).update(
-        generation=generation,
+        generation=new_generation,
         condition_reason=error.reason,
         condition_message=error.message,
-        condition_generation=generation,
+        condition_generation=new_generation,
         condition_time=now,
         last_checked_at=now,
     )

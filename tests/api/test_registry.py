@@ -130,6 +130,32 @@ def test_import_all_takes_the_whole_repository_within_the_limit(
     assert body["stream"]["spec_repository"] == f"{registry.host}/{unique_repo}"
 
 
+def test_one_import_request_is_one_generation_however_many_tags(
+    editor_api, team, registry, pusher, unique_repo
+):
+    """OpenShift raises a stream's generation once per request; the tags, their
+    new history entries and failures all carry that one generation."""
+    client = pusher(registry)
+    names = ["1.0", "1.1", "1.2", "2.0", "latest"]
+    for name in names:
+        client.push_image(unique_repo, name, text=f"{name} first")
+    request = {"target": "app", "from": f"{registry.host}/{unique_repo}", "all": True}
+    first = editor_api.post(IMPORTS, request | {"confirm": True, "insecure": True}).json()
+    generation = first["stream"]["generation"]
+    assert generation == 2  # created at 1, then one import request
+
+    for name in names:
+        client.push_image(unique_repo, name, text=f"{name} second")
+    second = editor_api.post(IMPORTS, request | {"insecure": True}).json()
+
+    assert [s["status"] for s in second["statuses"]] == ["Success"] * len(names)
+    stream = second["stream"]
+    assert stream["generation"] == generation + 1
+    assert {t["spec"]["generation"] for t in stream["tags"]} == {generation + 1}
+    assert {t["items"][0]["generation"] for t in stream["tags"]} == {generation + 1}
+    assert not any(t["import_pending"] for t in stream["tags"])
+
+
 def test_preserve_original_keeps_every_platform(
     editor_api, viewer_api, team, registry, pusher, unique_repo
 ):
