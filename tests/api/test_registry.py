@@ -3,6 +3,8 @@ every request says "insecure": true)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from imagestreams.models import AuditEvent, ImageStream, Tag
@@ -91,6 +93,21 @@ def test_reimporting_an_unchanged_tag_still_shows_its_image(editor_api, team, pu
     assert status["status"] == "Unchanged"
     assert status["image"]["digest"] == pushed.digest
     assert status["image"]["imported"] is not None
+
+
+def test_an_import_stamps_the_stream_with_the_repository_check_as_openshift(
+    editor_api, viewer_api, team, pushed
+):
+    check = "openshift.io/image.dockerRepositoryCheck"
+    created = editor_api.post(url("projects/team/imagestreams"), {"name": "python"}).json()
+    assert check not in created["annotations"]
+
+    body = {"target": "python:3.5", "from": pushed.reference, "insecure": True}
+    imported = editor_api.post(IMPORTS, body).json()["stream"]["annotations"]
+    stream = viewer_api.get(url("projects/team/imagestreams/python")).json()
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", imported[check])
+    assert stream["annotations"] == imported
 
 
 def test_a_failed_import_reports_the_tag_and_keeps_the_last_image(
