@@ -58,6 +58,11 @@ class Command(BaseCommand):
                     self.stdout.write(self._sign_in_box(url, password, verbose))
                     self.stdout.flush()
                     self._supervise(processes)
+                elif not self._stopping:
+                    self.stderr.write(
+                        "A process stopped before the service was up (its errors are above); "
+                        "stopping the others."
+                    )
             finally:
                 self._stop_all(processes)
 
