@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from imagestreams.access import Principal
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
 from imagestreams.operations import telemetry
@@ -81,7 +82,7 @@ class ImportImageResult:
 
 
 def import_image(
-    *, project: Project, request: ImportImageRequest, actor: str = ""
+    *, by: Principal, project: Project, request: ImportImageRequest
 ) -> ImportImageResult:
     target = _parse(
         request.target,
@@ -124,9 +125,7 @@ def import_image(
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
         generation = RequestGeneration(stream)  # one per request, as in OpenShift
-        statuses = [
-            _apply(stream, planned, result, actor, generation) for planned, result in fetched
-        ]
+        statuses = [_apply(stream, planned, result, by, generation) for planned, result in fetched]
     plan = [planned for planned, _ in fetched]
     results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
     telemetry.imports_finished(stream, results, cause="import")
@@ -282,7 +281,11 @@ def _dry_run_status(planned: PlannedTag, result) -> TagImportStatus:
 
 
 def _apply(
-    stream: ImageStream, planned: PlannedTag, result, actor: str, generation: RequestGeneration
+    stream: ImageStream,
+    planned: PlannedTag,
+    result,
+    by: Principal,
+    generation: RequestGeneration,
 ) -> TagImportStatus:
     tag, created = Tag.objects.get_or_create(stream=stream, name=planned.name)
     source = str(planned.source)
@@ -303,11 +306,5 @@ def _apply(
         tag.generation = generation()
     tag.save(update_fields=Tag.SPEC_FIELDS)
     return record_import(
-        stream,
-        tag,
-        planned.source,
-        result,
-        cause=EventCause.IMPORT,
-        actor=actor,
-        generation=generation,
+        stream, tag, planned.source, result, cause=EventCause.IMPORT, by=by, generation=generation
     )

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery
@@ -26,7 +26,12 @@ def move_tag(team, eager_celery, django_capture_on_commit_callbacks):
 
     def move() -> Delivery:
         with django_capture_on_commit_callbacks(execute=True):
-            tag_set(project=team, source="base:1", destinations=["app:1"], actor="ci", user=SYSTEM)
+            tag_set(
+                project=team,
+                source="base:1",
+                destinations=["app:1"],
+                by=acting_system("task", "ci"),
+            )
         return Delivery.objects.get()
 
     return move

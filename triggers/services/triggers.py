@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.registry.netguard import is_internal, literal_address
@@ -51,6 +52,7 @@ class TriggerSpec:
 
 def trigger_create(
     *,
+    by: Principal,
     project: Project,
     name: str,
     stream: str,
@@ -74,7 +76,7 @@ def trigger_create(
         with transaction.atomic():
             trigger.save()
             audit.record(
-                "trigger.create", project=project, target=name, after=_audit_facts(trigger)
+                "trigger.create", by=by, project=project, target=name, after=_audit_facts(trigger)
             )
     except IntegrityError:
         raise Conflict(f'trigger "{name}" already exists', field="name") from None
@@ -83,6 +85,7 @@ def trigger_create(
 
 def trigger_update(
     *,
+    by: Principal,
     trigger: Trigger,
     stream: str = UNSET,
     tag: str = UNSET,
@@ -130,6 +133,7 @@ def trigger_update(
         current.refresh_from_db()
         audit.record(
             "trigger.update",
+            by=by,
             project=current.project,
             target=current.name,
             before=before,
@@ -146,10 +150,10 @@ def _set_enabled(trigger: Trigger, enabled: bool) -> None:
         rows.update(enabled=False, disabled_reason="")  # paused by a person, not by us
 
 
-def trigger_delete(*, trigger: Trigger) -> None:
+def trigger_delete(*, by: Principal, trigger: Trigger) -> None:
     """Delete a trigger with its deliveries (pending ones are never sent)."""
     with transaction.atomic():
-        audit.record("trigger.delete", project=trigger.project, target=trigger.name)
+        audit.record("trigger.delete", by=by, project=trigger.project, target=trigger.name)
         trigger.delete()
 
 
