@@ -106,13 +106,15 @@ def trigger_update(
     current = Trigger.objects.get(pk=trigger.pk)
     before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
+    # A URL the preset derived from the options follows new options.
+    rederive = preset_changed or (options is not UNSET and _url_is_derived(current))
     spec = validate_spec(
         TriggerSpec(
             stream=current.stream if stream is UNSET else stream,
             tag=current.tag if tag is UNSET else tag,
             preset=current.preset if preset is UNSET else preset,
             # A new preset means a new destination unless one is given.
-            url=(("" if preset_changed else current.url) if url is UNSET else url),
+            url=(("" if rederive else current.url) if url is UNSET else url),
             options=(({} if preset_changed else current.options) if options is UNSET else options),
             has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
         )
@@ -140,6 +142,20 @@ def trigger_update(
             after=_audit_facts(current),
         )
     return current
+
+
+def _url_is_derived(trigger: Trigger) -> bool:
+    """Whether the trigger's URL is the one its preset makes of its options
+    (no URL was given)."""
+    if trigger.preset == Preset.GENERIC:
+        return False
+    spec = TriggerSpec(
+        trigger.stream, trigger.tag, trigger.preset, "", trigger.options, has_token=True
+    )
+    try:
+        return validate_spec(spec).url == trigger.url
+    except InvalidInput:
+        return False
 
 
 def _set_enabled(trigger: Trigger, enabled: bool) -> None:
