@@ -17,3 +17,6 @@ if os.environ.get("TEST_BEAT_TASKS"):
         for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
         if entry["task"] in os.environ["TEST_BEAT_TASKS"].split()
     }
+# As in production, from the environment: a test whose receiver listens on
+# loopback says so (IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES=1).
+TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", False)  # noqa: F405
