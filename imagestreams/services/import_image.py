@@ -289,6 +289,7 @@ def _apply(stream: ImageStream, planned: PlannedTag, result, actor: str) -> TagI
         or tag.import_mode != planned.import_mode
         or tag.reference
     )
+    tag.note_new_spec(pinned="@" in source)
     tag.has_spec = True
     tag.from_kind, tag.from_name, tag.from_namespace = SourceKind.DOCKER_IMAGE, source, ""
     tag.reference = False
