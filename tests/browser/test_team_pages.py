@@ -96,7 +96,6 @@ def test_a_team_imports_aliases_updates_compares_and_rolls_back(
     assert still_same_page(page), "actions must swap the row, not reload the page"
     # Keyboard users stay where they were: focus survives the swap of the row.
     assert page.evaluate("document.activeElement.id") == "import-now-3.6"
-    screenshot(page, "stream")
 
     row.get_by_role("link", name="3.6", exact=True).click()
     expect(page.locator(".timeline-entry")).to_have_count(2)
@@ -109,7 +108,6 @@ def test_a_team_imports_aliases_updates_compares_and_rolls_back(
     expect(labels).to_be_visible()
     expect(comparison.locator(".diff-list li.added", has_text="9090/tcp")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/tags/3.6/\?(a|b)=\d+&(a|b)=\d+$"))
-    screenshot(page, "tag")
 
     older = page.locator(".timeline-entry").nth(1)
     older.get_by_role("button", name=re.compile("Roll back to this")).click()
