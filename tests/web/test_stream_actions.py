@@ -99,6 +99,7 @@ def test_following_upstream_again_undoes_a_rollback(eddie, scheduled):
     response = eddie.post(f"{STREAM}tags/3.6/follow", headers=HTMX)
     html = page_text(response)
     assert html.lstrip().startswith('<tbody id="tag-3.6"')
+    assert '(<a href="/p/team/is/python/tags/dev/"' in html  # the alias, linked from the row
     assert "follows quay.io/py/python:3.6 again; an import was requested" in html
     tag = Tag.objects.get(pk=scheduled.pk)
     assert (tag.from_kind, tag.from_name, tag.scheduled) == (

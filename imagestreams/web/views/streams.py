@@ -8,7 +8,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from imagestreams.models import ImageStream
@@ -37,7 +36,7 @@ def stream_context(
         "rows": with_urls(stream, listing.rows),
         "search": search,
         "add_form": add_form or TagAddForm(),
-        "stream_url": reverse("web:stream", args=[stream.project.name, stream.name]),
+        "stream_url": stream_url(stream),
     }
 
 
@@ -53,7 +52,7 @@ def with_urls(stream: ImageStream, rows: list[TagRow]) -> list[TagRow]:
     """Each row's page URL, its actions' URLs being that plus a word: one
     reverse() per page instead of a dozen per row (most of a 500-tag page's
     render time went to reversing URLs)."""
-    base = reverse("web:stream", args=[stream.project.name, stream.name])
+    base = stream_url(stream)
     for row in rows:
         row.url = f"{base}tags/{quote(row.name)}/"
         row.image_url = f"{base}images/{row.image.digest}/" if row.image else ""
@@ -97,6 +96,7 @@ def render_row(request: WebRequest, stream: ImageStream, perms: Perms, name: str
         "project": stream.project,
         "perms": perms,
         "row": with_urls(stream, rows)[0],
+        "stream_url": stream_url(stream),
     }
     return render_partial(request, STREAM_TEMPLATE, "tag-row", context)
 
