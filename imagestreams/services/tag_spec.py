@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from imagestreams.access import Principal
 from imagestreams.models import Project, Tag
 from imagestreams.models.streams import SourceKind
 from imagestreams.services.errors import InvalidInput
@@ -21,12 +22,11 @@ SOURCE_KINDS: dict[str, str] = {
 
 def tag_spec_update(
     *,
+    by: Principal,
     project: Project,
     tag: Tag,
     scheduled: bool | None = None,
     reference_policy: str | None = None,
-    actor: str = "",
-    user,
 ) -> TagSetResult:
     """Re-tag `tag` from its own source with new flags (None keeps a flag).
 
@@ -54,8 +54,7 @@ def tag_spec_update(
             source_kind=SOURCE_KINDS[tag.from_kind],
             destinations=[f"{stream.name}:{tag.name}"],
             options=options,
-            actor=actor,
-            user=user,
+            by=by,
         )
         if tag.policy and options.scheduled:
             # Changing flags is not a new source: a tag policy (which needs
@@ -67,7 +66,7 @@ def tag_spec_update(
     return result
 
 
-def tag_follow_upstream(*, project: Project, tag: Tag, actor: str = "", user) -> TagSetResult:
+def tag_follow_upstream(*, by: Principal, project: Project, tag: Tag) -> TagSetResult:
     """Tag `tag` again from what it followed before a rollback or an exact image
     pinned it, with the flags it had then: an external source is imported now
     (`isctl unpin`, the web's "Follow upstream again")."""
@@ -93,8 +92,7 @@ def tag_follow_upstream(*, project: Project, tag: Tag, actor: str = "", user) ->
             source_kind=SOURCE_KINDS[kind],
             destinations=[f"{tag.stream.name}:{tag.name}"],
             options=options,
-            actor=actor,
-            user=user,
+            by=by,
         )
         if pinned.get("policy") and options.scheduled:
             Tag.objects.filter(pk=result.tag.pk).update(

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from playwright.sync_api import Page, expect
 
+from imagestreams.access import acting
 from imagestreams.models import Tag
 from imagestreams.services.projects import project_create
 from tests.browser.realistic import PINNED, python_stream
@@ -24,7 +25,7 @@ WIDTH, HEIGHT = 1280, 800
 @pytest.fixture
 def stream():
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
-    project = project_create(name="team", display_name="Team Payments", creator=alice)
+    project = project_create(name="team", display_name="Team Payments", by=acting(alice, "task"))
     return python_stream(project)
 
 

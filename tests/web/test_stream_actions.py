@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import ImageStream, Share, Tag
 from imagestreams.models.streams import SourceKind
 from imagestreams.services.rollback import tag_rollback
@@ -44,7 +45,13 @@ def test_the_summary_counts_tags_and_images_and_names_shares_and_triggers(
     settings.INTERNAL_REGISTRY_HOSTNAME = "registry.example.com"
     other = project.__class__.objects.create(name="team-b")
     Share.objects.create(project=project, stream=scheduled.stream, target_project=other)
-    trigger_create(project=project, name="deploy", stream="python", url="https://x.example.com/")
+    trigger_create(
+        project=project,
+        name="deploy",
+        stream="python",
+        url="https://x.example.com/",
+        by=acting_system(),
+    )
     html = page_text(alice.get(STREAM))
     assert "registry.example.com/team/python" in html
     assert "2 tags · 1 unique image" in text_of(html)
@@ -88,8 +95,8 @@ def test_htmx_deletes_with_a_client_redirect(eddie, scheduled):
     assert response["HX-Redirect"] == "/p/team/"
 
 
-def test_following_upstream_again_undoes_a_rollback(eddie, scheduled):
-    tag_rollback(tag=scheduled, actor="alice")
+def test_following_upstream_again_undoes_a_rollback(eddie, people, scheduled):
+    tag_rollback(tag=scheduled, by=acting(people["alice"], "web"))
     row = page_text(eddie.get(STREAM))
     assert "pinned" in row and "Follow upstream" in row
     page = page_text(eddie.get(f"{STREAM}tags/3.6/"))
@@ -112,8 +119,8 @@ def test_following_upstream_again_undoes_a_rollback(eddie, scheduled):
     assert "Follow upstream" not in text_of(html)
 
 
-def test_from_the_tag_page_following_upstream_returns_there(eddie, scheduled):
-    tag_rollback(tag=scheduled, actor="alice")
+def test_from_the_tag_page_following_upstream_returns_there(eddie, people, scheduled):
+    tag_rollback(tag=scheduled, by=acting(people["alice"], "web"))
     response = eddie.post(f"{STREAM}tags/3.6/follow", {"next": "tag"})
     assert response["Location"] == f"{STREAM}tags/3.6/"
 
@@ -127,8 +134,8 @@ def test_a_tag_that_is_not_pinned_says_so(eddie, scheduled):
     ("who", "status"), [("vera", 403), ("charlie", 404)], ids=["viewer", "outsider"]
 )
 @pytest.mark.parametrize("action", ["import", "delete", "tags/3.6/follow"])
-def test_stream_actions_need_the_edit_right(as_user, scheduled, who, status, action):
-    tag_rollback(tag=scheduled, actor="alice")
+def test_stream_actions_need_the_edit_right(as_user, people, scheduled, who, status, action):
+    tag_rollback(tag=scheduled, by=acting(people["alice"], "web"))
     pinned = Tag.objects.get(pk=scheduled.pk)
     client = as_user(who)
     assert client.post(f"{STREAM}{action}").status_code == status

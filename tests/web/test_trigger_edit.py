@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting_system
 from tests.web.conftest import HTMX, page_text
 from triggers.models import Delivery, DeliveryKind, Preset, Trigger
 from triggers.services.triggers import trigger_create
@@ -27,6 +28,7 @@ def trigger(project):
         tag="3.6",
         url="https://hooks.example.com/typo",
         secret="s3cret",
+        by=acting_system(),
     )
     Delivery.objects.create(trigger=made, kind=DeliveryKind.TEST)
     return made

@@ -11,7 +11,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imagestreams.models import Tag
 from imagestreams.services.import_requests import tags_import_now
 from imagestreams.services.streams import stream_delete
-from imagestreams.web.http import WebRequest, go_to, page, render_page, render_partial
+from imagestreams.web.http import (
+    WebRequest,
+    go_to,
+    page,
+    principal_of,
+    render_page,
+    render_partial,
+)
 from imagestreams.web.views.common import stream_access, stream_url
 from imagestreams.web.views.streams import STREAM_TEMPLATE, stream_context
 
@@ -22,7 +29,8 @@ def stream_import_all(request: WebRequest, project_name: str, stream_name: str) 
     """ "Import now" for every tag with an external source (`isctl import-image
     STREAM --all` re-imports the same tags); the rows then poll until done."""
     _, perms, stream = stream_access(request, project_name, stream_name, "edit")
-    requested = tags_import_now(Tag.objects.filter(stream=stream).order_by("name"))
+    tags = Tag.objects.filter(stream=stream).order_by("name")
+    requested = tags_import_now(tags, by=principal_of(request))
     if requested:
         count = len(requested)
         messages.info(request, f"Import of {count} tag{'s' if count != 1 else ''} requested.")
@@ -48,6 +56,6 @@ def stream_delete_view(request: WebRequest, project_name: str, stream_name: str)
             "tag_count": Tag.objects.filter(stream=stream).count(),
         }
         return render_page(request, "web/stream_delete.html", context)
-    stream_delete(stream=stream)
+    stream_delete(stream=stream, by=principal_of(request))
     messages.success(request, f"Deleted image stream {project.name}/{stream.name}.")
     return go_to(request, reverse("web:project", args=[project.name]))
