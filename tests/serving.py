@@ -29,6 +29,11 @@ class Served:
     def output(self) -> str:
         return self.log.read_text()
 
+    def box_printed(self) -> str:
+        """The output once `serve` printed its sign-in box (it ends with this line)."""
+        output = self.output()
+        return output if "Stop with Ctrl-C." in output else ""
+
     def admin_password(self) -> str:
         return re.search(r"password: (\S+)", self.output()).group(1)
 
@@ -97,7 +102,10 @@ def served(tmp_path, serve_env):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(url), 120, "the web server")
-        yield Served(env, url, log)
+        served = Served(env, url, log)
+        # The password is in the box, printed once worker and beat are up too.
+        wait_for(served.box_printed, 120, "the sign-in box")
+        yield served
     finally:
         process.terminate()
         try:
