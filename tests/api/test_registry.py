@@ -197,7 +197,7 @@ def test_preserve_original_keeps_every_platform(
 
 
 def test_tag_from_an_external_image_imports_it(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+    editor_api, team, pushed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(
@@ -213,9 +213,7 @@ def test_tag_from_an_external_image_imports_it(
     assert istag["image"]["labels"] == {"io.k8s.display-name": "Python 3.5"}
 
 
-def test_tag_scheduled_and_back(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
-):
+def test_tag_scheduled_and_back(editor_api, team, pushed, django_capture_on_commit_callbacks):
     body = {"source": pushed.reference, "destinations": ["python:3.5"], "insecure": True}
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(TAG, {**body, "scheduled": True})
@@ -232,7 +230,7 @@ def test_tag_scheduled_and_back(
 
 
 def test_a_tag_from_an_external_image_is_imported_as_the_person_who_asked(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+    editor_api, team, pushed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(

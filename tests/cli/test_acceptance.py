@@ -30,7 +30,7 @@ class Upstream:
 
 
 @pytest.fixture
-def upstream(live_server, team, eager_celery, isctl, registry, pusher, unique_repo) -> Upstream:
+def upstream(live_server, team, isctl, registry, pusher, unique_repo) -> Upstream:
     login(isctl, live_server.url)
     return Upstream(registry, pusher, unique_repo)
 

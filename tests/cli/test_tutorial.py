@@ -283,9 +283,7 @@ def push_upstream_images(client) -> None:
     )
 
 
-def test_the_tutorial_is_the_real_output_of_isctl(
-    live_server, first_run, eager_celery, isctl, registry, pusher
-):
+def test_the_tutorial_is_the_real_output_of_isctl(live_server, first_run, isctl, registry, pusher):
     push_upstream_images(pusher(registry))
 
     def fill(word: str) -> str:
