@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from imagestreams.hooks.registry_notifications import registry_notifications
 from imagestreams.operations.views import healthz, metrics
 from imagestreams.registry_auth.views import registry_token
+from imagestreams.web.views.assets import favicon
 from imagestreams.web.views.signin import limit_failed_sign_ins
 
 # A database that does not answer is a 503 also when a middleware meets it.
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # For load balancers and Prometheus; above the team pages' catch-all.
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
     path("registry/token", registry_token, name="registry-token"),
     # Before the core API: its last route is a catch-all JSON 404.

@@ -14,8 +14,11 @@ class TriggersConfig(AppConfig):
     def ready(self) -> None:
         from imagestreams.operations.collector import register_gauges
         from imagestreams.signals import tag_changed
+        from imagestreams.web.panels import register_stream_panel
         from triggers.metrics import delivery_gauges
         from triggers.receivers import on_tag_changed
+        from triggers.web.panels import stream_triggers_panel
 
         tag_changed.connect(on_tag_changed, dispatch_uid="triggers.fan_out")
         register_gauges(delivery_gauges)
+        register_stream_panel(stream_triggers_panel)

@@ -75,6 +75,11 @@ urlpatterns = [
         name="api-istag-rollback",
     ),
     path(
+        f"{P}/imagestreamtags/<object:istag>/unpin",
+        istags.IstagUnpinApi.as_view(),
+        name="api-istag-unpin",
+    ),
+    path(
         f"{P}/imagestreamtags/<object:istag>/policy",
         policies.IstagPolicyApi.as_view(),
         name="api-istag-policy",

@@ -230,6 +230,7 @@ class Migration(migrations.Migration):
                 ('source_repository', models.CharField(blank=True, max_length=1024)),
                 ('policy', models.JSONField(blank=True, default=dict)),
                 ('policy_tag', models.CharField(blank=True, max_length=128)),
+                ('pinned_from', models.JSONField(blank=True, default=dict)),
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('updated', models.DateTimeField(auto_now=True)),
                 ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='imagestreams.imagestream')),

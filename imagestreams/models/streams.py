@@ -142,6 +142,9 @@ class Tag(models.Model):
     # {} = follow from_name as it is. policy_tag is the upstream tag chosen last.
     policy = models.JSONField(default=dict, blank=True)
     policy_tag = models.CharField(max_length=128, blank=True)
+    # The spec a rollback or an exact image replaced, while it could still be
+    # followed ({}: not pinned); "follow upstream again" (services.pinning) restores it.
+    pinned_from = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -182,6 +185,7 @@ class Tag(models.Model):
         "upstream_digest",
         "policy",
         "policy_tag",
+        "pinned_from",
         "updated",
     )
 
@@ -195,6 +199,33 @@ class Tag(models.Model):
     @property
     def is_importable(self) -> bool:
         return self.from_kind == SourceKind.DOCKER_IMAGE and not self.reference
+
+    @property
+    def follows_something(self) -> bool:
+        """An upstream tag (not a digest) or another tag (an alias): it can move."""
+        if not self.has_spec or self.reference:
+            return False
+        if self.from_kind == SourceKind.IMAGE_STREAM_TAG:
+            return True
+        return self.from_kind == SourceKind.DOCKER_IMAGE and "@" not in self.from_name
+
+    def note_new_spec(self, *, pinned: bool) -> None:
+        """Call before the spec is replaced: a pin keeps what the tag followed
+        (the first pin's, if pinned already), anything else forgets it."""
+        if not pinned:
+            self.pinned_from = {}
+        elif not self.pinned_from and self.follows_something:
+            self.pinned_from = {
+                "kind": self.from_kind,
+                "name": self.from_name,
+                "namespace": self.from_namespace,
+                "scheduled": self.scheduled,
+                "insecure": self.insecure,
+                "import_mode": self.import_mode,
+                "reference_policy": self.reference_policy,
+                "policy": self.policy,
+                "policy_tag": self.policy_tag,
+            }
 
     def observed_generation(self, head: TagEvent | None) -> int:
         head_generation = head.generation if head else 0

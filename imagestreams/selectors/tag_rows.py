@@ -5,6 +5,7 @@ tags and any length of history."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,13 @@ from imagestreams.services.aliases import alias_target_name
 
 # Image columns never shown in lists; they can be large.
 HEAVY_IMAGE_FIELDS = ("image__manifest", "image__config_raw")
+# `@sha256:<64 hex>` in a reference, shortened to its first 12 hex digits.
+LONG_DIGEST = re.compile(r"@sha256:([0-9a-f]{12})[0-9a-f]{52}\b")
+
+
+def short_reference(reference: str) -> str:
+    """`python@sha256:b643…` (64 hex digits) becomes `python@b643597813c8`."""
+    return LONG_DIGEST.sub(r"@\1", reference)
 
 
 @dataclass
@@ -25,9 +33,11 @@ class TagRow:
     tag: Tag
     head: TagEvent | None
     history_count: int
-    source: str
+    source: SourceText
     aliases: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
+    url: str = ""  # the tag's page; pages set it (selectors do not reverse URLs)
+    image_url: str = ""
 
     @property
     def name(self) -> str:
@@ -77,27 +87,49 @@ class TagRow:
     def has_spec(self) -> bool:
         return self.tag.has_spec and bool(self.tag.from_kind)
 
+    @property
+    def pinned(self) -> bool:
+        """Pinned by a rollback or an exact image, with an upstream to follow again."""
+        return bool(self.tag.pinned_from)
 
-def describe_source(stream: ImageStream, tag: Tag) -> str:
+
+@dataclass(frozen=True)
+class SourceText:
+    """`tagged from python@sha256:…`: the words, and the reference they name."""
+
+    words: str
+    reference: str = ""
+
+    @property
+    def short(self) -> str:
+        return short_reference(self.reference)
+
+    def __str__(self) -> str:
+        return f"{self.words} {self.reference}" if self.reference else self.words
+
+
+def describe_source(stream: ImageStream, tag: Tag) -> SourceText:
     """Where a tag comes from and how it updates, in `oc describe is` words."""
     if not tag.has_spec:
-        return "no spec tag (pushed)"
+        return SourceText("no spec tag (pushed)")
     if not tag.from_kind:
-        return "tag without source image"
+        return SourceText("tag without source image")
     name = tag.from_name
     if tag.from_namespace and tag.from_namespace != stream.project.name:
         name = f"{tag.from_namespace}/{name}"
+    return SourceText(_source_words(tag), name)
+
+
+def _source_words(tag: Tag) -> str:
     if tag.from_kind == SourceKind.DOCKER_IMAGE:
         if tag.reference:
-            return f"reference to registry {name}"
-        if tag.scheduled:
-            return f"updates automatically from registry {name}"
-        return f"tagged from {name}"
+            return "reference to registry"
+        return "updates automatically from registry" if tag.scheduled else "tagged from"
     if tag.from_kind == SourceKind.IMAGE_STREAM_TAG:
-        return f"reference to {name}" if tag.reference else f"tracks {name}"
+        return "reference to" if tag.reference else "tracks"
     if tag.from_kind == SourceKind.IMAGE_STREAM_IMAGE and tag.reference:
-        return f"reference to image {name}"
-    return f"tagged from {name}"
+        return "reference to image"
+    return "tagged from"
 
 
 def alias_targets(stream: ImageStream, tags: Mapping[str, Tag]) -> dict[str, str]:
@@ -124,6 +156,15 @@ def _follow(stream: ImageStream, tags: Mapping[str, Tag], name: str) -> str | No
     return current.name
 
 
+@dataclass
+class StreamTags:
+    """The rows shown, and counts over every tag of the stream (whatever the search)."""
+
+    rows: list[TagRow]
+    tag_count: int
+    image_count: int  # distinct current images
+
+
 def stream_tag_rows(
     *, stream: ImageStream, only: set[str] | None = None, search: str = ""
 ) -> list[TagRow]:
@@ -132,23 +173,24 @@ def stream_tag_rows(
     `only` limits the rows built (e.g. one row re-rendered while polling); the
     folding still looks at every tag of the stream.
     """
-    head_id = Subquery(TagEvent.objects.filter(tag=OuterRef("pk")).order_by("-id").values("id")[:1])
+    return stream_tags(stream=stream, only=only, search=search).rows
+
+
+def stream_tags(
+    *, stream: ImageStream, only: set[str] | None = None, search: str = ""
+) -> StreamTags:
+    newest = TagEvent.objects.filter(tag=OuterRef("pk")).order_by("-id")
     tags = {
         tag.name: tag
         for tag in Tag.objects.filter(stream=stream).annotate(
-            head_id=head_id, history_count=Count("events")
+            head_id=Subquery(newest.values("id")[:1]),
+            head_image_id=Subquery(newest.values("image_id")[:1]),
+            history_count=Count("events"),
         )
     }
     folded = alias_targets(stream, tags)
-    names = [name for name in prioritize_tags(list(tags)) if name not in folded]
-    if only is not None:
-        names = [name for name in names if name in only]
-    if search:
-        needle = search.strip().lower()
-        names = [name for name in names if needle in name.lower()]
-    aliases = defaultdict(list)
-    for alias in prioritize_tags(list(folded)):
-        aliases[folded[alias]].append(alias)
+    names = _shown_names(tags, folded, only, search)
+    aliases = _aliases_by_target(folded)
     heads = _heads([tags[name].head_id for name in names])
     platforms = _index_platforms([head.image_id for head in heads.values() if head.image_id])
     rows = []
@@ -166,7 +208,27 @@ def stream_tag_rows(
                 platforms=_platforms_of(head, platforms),
             )
         )
-    return rows
+    images = {tag.head_image_id for tag in tags.values()} - {None}
+    return StreamTags(rows=rows, tag_count=len(tags), image_count=len(images))
+
+
+def _shown_names(
+    tags: Mapping[str, Tag], folded: dict[str, str], only: set[str] | None, search: str
+) -> list[str]:
+    names = [name for name in prioritize_tags(list(tags)) if name not in folded]
+    if only is not None:
+        names = [name for name in names if name in only]
+    if search:
+        needle = search.strip().lower()
+        names = [name for name in names if needle in name.lower()]
+    return names
+
+
+def _aliases_by_target(folded: dict[str, str]) -> dict[str, list[str]]:
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for alias in prioritize_tags(list(folded)):
+        aliases[folded[alias]].append(alias)
+    return aliases
 
 
 def _heads(ids: list[int | None]) -> dict[int, TagEvent]:

@@ -55,6 +55,16 @@ def shares_list(*, project: Project) -> QuerySet[Share]:
     )
 
 
+def stream_shares(*, stream: ImageStream) -> QuerySet[Share]:
+    """Who may pull `stream` through a share: of this stream, or of its whole project."""
+    return (
+        Share.objects.filter(project_id=stream.project_id)
+        .filter(Q(stream=stream) | Q(stream__isnull=True))
+        .select_related("target_project", "target_user")
+        .order_by("-created", "-id")
+    )
+
+
 def _with_tags(streams: QuerySet[ImageStream]) -> QuerySet[ImageStream]:
     tags = Tag.objects.order_by("name").prefetch_related(history_prefetch())
     return streams.prefetch_related(Prefetch("tags", queryset=tags))

@@ -337,6 +337,7 @@ def _apply(
         or tag.import_mode != planned.import_mode
         or tag.reference
     )
+    tag.note_new_spec(pinned="@" in source)
     tag.has_spec = True
     tag.from_kind, tag.from_name, tag.from_namespace = SourceKind.DOCKER_IMAGE, source, ""
     tag.reference = False

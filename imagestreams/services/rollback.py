@@ -49,7 +49,9 @@ def tag_rollback(
             raise InvalidInput(f'"{tag}" already points to {target.image.digest}', field="to")
         previous_source = _describe_source(tag)
         generation = stream_bump_generation(stream)
+        tag.note_new_spec(pinned=True)
         Tag.objects.filter(pk=tag.pk).update(
+            pinned_from=tag.pinned_from,
             has_spec=True,
             from_kind=SourceKind.IMAGE_STREAM_IMAGE,
             from_name=f"{stream.name}@{target.image.digest}",
@@ -81,7 +83,10 @@ def tag_rollback(
     assert head is not None  # the rollback just added an entry
     message = f"Tag {tag} rolled back to {target.image.digest}."
     if previous_source:
-        message += f" It no longer follows {previous_source}; tag it again to resume."
+        message += (
+            f" It no longer follows {previous_source}; "
+            f"`isctl unpin {tag}` (or Follow upstream again) resumes it."
+        )
     return RollbackResult(tag=tag, event=head, previous_source=previous_source, message=message)
 
 

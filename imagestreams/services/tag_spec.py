@@ -1,5 +1,6 @@
 """Changing how an existing tag updates (scheduled, reference policy) without
-changing where it comes from: the same `oc tag` again with other flags."""
+changing where it comes from: the same `oc tag` again with other flags; and
+following the upstream again after a pin (a rollback, an exact image)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def tag_spec_update(
     with transaction.atomic():
         [result] = tag_set(
             project=project,
-            source=_source_text(tag, project),
+            source=_source_text(tag.from_kind, tag.from_name, tag.from_namespace, tag, project),
             source_kind=SOURCE_KINDS[tag.from_kind],
             destinations=[f"{stream.name}:{tag.name}"],
             options=options,
@@ -65,10 +66,46 @@ def tag_spec_update(
     return result
 
 
-def _source_text(tag: Tag, project: Project) -> str:
-    if tag.from_kind == SourceKind.DOCKER_IMAGE:
-        return tag.from_name
-    name = tag.from_name
-    if tag.from_kind == SourceKind.IMAGE_STREAM_TAG and ":" not in name:
+def tag_follow_upstream(*, by: Principal, project: Project, tag: Tag) -> TagSetResult:
+    """Tag `tag` again from what it followed before a rollback or an exact image
+    pinned it, with the flags it had then: an external source is imported now
+    (`isctl unpin`, the web's "Follow upstream again")."""
+    pinned = tag.pinned_from
+    if not pinned:
+        raise InvalidInput(
+            f'tag "{tag.name}" is not pinned: it has no earlier upstream to follow again',
+            field="tag",
+        )
+    kind = pinned["kind"]
+    options = TagOptions(
+        alias=kind == SourceKind.IMAGE_STREAM_TAG,
+        scheduled=pinned.get("scheduled", False),
+        insecure=pinned.get("insecure", False),
+        reference_policy=pinned.get("reference_policy", ""),
+        import_mode=pinned.get("import_mode", ""),
+    )
+    source = _source_text(kind, pinned["name"], pinned.get("namespace", ""), tag, project)
+    with transaction.atomic():
+        [result] = tag_set(
+            project=project,
+            source=source,
+            source_kind=SOURCE_KINDS[kind],
+            destinations=[f"{tag.stream.name}:{tag.name}"],
+            options=options,
+            by=by,
+        )
+        if pinned.get("policy") and options.scheduled:
+            Tag.objects.filter(pk=result.tag.pk).update(
+                policy=pinned["policy"], policy_tag=pinned.get("policy_tag", "")
+            )
+    action = "an import was requested" if kind == SourceKind.DOCKER_IMAGE else "it is current"
+    result.message = f"Tag {tag.stream.name}:{tag.name} follows {pinned['name']} again; {action}."
+    return result
+
+
+def _source_text(kind: str, name: str, namespace: str, tag: Tag, project: Project) -> str:
+    if kind == SourceKind.DOCKER_IMAGE:
+        return name
+    if kind == SourceKind.IMAGE_STREAM_TAG and ":" not in name:
         name = f"{tag.stream.name}:{name}"  # a bare `<tag>` names a tag of the same stream
-    return f"{tag.from_namespace or project.name}/{name}"
+    return f"{namespace or project.name}/{name}"

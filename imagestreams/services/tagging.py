@@ -263,6 +263,8 @@ def _apply_to_destination(
 
 def _write_spec(tag: Tag, spec: SpecSource, options: TagOptions, generation: int) -> None:
     is_docker = spec.kind == SourceKind.DOCKER_IMAGE
+    pinned = spec.kind == SourceKind.IMAGE_STREAM_IMAGE or (is_docker and "@" in spec.name)
+    tag.note_new_spec(pinned=pinned and not options.reference)
     tag.has_spec = True
     tag.from_kind = spec.kind
     tag.from_name = spec.name

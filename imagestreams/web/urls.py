@@ -10,6 +10,7 @@ from imagestreams.web.views import (
     credentials,
     images,
     projects,
+    stream_actions,
     streams,
     tag_actions,
     tags,
@@ -23,6 +24,7 @@ tag_urls: list[URLPattern | URLResolver] = [
     path("import", tag_actions.tag_import_now, name="tag-import"),
     path("scheduled", tag_actions.tag_scheduled, name="tag-scheduled"),
     path("reference-policy", tag_actions.tag_reference_policy, name="tag-reference-policy"),
+    path("follow", tag_actions.tag_follow_upstream_view, name="tag-follow-upstream"),
     path("delete", tag_actions.tag_delete_view, name="tag-delete"),
     path("rollback", tags.tag_rollback_view, name="tag-rollback"),
 ]
@@ -30,6 +32,8 @@ tag_urls: list[URLPattern | URLResolver] = [
 stream_urls: list[URLPattern | URLResolver] = [
     path("", streams.stream_detail, name="stream"),
     path("tags/new", streams.tag_add, name="tag-add"),
+    path("import", stream_actions.stream_import_all, name="stream-import-all"),
+    path("delete", stream_actions.stream_delete_view, name="stream-delete"),
     path("tags/<str:tag_name>/", include(tag_urls)),
     path("images/<str:digest>/", images.image_detail, name="image"),
 ]

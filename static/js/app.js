@@ -20,6 +20,22 @@
     });
   });
 
+  // Polling elements (data-poll, hx-trigger "every 2s, poll-resume from:body")
+  // do not ask while the tab is hidden, and catch up as soon as it is shown
+  // again. Done here rather than with an hx-trigger filter, which htmx
+  // evaluates as code and the Content-Security-Policy (no unsafe-eval) blocks.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (document.visibilityState === "hidden" && elt && elt.hasAttribute("data-poll")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && document.querySelector("[data-poll]")) {
+      document.body.dispatchEvent(new Event("poll-resume"));
+    }
+  });
+
   // htmx 2 swaps nothing for error statuses: say what happened instead of
   // leaving the user with a button that seemed to do nothing.
   function showError(text) {

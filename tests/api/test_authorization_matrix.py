@@ -92,6 +92,8 @@ TABLE = [
     Endpoint("api-istag", "delete", "edit-stream", 200, ISTAG),
     Endpoint("api-istag-history", "get", "view-stream", 200, ISTAG),
     Endpoint("api-istag-rollback", "post", "edit-stream", 200, ISTAG, {}),
+    # Not pinned: the service's 400 shows that the caller was let in.
+    Endpoint("api-istag-unpin", "post", "edit-stream", 400, ISTAG, {}),
     Endpoint("api-istag-policy", "put", "edit-stream", 200, ISTAG, {"policy": None}),
     Endpoint(
         "api-isimage", "get", "view-stream", 200, {"project": "team", "isimage": "python@bbbb"}

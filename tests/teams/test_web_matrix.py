@@ -109,10 +109,15 @@ TABLE = [
     Page("trigger", "get", "triggers", 200, TRIGGER),
     Page("trigger-test", "post", "triggers", 302, TRIGGER),
     Page("trigger-enable", "post", "triggers", 302, TRIGGER),
+    Page("trigger-edit", "get", "triggers", 200, TRIGGER),
+    Page("trigger-edit", "post", "triggers", 200, TRIGGER),  # empty: the form with its errors
     Page("trigger-delete", "get", "triggers", 200, TRIGGER),
     Page("trigger-delete", "post", "triggers", 302, TRIGGER),
     Page("delivery-resend", "post", "triggers", 302, the_delivery),
     Page("stream", "get", "view-stream", 200, STREAM),
+    Page("stream-import-all", "post", "edit-stream", 302, STREAM),
+    Page("stream-delete", "get", "edit-stream", 200, STREAM),
+    Page("stream-delete", "post", "edit-stream", 302, STREAM),
     Page("tag-add", "get", "edit-stream", 200, STREAM),
     Page("tag-add", "post", "edit-stream", 200, STREAM),
     Page("tag", "get", "view-stream", 200, TAG),
@@ -120,6 +125,7 @@ TABLE = [
     Page("tag-import", "post", "edit-stream", 302, REFERENCE_TAG),
     Page("tag-scheduled", "post", "edit-stream", 302, TAG, {"scheduled": "on"}),
     Page("tag-reference-policy", "post", "edit-stream", 302, TAG, {"reference_policy": "Local"}),
+    Page("tag-follow-upstream", "post", "edit-stream", 302, TAG),  # not pinned: a message
     Page("tag-delete", "get", "edit-stream", 200, TAG),
     Page("tag-delete", "post", "edit-stream", 302, TAG),
     Page("tag-rollback", "post", "edit-stream", 302, TAG, {"to": OLD_DIGEST}),

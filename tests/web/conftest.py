@@ -4,6 +4,7 @@ eddie an editor, vera a viewer and charlie an outsider."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +19,11 @@ HTMX = {"HX-Request": "true"}
 def page_text(response) -> str:
     """The response's HTML with entities decoded, to find messages as users read them."""
     return html.unescape(response.content.decode())
+
+
+def text_of(markup: str) -> str:
+    """What a reader sees of some HTML: tags removed, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 @pytest.fixture(autouse=True)

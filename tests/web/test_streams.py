@@ -9,7 +9,7 @@ import pytest
 from imagestreams.models import ImageManifest, Tag
 from imagestreams.models.streams import EventCause, ReferencePolicy, SourceKind
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
-from tests.web.conftest import HTMX, page_text
+from tests.web.conftest import HTMX, page_text, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +50,8 @@ def _text_of(html: str) -> str:
 
 
 def row_of(html: str, tag: str) -> str:
-    start = html.index(f'<tr id="tag-{tag}"')
-    return html[start : html.index("</tr>", start)]
+    start = html.index(f'<tbody id="tag-{tag}"')
+    return html[start : html.index("</tbody>", start)]
 
 
 def test_aliases_are_folded_into_the_tag_they_follow(vera, tagged):
@@ -60,9 +60,14 @@ def test_aliases_are_folded_into_the_tag_they_follow(vera, tagged):
     assert '(<a href="/p/team/is/python/tags/latest/"' in row
     assert tagged.events.get().image.short_digest in row
     assert "linux/amd64" in row
-    assert "tagged from quay.io/py/python:3.6" in row
+    assert "tagged from quay.io/py/python:3.6" in text_of(row)
     assert 'id="tag-latest"' not in html
-    assert "tagged from python@sha256:" in row_of(html, "stable")
+    # An exact image's digest is shortened, in full on hover and in the copy button.
+    digest = tagged.events.get().image.digest
+    stable = row_of(html, "stable")
+    assert f"tagged from python@{digest[7:19]} Copy" in text_of(stable)
+    assert f'title="python@{digest}"' in stable
+    assert f'data-copy="python@{digest}"' in stable
 
 
 def test_tags_are_in_openshift_priority_order(vera, stream):
@@ -113,7 +118,7 @@ def test_an_import_in_progress_polls_its_row_until_done(vera, tagged):
     TagEventFactory(tag=tagged, generation=2)  # the worker finished
     response = vera.get("/p/team/is/python/tags/3.6/row", headers=HTMX)
     fragment = response.content.decode()
-    assert fragment.lstrip().startswith('<tr id="tag-3.6"')
+    assert fragment.lstrip().startswith('<tbody id="tag-3.6"')
     assert "hx-trigger" not in fragment
     assert "importing" not in fragment
 
@@ -237,9 +242,9 @@ def test_viewers_may_not_add_tags(vera, tagged):
 def test_scheduling_is_toggled_from_the_row(eddie, tagged):
     response = eddie.post("/p/team/is/python/tags/3.6/scheduled", {"scheduled": "on"}, headers=HTMX)
     html = page_text(response)
-    assert html.lstrip().startswith('<tr id="tag-3.6"')
+    assert html.lstrip().startswith('<tbody id="tag-3.6"')
     assert 'aria-pressed="true"' in html
-    assert "updates automatically from registry quay.io/py/python:3.6" in html
+    assert "updates automatically from registry quay.io/py/python:3.6" in text_of(html)
     assert "set to import quay.io/py/python:3.6 periodically" in html  # the OOB message
     assert 'id="messages"' in html and 'hx-swap-oob="true"' in html
     tagged.refresh_from_db()

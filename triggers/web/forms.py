@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from imagestreams.web.forms import ServiceErrorsMixin
-from triggers.models import Preset
+from triggers.models import Preset, Trigger
 
 
 class TriggerForm(ServiceErrorsMixin, forms.Form):
@@ -57,13 +57,74 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     )
     ref = forms.CharField(label="GitLab ref", max_length=255, required=False, help_text="e.g. main")
 
+    # form field -> option of the trigger, per preset
+    OPTION_FIELDS: dict[str, dict[str, str]] = {
+        Preset.GITHUB: {"repository": "repository", "event_type": "event_type"},
+        Preset.GITLAB: {"gitlab_project": "project", "ref": "ref"},
+    }
+
     def options(self) -> dict[str, str]:
         """The preset's options, from the fields that belong to it."""
         data = self.cleaned_data
-        if data["preset"] == Preset.GITHUB:
-            fields = {"repository": data["repository"], "event_type": data["event_type"]}
-        elif data["preset"] == Preset.GITLAB:
-            fields = {"project": data["gitlab_project"], "ref": data["ref"]}
-        else:
-            fields = {}
-        return {key: value.strip() for key, value in fields.items() if value.strip()}
+        fields = self.OPTION_FIELDS.get(data["preset"], {})
+        options = {option: data[field].strip() for field, option in fields.items()}
+        return {key: value for key, value in options.items() if value}
+
+
+class TriggerEditForm(TriggerForm):
+    """The same fields but the name; an empty secret or token keeps the stored one."""
+
+    clear_secret = forms.BooleanField(required=False, label="Remove the secret")
+    clear_token = forms.BooleanField(required=False, label="Remove the token")
+
+    def __init__(self, *args, trigger: Trigger, **kwargs) -> None:
+        kwargs.setdefault("initial", self.initial_for(trigger))
+        super().__init__(*args, **kwargs)
+        del self.fields["name"]
+        keep = "Empty: keep the current one (stored encrypted, never shown)."
+        self.fields["secret"].help_text = keep if trigger.secret_encrypted else ""
+        self.fields["token"].help_text = keep if trigger.token_encrypted else ""
+        if not trigger.secret_encrypted:
+            del self.fields["clear_secret"]
+        if not trigger.token_encrypted:
+            del self.fields["clear_token"]
+
+    @classmethod
+    def initial_for(cls, trigger: Trigger) -> dict[str, str]:
+        initial = {
+            "stream": trigger.stream,
+            "tag": trigger.tag,
+            "preset": trigger.preset,
+            "url": trigger.url,
+        }
+        for field, option in cls.OPTION_FIELDS.get(trigger.preset, {}).items():
+            value = trigger.options.get(option, "")
+            initial[field] = value if isinstance(value, str) else ""
+        return initial
+
+    def changes(self, trigger: Trigger) -> dict:
+        """The keyword arguments of trigger_update for what this form changes.
+
+        Options the form has no field for (GitLab variables, an API base URL)
+        are kept; a GitHub or GitLab URL that was built from the options is
+        built again when they change, unless a new URL is given."""
+        data = self.cleaned_data
+        preset = data["preset"]
+        managed = set(self.OPTION_FIELDS.get(preset, {}).values())
+        kept = {} if preset != trigger.preset else trigger.options
+        options = {k: v for k, v in kept.items() if k not in managed} | self.options()
+        url = data["url"].strip()
+        if preset != Preset.GENERIC and url == trigger.url and options != trigger.options:
+            url = ""  # rebuilt from the new options
+        changes = {
+            "stream": data["stream"].strip(),
+            "tag": data["tag"].strip(),
+            "preset": preset,
+            "url": url,
+            "options": options,
+        }
+        if data["secret"] or data.get("clear_secret"):
+            changes["secret"] = "" if data.get("clear_secret") else data["secret"]
+        if data["token"] or data.get("clear_token"):
+            changes["token"] = "" if data.get("clear_token") else data["token"]
+        return changes

@@ -13,6 +13,7 @@ trigger_urls = [
     path("", views.trigger_detail, name="trigger"),
     path("test", views.trigger_test, name="trigger-test"),
     path("enabled", views.trigger_enable, name="trigger-enable"),
+    path("edit", views.trigger_edit_view, name="trigger-edit"),
     path("delete", views.trigger_delete_view, name="trigger-delete"),
     path(
         "deliveries/<str:delivery>/resend",

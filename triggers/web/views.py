@@ -17,7 +17,7 @@ from triggers.models import FINISHED_STATUSES, WAITING_STATUSES, DeliveryStatus,
 from triggers.selectors import delivery_get, delivery_list, trigger_get, trigger_list
 from triggers.services.deliveries import delivery_resend, trigger_send_test
 from triggers.services.triggers import trigger_create, trigger_delete, trigger_update
-from triggers.web.forms import TriggerForm
+from triggers.web.forms import TriggerEditForm, TriggerForm
 
 TRIGGERS_TEMPLATE = "triggers/triggers.html"
 TRIGGER_TEMPLATE = "triggers/trigger.html"
@@ -154,6 +154,32 @@ def delivery_resend_view(
     else:
         messages.success(request, f"Delivery {found.uuid} queued to be sent again.")
     return _after_action(request, trigger, perms)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def trigger_edit_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
+    """Change where and how a trigger calls, keeping its delivery log."""
+    project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
+    trigger = trigger_get(project=project, name=name)
+    form = TriggerEditForm(request.POST or None, trigger=trigger)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trigger_update(by=principal_of(request), trigger=trigger, **form.changes(trigger))
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f'Trigger "{trigger.name}" saved.')
+            return go_to(request, trigger_url(trigger))
+    context = {
+        "project": project,
+        "perms": perms,
+        "trigger": trigger,
+        "form": form,
+        "stream_names": streams_list(project=project).values_list("name", flat=True),
+    }
+    partial = "trigger-edit-form" if request.method == "POST" else None
+    return render_page(request, "triggers/trigger_edit.html", context, partial=partial)
 
 
 @page

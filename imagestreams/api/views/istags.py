@@ -1,4 +1,4 @@
-"""Image stream tags (`stream:tag`): read, delete, history, rollback."""
+"""Image stream tags (`stream:tag`): read, delete, history, rollback, unpin."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.selectors.istags import istag_get, istags_list
 from imagestreams.selectors.tags import tag_get, tag_history
 from imagestreams.services.rollback import tag_rollback
+from imagestreams.services.tag_spec import tag_follow_upstream
 from imagestreams.services.tagging import tag_delete
 
 TAGS = ["imagestreamtags"]
@@ -110,3 +111,23 @@ class IstagRollbackApi(APIView):
         result = tag_rollback(tag=tag, by=principal_of(request), **data)
         rolled = istag_get(project=stream.project, stream=stream_name, tag=tag_name)
         return Response(self.OutputSerializer({"message": result.message, "tag": rolled}).data)
+
+
+class IstagUnpinApi(APIView):
+    """Follow the upstream again: undo the pin of a rollback or an exact image."""
+
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.CharField()
+        tag = ImageStreamTagSerializer()
+
+    @extend_schema(
+        operation_id="imagestreamtags_unpin", request=None, responses=OutputSerializer, tags=TAGS
+    )
+    def post(self, request: Request, project: str, istag: str) -> Response:
+        stream_name, tag_name = parse_istag(istag)
+        stream = stream_for(request.user, project, stream_name, "edit")
+        tag = tag_get(stream=stream, name=tag_name)
+        tag.stream = stream
+        result = tag_follow_upstream(project=stream.project, tag=tag, by=principal_of(request))
+        followed = istag_get(project=stream.project, stream=stream_name, tag=tag_name)
+        return Response(self.OutputSerializer({"message": result.message, "tag": followed}).data)

@@ -1,4 +1,4 @@
-"""`isctl history NAME:TAG` and `isctl rollback NAME:TAG`."""
+"""`isctl history NAME:TAG`, `isctl rollback NAME:TAG` and `isctl unpin NAME:TAG`."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def register(subcommands, common) -> None:
 
             The image is recorded as a new history entry (nothing is lost) and the
             tag is pinned to it: a scheduled import stops, so the next check cannot
-            undo the rollback. Tag it again from its source to resume following it.
+            undo the rollback. `isctl unpin NAME:TAG` follows the source again.
             """
         ),
         epilog=examples(
@@ -69,6 +69,35 @@ def register(subcommands, common) -> None:
     target.add_argument("--steps", type=int, metavar="N", help="how many entries back (default 1)")
     add_output(rollback)
     rollback.set_defaults(handler=run_rollback)
+
+    unpin = subcommands.add_parser(
+        "unpin",
+        parents=[common],
+        formatter_class=HelpFormatter,
+        help="Make a pinned tag follow its upstream again",
+        description=describe(
+            """
+            Undo the pin of a rollback, or of tagging an exact image into a tag
+            that followed something: the tag follows what it followed before
+            (an external image, scheduled if it was, or the tag it was an alias
+            of), with the flags it had. An external image is imported now.
+
+            oc has no such command; there one tags the source again
+            (`oc tag --source=docker IMAGE STREAM:TAG --scheduled`): unpin does
+            that without having to remember the source and its flags.
+            """
+        ),
+        epilog=examples(
+            """
+            isctl rollback python:3.12          # pinned to the previous image
+            isctl unpin python:3.12             # follows docker.io/library/python:3.12 again
+            isctl unpin python:3.12 -o json
+            """
+        ),
+    )
+    unpin.add_argument("istag", metavar="NAME:TAG")
+    add_output(unpin)
+    unpin.set_defaults(handler=run_unpin)
 
 
 def _istag(ctx: Context) -> tuple[str, str]:
@@ -106,6 +135,17 @@ def run_rollback(ctx: Context) -> int:
         answer = api.post(path("projects", project, "imagestreamtags", istag, "rollback"), body)
     if args.output:
         ctx.emit(answer, args.output)
+    else:
+        ctx.out(answer.get("message", ""))
+    return 0
+
+
+def run_unpin(ctx: Context) -> int:
+    project, istag = _istag(ctx)
+    with ctx.api() as api:
+        answer = api.post(path("projects", project, "imagestreamtags", istag, "unpin"), {})
+    if ctx.args.output:
+        ctx.emit(answer, ctx.args.output)
     else:
         ctx.out(answer.get("message", ""))
     return 0

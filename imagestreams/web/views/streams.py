@@ -1,6 +1,9 @@
-"""A stream's page: every tag with its current image, and adding tags."""
+"""A stream's page: its summary, every tag with its current image, adding
+tags, and the actions on the whole stream."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -8,11 +11,13 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from imagestreams.models import ImageStream
-from imagestreams.selectors.tag_rows import stream_tag_rows
+from imagestreams.selectors.tag_rows import TagRow, stream_tag_rows, stream_tags
+from imagestreams.selectors.teams import stream_shares
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.tagging import TagOptions, tag_set
 from imagestreams.web.forms import TagAddForm
 from imagestreams.web.http import WebRequest, page, principal_of, render_page, render_partial
+from imagestreams.web.panels import stream_panels
 from imagestreams.web.views.common import Perms, stream_access, stream_url
 
 STREAM_TEMPLATE = "web/stream.html"
@@ -22,15 +27,36 @@ def stream_context(
     request: WebRequest, stream: ImageStream, perms: Perms, *, add_form: TagAddForm | None = None
 ) -> dict:
     search = request.GET.get("q", "").strip()
-    rows = stream_tag_rows(stream=stream, search=search)
+    listing = stream_tags(stream=stream, search=search)
     return {
         "project": stream.project,
         "stream": stream,
         "perms": perms,
-        "rows": rows,
+        "listing": listing,
+        "rows": with_urls(stream, listing.rows),
         "search": search,
         "add_form": add_form or TagAddForm(),
+        "stream_url": stream_url(stream),
     }
+
+
+def summary_context(stream: ImageStream, perms: Perms) -> dict:
+    """The facts above the tags (full pages only)."""
+    return {
+        "shares": [] if perms.shared else list(stream_shares(stream=stream)),
+        "panels": stream_panels(stream, perms),
+    }
+
+
+def with_urls(stream: ImageStream, rows: list[TagRow]) -> list[TagRow]:
+    """Each row's page URL, its actions' URLs being that plus a word: one
+    reverse() per page instead of a dozen per row (most of a 500-tag page's
+    render time went to reversing URLs)."""
+    base = stream_url(stream)
+    for row in rows:
+        row.url = f"{base}tags/{quote(row.name)}/"
+        row.image_url = f"{base}images/{row.image.digest}/" if row.image else ""
+    return rows
 
 
 @page
@@ -38,6 +64,8 @@ def stream_context(
 def stream_detail(request: WebRequest, project_name: str, stream_name: str) -> HttpResponse:
     _, perms, stream = stream_access(request, project_name, stream_name)
     context = stream_context(request, stream, perms)
+    if not request.htmx:
+        context.update(summary_context(stream, perms))
     return render_page(request, STREAM_TEMPLATE, context, partial="tag-table")
 
 
@@ -63,7 +91,13 @@ def render_row(request: WebRequest, stream: ImageStream, perms: Perms, name: str
         response["HX-Retarget"] = "#tag-table"
         response["HX-Reswap"] = "outerHTML"
         return response
-    context = {"stream": stream, "project": stream.project, "perms": perms, "row": rows[0]}
+    context = {
+        "stream": stream,
+        "project": stream.project,
+        "perms": perms,
+        "row": with_urls(stream, rows)[0],
+        "stream_url": stream_url(stream),
+    }
     return render_partial(request, STREAM_TEMPLATE, "tag-row", context)
 
 

@@ -1,5 +1,5 @@
 """Actions on one row of a stream's page: import now, scheduled on/off,
-reference policy, delete. htmx gets the re-rendered row (or table) back;
+reference policy, follow upstream again, delete. htmx gets the re-rendered row (or table) back;
 without JavaScript the browser is sent back to the stream page."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imagestreams.selectors.timeline import tag_timeline
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.import_requests import tags_import_now
-from imagestreams.services.tag_spec import tag_spec_update
+from imagestreams.services.tag_spec import tag_follow_upstream, tag_spec_update
 from imagestreams.services.tagging import tag_delete
 from imagestreams.web.forms import ReferencePolicyForm, ScheduledForm
 from imagestreams.web.http import WebRequest, page, principal_of, render_page, render_partial
-from imagestreams.web.views.common import tag_access
+from imagestreams.web.views.common import tag_access, tag_url
 from imagestreams.web.views.streams import STREAM_TEMPLATE, render_row, stream_context, stream_url
 
 
@@ -65,6 +65,24 @@ def tag_reference_policy(
         _update_spec(request, project, tag, reference_policy=form.cleaned_data["reference_policy"])
     else:
         messages.error(request, "Choose the reference policy Source or Local.")
+    return _back_to_row(request, stream, perms, tag.name)
+
+
+@page
+@require_POST
+def tag_follow_upstream_view(
+    request: WebRequest, project_name: str, stream_name: str, tag_name: str
+) -> HttpResponse:
+    """Undo the pin of a rollback or an exact image (`isctl unpin STREAM:TAG`)."""
+    project, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
+    try:
+        result = tag_follow_upstream(project=project, tag=tag, by=principal_of(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, result.message)
+    if request.POST.get("next") == "tag" and not request.htmx:
+        return redirect(tag_url(tag))
     return _back_to_row(request, stream, perms, tag.name)
 
 

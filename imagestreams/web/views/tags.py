@@ -91,4 +91,5 @@ def tag_rollback_view(
     if not request.htmx:
         return redirect(tag_url(tag))
     context = _tag_context(request, stream, tag, perms)
-    return render_partial(request, TAG_TEMPLATE, "tag-main", context)
+    # The header (its source) and the suggested commands changed too.
+    return render_partial(request, TAG_TEMPLATE, "rolled-back", context)
