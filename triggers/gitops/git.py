@@ -42,7 +42,10 @@ MAX_OUTPUT = 4000
 _PATTERNS = (
     (AUTH, ("authentication failed", "could not read username", "could not read password",
             "returned error: 401", "returned error: 403", "invalid username or password")),
-    (REJECTED, ("[rejected]", "fetch first", "non-fast-forward", "updates were rejected")),
+    # Lost a race at the server (two pushes with the same old tip) or before it.
+    (REJECTED, ("[rejected]", "fetch first", "non-fast-forward", "updates were rejected",
+                "failed to update ref", "cannot lock ref", "failed to lock",
+                "incorrect old value")),
     (REFUSED, ("[remote rejected]", "protected branch", "pre-receive hook declined")),
     (NOT_FOUND, ("couldn't find remote ref", "remote branch", "not found", "returned error: 404",
                  "does not appear to be a git repository")),
@@ -122,7 +125,6 @@ class Git:
             "http.followRedirects": "false",
             "credential.helper": "",
             "core.hooksPath": os.devnull,
-            "core.symlinks": "false",
             "protocol.allow": "never",
             "protocol.http.allow": "always",
             "protocol.https.allow": "always",

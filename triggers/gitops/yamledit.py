@@ -14,7 +14,6 @@ so do its tests.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator
@@ -30,8 +29,9 @@ Key = str | int
 Path = tuple[Key, ...]
 
 MARKER_KEY = "$imagestream"
-# A line comment holding a JSON object, after the scalar it marks.
-MARKER_COMMENT = re.compile(r"^[ \t]*#[ \t]*(\{.*\})[ \t]*$")
+# A line comment holding a JSON object, after the scalar it marks (and the
+# brackets that close a flow collection ending with it).
+MARKER_COMMENT = re.compile(r"^[ \t\]}]*#[ \t]*(\{.*\})[ \t]*$")
 MARKER_PARTS = ("name", "digest")
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[[^\[\]]+\])*)")
 _SELECTOR = re.compile(r"\[([^\[\]]+)\]")
@@ -304,6 +304,13 @@ def _patch(text: str, root: Node, edit: Edit) -> tuple[int, int, str]:
         return _insertion(text, _node_at(root, edit.path[:-1]), str(edit.path[-1]), edit.value)
     node = _node_at(root, edit.path)
     assert isinstance(node, ScalarNode)
+    if text[node.start_mark.index] in "&!":
+        # Its span starts with the anchor or tag; an anchored value also
+        # changes every alias of it, which the self-check would refuse anyway.
+        raise EditError(
+            f"line {node.start_mark.line + 1}: the value has an anchor or a tag; "
+            "write the image there by hand or mark a plain value"
+        )
     if node.value == edit.value:
         return node.start_mark.index, node.start_mark.index, ""
     return node.start_mark.index, node.end_mark.index, render_scalar(edit.value, node.style)
@@ -360,14 +367,20 @@ def _check(before: str, after: str, edits: list[Edit]) -> None:
 
 def _load(text: str) -> list[Any]:
     loader = YAML(typ="safe", pure=True)
-    return [document for document in loader.load_all(text) if document is not None]
+    try:
+        documents = [document for document in loader.load_all(text) if document is not None]
+    except YAMLError as exc:
+        raise EditError(f"the edited file would not be valid YAML: {_one_line(exc)}") from None
+    # Unshared copies: a value reached through an alias must count as its own
+    # value, so that changing the anchored one shows up as a second change.
+    return json.loads(json.dumps(documents, default=str))
 
 
 def _set(document: Any, path: Path, value: str) -> None:
     node = document
     for key in path[:-1]:
         node = node[key]
-    node[path[-1]] = copy.copy(value)
+    node[path[-1]] = value
 
 
 def _one_line(exc: Exception) -> str:
