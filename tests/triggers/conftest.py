@@ -8,7 +8,6 @@ from imagestreams.access import SYSTEM
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import REQUEST_TIMEOUT
-from tests.triggers.gitserver import GitServer
 from tests.triggers.outbox import fan_out
 from tests.triggers.receiver import Receiver
 from triggers.models import Delivery
@@ -70,13 +69,3 @@ def change(team, django_capture_on_commit_callbacks):
         return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 
     return make
-
-
-@pytest.fixture
-def git_server(tmp_path) -> Iterator[GitServer]:
-    """A real Git server (git http-backend, Basic auth) on a free loopback port."""
-    root = tmp_path / "git-server"
-    root.mkdir()
-    server = GitServer(root).start()
-    yield server
-    server.stop()

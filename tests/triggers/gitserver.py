@@ -14,10 +14,12 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 GIT_ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -142,6 +144,16 @@ class GitServer:
             for line in diff.splitlines()
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         ]
+
+
+@pytest.fixture
+def git_server(tmp_path: Path) -> Iterator[GitServer]:
+    """A real Git server (git http-backend, Basic auth) on a free loopback port."""
+    root = tmp_path / "git-server"
+    root.mkdir()
+    server = GitServer(root).start()
+    yield server
+    server.stop()
 
 
 def _handler(server: GitServer) -> type[BaseHTTPRequestHandler]:

@@ -3,6 +3,7 @@ validates the domain rules."""
 
 from __future__ import annotations
 
+import yaml
 from django import forms
 
 from imagestreams.web.forms import ServiceErrorsMixin
@@ -32,8 +33,8 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         label="URL",
         max_length=2048,
         required=False,
-        help_text="Required for a JSON webhook; GitHub and GitLab URLs are built from the "
-        "options below unless given.",
+        help_text="Required for a JSON webhook, and for a Git write-back (the repository's "
+        "https:// URL); GitHub and GitLab URLs are built from the options below unless given.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     secret = forms.CharField(
@@ -45,7 +46,8 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     token = forms.CharField(
         max_length=1024,
         required=False,
-        help_text="GitHub token or GitLab pipeline trigger token; stored encrypted.",
+        help_text="GitHub token, GitLab pipeline trigger token, or a token allowed to push "
+        "(Git write-back); stored encrypted.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
     )
     repository = forms.CharField(
@@ -57,9 +59,62 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     )
     ref = forms.CharField(label="GitLab ref", max_length=255, required=False, help_text="e.g. main")
 
-    def options(self) -> dict[str, str]:
+    git_branch = forms.CharField(
+        label="Branch to read", max_length=200, required=False, help_text="Default: main."
+    )
+    git_push_branch = forms.CharField(
+        label="Branch to push",
+        max_length=200,
+        required=False,
+        help_text="Default: the branch read; another one to review the commits first.",
+    )
+    git_author_name = forms.CharField(label="Commit author", max_length=100, required=False)
+    git_author_email = forms.CharField(label="Author e-mail", max_length=255, required=False)
+    git_message = forms.CharField(
+        label="Commit message",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="Fields: {project} {stream} {tag} {digest} {previous_digest} {pull_spec} "
+        "{cause} {actor} {trigger} {delivery_id}. Empty: the default message.",
+    )
+    git_updates = forms.CharField(
+        label="Updates (YAML list)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "class": "mono"}),
+        help_text="e.g. - {file: overlays/prod/kustomization.yaml, type: kustomize, name: app}; "
+        "types: kustomize (name), field (path), helm (repository, digest), marker.",
+    )
+
+    def clean_git_updates(self) -> list | None:
+        text = self.cleaned_data["git_updates"].strip()
+        if not text:
+            return None
+        try:
+            updates = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"not valid YAML: {exc}") from None
+        if not isinstance(updates, list):
+            raise forms.ValidationError("a YAML list of updates, one '- file: …' per update")
+        return updates
+
+    def git_options(self) -> dict:
+        data = self.cleaned_data
+        fields: dict = {
+            name: data[f"git_{name}"].strip()
+            for name in ("branch", "push_branch", "author_name", "author_email")
+            if data[f"git_{name}"].strip()
+        }
+        if data["git_message"].strip():
+            fields["message"] = data["git_message"]
+        fields["updates"] = data["git_updates"] or []
+        return fields
+
+    def options(self) -> dict:
         """The preset's options, from the fields that belong to it."""
         data = self.cleaned_data
+        if data["preset"] == Preset.GIT:
+            return self.git_options()
         if data["preset"] == Preset.GITHUB:
             fields = {"repository": data["repository"], "event_type": data["event_type"]}
         elif data["preset"] == Preset.GITLAB:
