@@ -186,18 +186,20 @@ def validate_message(message: Any) -> None:
     if not isinstance(message, str) or not message.strip() or len(message) > MAX_MESSAGE:
         raise _invalid(f"message must be a text of at most {MAX_MESSAGE} characters")
     try:
-        fields = [
-            name for _, name, spec, _ in string.Formatter().parse(message) if name is not None
-        ]
-        render_message(message, {name: "x" for name in MESSAGE_FIELDS})
-    except (ValueError, KeyError, IndexError) as exc:
+        parsed = list(string.Formatter().parse(message))
+    except ValueError as exc:
         raise _invalid(f"message is not a valid template: {exc}") from None
-    unknown = sorted(set(fields) - MESSAGE_FIELDS)
+    # Plain names only: "{digest.__class__}" or "{tag[0]}" are unknown fields.
+    unknown = sorted({name for _, name, _, _ in parsed if name is not None} - MESSAGE_FIELDS)
     if unknown:
         raise _invalid(
             f"message uses unknown field(s) {', '.join('{' + name + '}' for name in unknown)} "
             f"(known: {', '.join(sorted(MESSAGE_FIELDS))})"
         )
+    try:
+        render_message(message, {name: "x" for name in MESSAGE_FIELDS})
+    except (ValueError, KeyError, IndexError) as exc:
+        raise _invalid(f"message is not a valid template: {exc}") from None
 
 
 def render_message(message: str, values: dict[str, str]) -> str:
