@@ -306,6 +306,19 @@ def test_a_missing_file_or_path_fails_without_retries(api, base, git_server, wri
     assert delivery.error == "values.yaml: path image.tag not found"
 
 
+def test_a_file_that_is_not_utf8_text_is_refused(api, base, git_server, write_back):
+    git_server.create({"values.yaml": VALUES.encode().replace(b"# Helm", b"# \xe9 Helm")})
+    write_back([{"file": "values.yaml", "type": "helm"}])
+
+    move(api, "base:1")
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.error) == (
+        DeliveryStatus.FAILED,
+        "values.yaml: not UTF-8 text",
+    )
+
+
 def test_dry_run_shows_the_diff_and_commits_nothing(api, base, git_server, write_back):
     git_server.create({"values.yaml": VALUES})
     move(api, "base:1")  # the tag has an image before the trigger exists

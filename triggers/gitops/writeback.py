@@ -171,7 +171,10 @@ def _apply(
         path = checked_file(workdir, update.file, max_bytes)
         before = contents.get(update.file)
         if before is None:
-            before = path.read_bytes().decode("utf-8", errors="strict")
+            try:
+                before = path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApplyFailed(f"{update.file}: not UTF-8 text") from None
         try:
             contents[update.file] = _edit(before, update, change)
         except EditError as exc:
