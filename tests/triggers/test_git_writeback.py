@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import SYSTEM
 from imagestreams.models import TagChange
+from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.triggers.outbox import fan_out
 from triggers.models import Delivery, DeliveryStatus
-from triggers.services.deliveries import deliveries_sweep
+from triggers.services.deliveries import deliveries_sweep, delivery_send
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +368,22 @@ def test_the_outbound_guard_refuses_a_git_host_on_an_internal_address(
     assert "internal address 127.0.0.1" in delivery.error
     assert git_server.seen == []
     assert TagChange.objects.count() == 1
+
+
+def test_an_older_change_delivered_late_does_not_overwrite_a_newer_one(
+    team, base, git_server, write_back
+):
+    git_server.create({"values.yaml": VALUES})
+    write_back([{"file": "values.yaml", "type": "helm"}])
+    for source in ("base:1", "base:2"):
+        tag_set(project=team, source=source, destinations=["app:prod"], user=SYSTEM)
+    fan_out()  # the send tasks it queues are never run
+    older, newer = Delivery.objects.order_by("change__serial")
+
+    delivery_send(newer.pk)
+    attempt = delivery_send(older.pk)  # a retry that comes late
+
+    assert attempt is not None
+    assert attempt.response_body == "not written: a newer change of this tag was already written"
+    assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_2}"
+    assert len(git_server.log()) == 2
