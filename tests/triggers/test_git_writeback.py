@@ -387,3 +387,17 @@ def test_an_older_change_delivered_late_does_not_overwrite_a_newer_one(
     assert attempt.response_body == "not written: a newer change of this tag was already written"
     assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_2}"
     assert len(git_server.log()) == 2
+
+
+def test_a_change_with_nothing_to_write_says_what_it_looked_for(api, base, git_server, write_back):
+    git_server.create({"job.yaml": MARKED})
+    write_back([{"file": "job.yaml", "type": "marker"}], tag="canary")
+
+    move(api, "base:1", tag="canary")
+
+    attempt = Delivery.objects.get().attempt_log.get()
+    assert attempt.response_body == (
+        'already up to date: job.yaml: no marker {"$imagestream": "team/app:canary"} '
+        "(4 marker(s) for other tags); nothing committed"
+    )
+    assert git_server.log() == ["Initial manifests"]

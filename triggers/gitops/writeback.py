@@ -111,12 +111,12 @@ def _write(
     git.run("remote", "add", "origin", git.remote.url)
     for push in range(limits.push_retries + 1):
         _checkout(git, options)
-        files = _apply(git.workdir, change, options.updates, limits.max_file_bytes)
+        files, notes = _apply(git.workdir, change, options.updates, limits.max_file_bytes)
         if not files:
+            said = f"{options.push_branch} already says {change.image.pull_spec}"
             return Outcome(
                 state="up_to_date",
-                summary=f"already up to date: {options.push_branch} already says "
-                f"{change.image.pull_spec}; nothing committed",
+                summary=f"already up to date: {'; '.join(notes) or said}; nothing committed",
                 pushes=push,
             )
         git.run("add", "--", *files)
@@ -162,12 +162,13 @@ def _checkout(git: Git, options: GitOptions) -> None:
 
 def _apply(
     workdir: Path, change: WriteChange, updates: tuple[Update, ...], max_bytes: int
-) -> list[str]:
-    """Write every update that applies to the changed tag; the files that changed."""
+) -> tuple[list[str], list[str]]:
+    """Write every update that applies to the changed tag: the files that
+    changed, and notes on what found nothing to write (no silent no-ops)."""
     contents: dict[str, str] = {}
-    for update in updates:
-        if not update.applies_to(change.tag):
-            continue
+    applicable = [update for update in updates if update.applies_to(change.tag)]
+    notes = [] if applicable else [f"no update of this trigger is for tag {change.tag}"]
+    for update in applicable:
         path = checked_file(workdir, update.file, max_bytes)
         before = contents.get(update.file)
         if before is None:
@@ -176,20 +177,24 @@ def _apply(
             except UnicodeDecodeError:
                 raise ApplyFailed(f"{update.file}: not UTF-8 text") from None
         try:
-            contents[update.file] = _edit(before, update, change)
+            contents[update.file], note = _edit(before, update, change)
         except EditError as exc:
             raise ApplyFailed(f"{update.file}: {exc}") from None
+        if note:
+            notes.append(f"{update.file}: {note}")
     changed = []
     for name, text in contents.items():
         path = workdir / name
         if text.encode() != path.read_bytes():
             path.write_bytes(text.encode())
             changed.append(name)
-    return changed
+    return changed, notes
 
 
-def _edit(text: str, update: Update, change: WriteChange) -> str:
+def _edit(text: str, update: Update, change: WriteChange) -> tuple[str, str]:
+    """The edited text, and a note when a marker update found nothing to edit."""
     image = change.image
+    note = ""
     if update.type == "kustomize":
         edits = yamledit.kustomize_edits(text, update.name, image)
     elif update.type == "field":
@@ -199,11 +204,14 @@ def _edit(text: str, update: Update, change: WriteChange) -> str:
         edits += yamledit.field_edits(text, update.digest, image.digest)
     else:
         edits, report = yamledit.marker_edits(text, change.reference, image, project=change.project)
-        if not report.matched and update.tag:
-            raise EditError(
-                f'no marker {{"$imagestream": "{change.reference}"}} ({report.found} other markers)'
+        if not report.matched:
+            note = (
+                f'no marker {{"$imagestream": "{change.reference}"}} '
+                f"({report.found} marker(s) for other tags)"
             )
-    return yamledit.apply(text, edits)
+            if update.tag:  # this update is for this very tag: a missing marker is an error
+                raise EditError(note)
+    return yamledit.apply(text, edits), note
 
 
 def checked_file(workdir: Path, name: str, max_bytes: int) -> Path:
