@@ -4,7 +4,8 @@ free loopback port, with Basic auth as hosts check tokens.
 
 The tests seed bare repositories, read what was pushed with plain `git`, and
 can make the server commit something of its own just before a client's push
-(`before_push`), as a colleague's commit landing at that moment would.
+(`before_push`), as a colleague's commit landing at that moment would, or run
+something while a client fetches (`before_fetch`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class GitServer:
         self.token = token
         self.seen: list[Seen] = []
         self.before_push: Callable[[], None] | None = None
+        self.before_fetch: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -178,6 +180,9 @@ def _handler(server: GitServer) -> type[BaseHTTPRequestHandler]:
                 return
             if query == "service=git-receive-pack" and server.before_push:
                 hook, server.before_push = server.before_push, None
+                hook()
+            if query == "service=git-upload-pack" and server.before_fetch:
+                hook, server.before_fetch = server.before_fetch, None
                 hook()
             status, headers, content = self._backend(path, query, body)
             server.record(Seen(self.command, path, status))

@@ -90,3 +90,39 @@ def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(team, git_ser
     )
     # Each commit changes its own line only.
     assert len(git_server.changed_lines("main")) == len(git_server.changed_lines("main~1")) == 2
+
+
+def test_a_change_overtaken_while_it_is_being_written_is_not_pushed(team, git_server):
+    git_server.create({"app.yaml": MANIFEST})
+    trigger_create(
+        project=team,
+        name="gitops",
+        stream="app",
+        tag="prod",
+        preset="git",
+        url=git_server.url(),
+        token=git_server.token,
+        options={
+            "username": git_server.username,
+            "updates": [{"file": "app.yaml", "type": "marker"}],
+        },
+    )
+    base = StreamFactory(project=team, name="base")
+    for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
+        TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory(digest=digest))
+    tag_set(project=team, source="base:1", destinations=["app:prod"], user=SYSTEM)
+    fan_out()
+    [older] = Delivery.objects.all()
+
+    def rolled_forward_meanwhile() -> None:
+        tag_set(project=team, source="base:2", destinations=["app:prod"], user=SYSTEM)
+        connection.close()  # this runs in the Git server's thread
+
+    git_server.before_fetch = rolled_forward_meanwhile
+    attempt = delivery_send(older.pk)
+    fan_out()
+    delivery_send(Delivery.objects.exclude(pk=older.pk).get().pk)
+
+    assert attempt is not None and attempt.commit == ""
+    assert attempt.response_body.startswith("not written: the tag has changed again since")
+    assert git_server.log() == [f"Deploy team/app:prod at {DIGEST_2}", "Initial manifests"]

@@ -384,7 +384,9 @@ def test_an_older_change_delivered_late_does_not_overwrite_a_newer_one(
     attempt = delivery_send(older.pk)  # a retry that comes late
 
     assert attempt is not None
-    assert attempt.response_body == "not written: a newer change of this tag was already written"
+    assert attempt.response_body == (
+        "not written: the tag has changed again since; its newer change is written instead"
+    )
     assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_2}"
     assert len(git_server.log()) == 2
 

@@ -19,6 +19,7 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,8 @@ class Limits:
 
 @dataclass
 class Outcome:
-    """`committed`, `up_to_date` or `dry_run` on success; otherwise `error` is set."""
+    """`committed`, `up_to_date`, `superseded` or `dry_run` on success;
+    otherwise `error` is set."""
 
     state: str = ""
     commit: str = ""
@@ -89,15 +91,19 @@ def write_back(
     options: GitOptions,
     limits: Limits,
     dry_run: bool = False,
+    superseded: Callable[[], str] = lambda: "",
 ) -> Outcome:
-    """Write `change` into the repository; never raises for Git or file trouble."""
+    """Write `change` into the repository; never raises for Git or file trouble.
+
+    `superseded()` is asked before every push: a reason not to write this
+    change any more (a newer change of the tag exists), or empty."""
     deadline = time.monotonic() + limits.deadline_seconds
     with tempfile.TemporaryDirectory(prefix="imagestreams-git-") as scratch:
         workdir = Path(scratch) / "repo"
         workdir.mkdir()
         try:
             git = Git(workdir, remote, deadline=deadline)
-            return _write(git, change, options, limits, dry_run=dry_run)
+            return _write(git, change, options, limits, dry_run=dry_run, superseded=superseded)
         except GitError as exc:
             return Outcome(error=_explain(exc, options), error_kind=exc.kind)
         except ApplyFailed as exc:
@@ -105,7 +111,13 @@ def write_back(
 
 
 def _write(
-    git: Git, change: WriteChange, options: GitOptions, limits: Limits, *, dry_run: bool
+    git: Git,
+    change: WriteChange,
+    options: GitOptions,
+    limits: Limits,
+    *,
+    dry_run: bool,
+    superseded: Callable[[], str],
 ) -> Outcome:
     git.run("init", "-q")
     git.run("remote", "add", "origin", git.remote.url)
@@ -125,6 +137,9 @@ def _write(
             return Outcome(
                 state="dry_run", diff=diff, summary="dry run: this diff would be committed"
             )
+        if reason := superseded():
+            # An older change pushed after a newer one would put the repository behind the tag.
+            return Outcome(state="superseded", summary=f"not written: {reason}", pushes=push)
         commit = _commit(git, change, options)
         try:
             git.run("push", "--porcelain", "origin", f"HEAD:refs/heads/{options.push_branch}")

@@ -71,9 +71,8 @@ def delivery_send(delivery_id: int) -> DeliveryAttempt | None:
     if not delivery.trigger.enabled:
         _cancel(delivery)
         return None
-    if delivery.trigger.preset == Preset.GIT and superseded(delivery):
-        note = "not written: a newer change of this tag was already written"
-        result = transport.SendResult(AttemptOutcome.SUCCESS, 0, body=note)
+    if delivery.trigger.preset == Preset.GIT and (reason := superseded(delivery)):
+        result = transport.SendResult(AttemptOutcome.SUCCESS, 0, body=f"not written: {reason}")
         return _record(delivery, None, result, started=now)
     request, result = _send(delivery, _change_facts(delivery), test=False)
     return _record(delivery, request, result, started=now)
@@ -220,7 +219,14 @@ def _build_and_send(
     trigger = delivery.trigger
     if trigger.preset == Preset.GIT:
         # A test of a write-back is a dry run: the diff, nothing committed.
-        result = git_send(trigger, facts, token=token, delivery_id=str(delivery.uuid), dry_run=test)
+        result = git_send(
+            trigger,
+            facts,
+            token=token,
+            delivery_id=str(delivery.uuid),
+            dry_run=test,
+            superseded=(lambda: "") if test else (lambda: superseded(delivery)),
+        )
         return OutgoingRequest(url=trigger.url, body=b""), result
     payload = change_payload(facts, delivery_id=str(delivery.uuid), trigger=trigger.name, test=test)
     request = build_request(

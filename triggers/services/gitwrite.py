@@ -5,19 +5,27 @@ attempt (see triggers/README.md, "Git write-back")."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 
+from imagestreams.models import TagChange
 from triggers.gitops.git import Remote
 from triggers.gitops.spec import GitOptions
 from triggers.gitops.writeback import Limits, WriteChange, write_back
-from triggers.models import AttemptOutcome, Delivery, DeliveryStatus, Trigger
+from triggers.models import AttemptOutcome, Delivery, Trigger
 from triggers.payloads import ChangeFacts
 from triggers.transport import SendResult
 
 
 def git_send(
-    trigger: Trigger, facts: ChangeFacts, *, token: str, delivery_id: str, dry_run: bool
+    trigger: Trigger,
+    facts: ChangeFacts,
+    *,
+    token: str,
+    delivery_id: str,
+    dry_run: bool,
+    superseded: Callable[[], str] = lambda: "",
 ) -> SendResult:
     """Write the change (or, for a dry run, only show its diff). Wrong
     credentials, a missing file or branch are failures not retried; network
@@ -43,6 +51,7 @@ def git_send(
             push_retries=settings.TRIGGER_GIT_PUSH_RETRIES,
         ),
         dry_run=dry_run,
+        superseded=superseded,
     )
     duration = int((time.monotonic() - started) * 1000)
     if outcome.error:
@@ -57,19 +66,20 @@ def git_send(
     )
 
 
-def superseded(delivery: Delivery) -> bool:
-    """A newer change of the same tag was already written by this trigger:
-    writing this older one now (a late retry, a re-send) would put the
-    repository behind the tag."""
+SUPERSEDED = "the tag has changed again since; its newer change is written instead"
+
+
+def superseded(delivery: Delivery) -> str:
+    """Why this change must not be written any more, or empty: a newer
+    change of the same tag exists (its own delivery writes the newer image),
+    so writing this one now (a late retry, a re-send, a slow worker racing
+    the newer one) would put the repository behind the tag. Asked before
+    the work starts and again before every push."""
     change = delivery.change
     if change is None or change.tag_id is None:
-        return False
-    return Delivery.objects.filter(
-        trigger_id=delivery.trigger_id,
-        change__tag_id=change.tag_id,
-        change__serial__gt=change.serial,
-        status=DeliveryStatus.SUCCEEDED,
-    ).exists()
+        return ""
+    newer = TagChange.objects.filter(tag_id=change.tag_id, serial__gt=change.serial).exists()
+    return SUPERSEDED if newer else ""
 
 
 def _write_change(trigger: Trigger, facts: ChangeFacts, delivery_id: str) -> WriteChange:
