@@ -52,6 +52,7 @@ def add_trigger(eddie, git_server, **fields):
         "token": git_server.token,
         "git_updates": "- {file: chart/values.yaml, type: helm}\n",
         "git_push_branch": "deploy",
+        "git_username": git_server.username,
         **fields,
     }
     return eddie.post(LIST, data, headers=HTMX)
@@ -61,7 +62,6 @@ def test_an_editor_adds_a_write_back_and_a_dry_run_shows_the_diff(
     eddie, project, python_tag, git_server
 ):
     git_server.create({"chart/values.yaml": VALUES})
-    git_server.username = "x-access-token"  # the default user name
     image = move(python_tag, "c")
 
     assert add_trigger(eddie, git_server)["HX-Redirect"] == PAGE

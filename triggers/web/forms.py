@@ -68,6 +68,12 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text="Default: the branch read; another one to review the commits first.",
     )
+    git_username = forms.CharField(
+        label="HTTPS user name",
+        max_length=255,
+        required=False,
+        help_text="Sent with the token; default x-access-token (GitHub, Gitea; GitLab takes any).",
+    )
     git_author_name = forms.CharField(label="Commit author", max_length=100, required=False)
     git_author_email = forms.CharField(label="Author e-mail", max_length=255, required=False)
     git_message = forms.CharField(
@@ -102,7 +108,7 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         data = self.cleaned_data
         fields: dict = {
             name: data[f"git_{name}"].strip()
-            for name in ("branch", "push_branch", "author_name", "author_email")
+            for name in ("branch", "push_branch", "username", "author_name", "author_email")
             if data[f"git_{name}"].strip()
         }
         if data["git_message"].strip():
