@@ -113,7 +113,7 @@ class Git:
         except subprocess.TimeoutExpired:
             raise GitError(TIMEOUT, f"git {args[0]} timed out") from None
         except FileNotFoundError:
-            raise GitError(OTHER, "the git command is not installed where the worker runs") from None
+            raise GitError(OTHER, "the git command is not installed on the worker") from None
         if done.returncode != 0:
             # With --porcelain, push reports rejected refs on standard output.
             both = "\n".join(part.strip() for part in (done.stdout, done.stderr) if part.strip())
