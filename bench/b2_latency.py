@@ -30,7 +30,7 @@ from django.utils import timezone
 from bench.context import Context
 from bench.seed import base_image, project, variant
 from bench.tools import percentile
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import RegistryEvent, Tag, TagChange
 from imagestreams.scheduling.claims import enrol
@@ -46,8 +46,16 @@ TIMEOUT = 30.0
 def run(ctx: Context) -> dict:
     owner = project(PROJECT)
     receiver = ctx.receiver
-    trigger_create(project=owner, name="on-push", stream="app", url=f"{receiver.url}/push")
-    trigger_create(project=owner, name="on-check", stream="follow", url=f"{receiver.url}/check")
+    trigger_create(
+        project=owner, name="on-push", stream="app", url=f"{receiver.url}/push", by=acting_system()
+    )
+    trigger_create(
+        project=owner,
+        name="on-check",
+        stream="follow",
+        url=f"{receiver.url}/check",
+        by=acting_system(),
+    )
     return {"push": _push_path(ctx), "scheduled": _scheduled_path(ctx, owner)}
 
 
@@ -76,7 +84,7 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         source=f"{ctx.upstream_host}/{repository}:latest",
         destinations=["follow:latest"],
         options=TagOptions(scheduled=True, insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     _wait_for_webhooks(ctx, before + 1)  # the first import, by a worker
     # What the next sweep would do: enrol the tag, so that webhooks find it.

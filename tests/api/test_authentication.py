@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from imagestreams.access import acting
 from imagestreams.models import ApiToken
 from imagestreams.services.tokens import token_create, token_revoke
 from tests.personas import PASSWORD
@@ -30,7 +31,7 @@ def basic(username: str, password: str) -> APIClient:
 
 
 def test_a_valid_token_authenticates_its_user(personas):
-    _, raw = token_create(user=personas["editor"], name="laptop")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="laptop")
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 200
     assert response.json() == {"username": "editor", "is_superuser": False}
@@ -66,8 +67,8 @@ def test_bad_tokens_are_refused_with_a_reason(db, header, message):
 
 
 def test_a_revoked_token_is_refused(personas):
-    token, raw = token_create(user=personas["editor"], name="old laptop")
-    token_revoke(user=personas["editor"], token_id=token.pk)
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="old laptop")
+    token_revoke(by=acting(personas["editor"], "task"), owner=personas["editor"], token_id=token.pk)
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 401
     assert response.json()["detail"] == (
@@ -76,7 +77,7 @@ def test_a_revoked_token_is_refused(personas):
 
 
 def test_an_expired_token_is_refused(personas):
-    token, raw = token_create(user=personas["editor"], name="ci", expires_in_days=1)
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci", expires_in_days=1)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 401
@@ -84,14 +85,14 @@ def test_an_expired_token_is_refused(personas):
 
 
 def test_a_token_of_a_disabled_account_is_refused(personas):
-    _, raw = token_create(user=personas["editor"], name="ci")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     personas["editor"].is_active = False
     personas["editor"].save()
     assert bearer(raw).get("/api/v1/whoami").status_code == 401
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(personas, django_assert_num_queries):
-    token, raw = token_create(user=personas["editor"], name="ci")
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     client.get("/api/v1/whoami")
     token.refresh_from_db()
@@ -109,7 +110,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(personas, django_assert_num_
 
 
 def test_only_a_hash_of_the_token_is_stored(personas):
-    token, raw = token_create(user=personas["editor"], name="ci")
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     stored = ApiToken.objects.get(pk=token.pk)
     assert raw not in (stored.key_hash, stored.key_prefix, stored.name)
     assert raw.startswith(stored.key_prefix)
