@@ -85,6 +85,7 @@ class _Lab:
     """The project, streams and triggers, and one sample of each kind."""
 
     def __init__(self, server, receiver, together: int) -> None:
+        from imagestreams.access import acting_system
         from imagestreams.models import Project
         from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
         from triggers.services.triggers import trigger_create
@@ -107,7 +108,7 @@ class _Lab:
         self._image_factory = lambda: TagEventFactory(
             tag=TagFactory(stream=self.base, name=f"i{self._next()}"), image=ImageFactory()
         )
-        common = {"project": self.project, "stream": "app"}
+        common = {"by": acting_system(), "project": self.project, "stream": "app"}
         trigger_create(name="hook", tag="web", url=f"{receiver.url}/hook", **common)
         git = {"preset": "git", "url": server.url(), "token": server.token}
         updates = [
@@ -151,7 +152,7 @@ class _Lab:
     def _timed_move(self, tag: str) -> list[int]:
         """Move app:<tag> to a new image and fan the change out; the clock
         starts once the move has committed."""
-        from imagestreams.access import SYSTEM
+        from imagestreams.access import acting_system
         from imagestreams.models import TagChange
         from imagestreams.services.tagging import tag_set
         from triggers.models import Delivery
@@ -159,7 +160,8 @@ class _Lab:
 
         event = self._image_factory()
         source = f"base:{event.tag.name}"
-        tag_set(project=self.project, source=source, destinations=[f"app:{tag}"], user=SYSTEM)
+        moved = [f"app:{tag}"]
+        tag_set(project=self.project, source=source, destinations=moved, by=acting_system())
         self._moved = time.monotonic()
         change = TagChange.objects.filter(tag_name=tag).order_by("-id").first()
         assert change is not None

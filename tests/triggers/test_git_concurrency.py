@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import PATIENCE
@@ -55,6 +55,7 @@ def deliver_together(delivery_ids: list[int]) -> None:
 def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(team, git_server):
     git_server.create({"app.yaml": MANIFEST})
     trigger_create(
+        by=acting_system(),
         project=team,
         name="gitops",
         stream="app",
@@ -69,8 +70,8 @@ def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(team, git_ser
     base = StreamFactory(project=team, name="base")
     for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
         TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory(digest=digest))
-    tag_set(project=team, source="base:1", destinations=["app:prod"], user=SYSTEM)
-    tag_set(project=team, source="base:2", destinations=["app:staging"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:prod"], by=acting_system())
+    tag_set(project=team, source="base:2", destinations=["app:staging"], by=acting_system())
     fan_out()  # the send tasks it queues are never run: the threads are the workers
 
     deliver_together(list(Delivery.objects.values_list("pk", flat=True)))
@@ -95,6 +96,7 @@ def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(team, git_ser
 def test_a_change_overtaken_while_it_is_being_written_is_not_pushed(team, git_server):
     git_server.create({"app.yaml": MANIFEST})
     trigger_create(
+        by=acting_system(),
         project=team,
         name="gitops",
         stream="app",
@@ -110,12 +112,12 @@ def test_a_change_overtaken_while_it_is_being_written_is_not_pushed(team, git_se
     base = StreamFactory(project=team, name="base")
     for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
         TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory(digest=digest))
-    tag_set(project=team, source="base:1", destinations=["app:prod"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:prod"], by=acting_system())
     fan_out()
     [older] = Delivery.objects.all()
 
     def rolled_forward_meanwhile() -> None:
-        tag_set(project=team, source="base:2", destinations=["app:prod"], user=SYSTEM)
+        tag_set(project=team, source="base:2", destinations=["app:prod"], by=acting_system())
         connection.close()  # this runs in the Git server's thread
 
     git_server.before_fetch = rolled_forward_meanwhile

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -376,7 +376,7 @@ def test_an_older_change_delivered_late_does_not_overwrite_a_newer_one(
     git_server.create({"values.yaml": VALUES})
     write_back([{"file": "values.yaml", "type": "helm"}])
     for source in ("base:1", "base:2"):
-        tag_set(project=team, source=source, destinations=["app:prod"], user=SYSTEM)
+        tag_set(project=team, source=source, destinations=["app:prod"], by=acting_system())
     fan_out()  # the send tasks it queues are never run
     older, newer = Delivery.objects.order_by("change__serial")
 
