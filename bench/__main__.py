@@ -84,7 +84,9 @@ def _prepare(workdir: Path, sizes: Sizes) -> Lab:
         (workdir / stale).unlink(missing_ok=True)
     shutil.rmtree(workdir / "integrated", ignore_errors=True)
     suffix = "" if sizes is FULL else f"_{sizes.name}_{uuid.uuid4().hex[:8]}"
-    lab = Lab(workdir, recreate_database(f"imagestreams_bench{suffix}"))
+    lab = Lab(
+        workdir, recreate_database(f"imagestreams_bench{suffix}"), web_workers=sizes.web_workers
+    )
     lab.export()
     import django
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.conf import settings
+from datetime import UTC
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from imagestreams.integrated_registry import integrated_registry_pull_host
 from imagestreams.models.images import Image
 from imagestreams.models.projects import Project
 from imagestreams.registry.reference import TAG_NAME
@@ -19,6 +21,9 @@ tag_name_validator = RegexValidator(
     "Tags must start with an alphanumeric character followed by alphanumeric, '.' or '-' "
     "characters, and have a maximum of 128 characters.",
 )
+
+
+REPOSITORY_CHECK_ANNOTATION = "openshift.io/image.dockerRepositoryCheck"
 
 
 class ImageStream(models.Model):
@@ -50,8 +55,17 @@ class ImageStream(models.Model):
     @property
     def repository(self) -> str:
         """Pull repository of this stream in the integrated registry, or ''."""
-        host = settings.INTERNAL_REGISTRY_HOSTNAME
+        host = integrated_registry_pull_host()
         return f"{host}/{self.project.name}/{self.name}" if host else ""
+
+    @property
+    def shown_annotations(self) -> dict[str, str]:
+        """The annotations, with the time of the last import that wrote the
+        stream where OpenShift keeps it (`openshift.io/image.dockerRepositoryCheck`)."""
+        if self.repository_checked_at is None:
+            return self.annotations
+        checked = self.repository_checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {**self.annotations, REPOSITORY_CHECK_ANNOTATION: checked}
 
     @property
     def insecure(self) -> bool:
