@@ -13,7 +13,7 @@ KUSTOMIZATION = "images:\n  - name: app  # ours\n    newTag: v1\n"
 
 
 @pytest.fixture
-def server(live_server, team, eager_celery, settings) -> str:
+def server(live_server, team, settings) -> str:
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the Git server listens on loopback
     return live_server.url
 

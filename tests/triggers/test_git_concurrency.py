@@ -17,7 +17,8 @@ from triggers.models import Delivery, DeliveryStatus
 from triggers.services.deliveries import delivery_send
 from triggers.services.triggers import trigger_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The test plays the workers: what its own process queues is lost, not run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tasks_lost")]
 
 DIGEST_1 = "sha256:" + "1" * 64
 DIGEST_2 = "sha256:" + "2" * 64

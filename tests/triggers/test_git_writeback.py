@@ -48,7 +48,7 @@ def base(team):
 
 
 @pytest.fixture
-def api(editor_api, django_capture_on_commit_callbacks, eager_celery):
+def api(editor_api, django_capture_on_commit_callbacks):
     """The editor's API client; after-commit work (delivering) runs as in production."""
 
     class Api:
