@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
+    from tests.processes import tasks_lost
+
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    results = _run(scratch, args.changes, args.together)
+    with tasks_lost():  # this process plays the worker: queued tasks must not run by themselves
+        results = _run(scratch, args.changes, args.together)
     results["load"] = load
     text = _report(results)
     print(text)
