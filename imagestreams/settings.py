@@ -346,6 +346,12 @@ TRIGGER_DISABLE_AFTER_FAILURES = envint("IMAGESTREAMS_TRIGGER_DISABLE_AFTER", 5)
 # allowed; allowed by default in development, like imports (see Security below),
 # so that a receiver on the same machine works when trying things out.
 TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+# Git write-back triggers: the longest one attempt may take (every git command
+# included), the largest file they edit, and how often a rejected push is
+# fetched, re-applied and pushed again within one attempt.
+TRIGGER_GIT_TIMEOUT = envfloat("IMAGESTREAMS_TRIGGER_GIT_TIMEOUT", 120.0)
+TRIGGER_GIT_MAX_FILE_BYTES = envint("IMAGESTREAMS_TRIGGER_GIT_MAX_FILE_BYTES", 1024 * 1024)
+TRIGGER_GIT_PUSH_RETRIES = envint("IMAGESTREAMS_TRIGGER_GIT_PUSH_RETRIES", 5)
 # A change not fanned out or a delivery still waiting this long is re-queued by the sweep.
 TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
 # A push to the integrated registry still waiting this long is re-queued by its sweep.

@@ -9,7 +9,12 @@ from hypothesis import HealthCheck, settings
 
 from tests.triggers.receiver import Receiver
 
-pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
+pytest_plugins = [
+    "tests.registry_lab.fixtures",
+    "tests.personas",
+    "tests.serving",
+    "tests.triggers.gitserver",
+]
 
 # Property tests check what holds for every example, never how fast an
 # example runs or inputs are generated: no deadline (200 ms by default),

@@ -40,7 +40,8 @@ class TriggerForm(forms.ModelForm):
     token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text="GitHub/GitLab token (or a bearer token). Leave empty to keep the stored one.",
+        help_text="GitHub/GitLab token, a bearer token, or a token allowed to push (git). "
+        "Leave empty to keep the stored one.",
     )
 
     class Meta:
@@ -188,7 +189,16 @@ class DeliveryAttemptInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ("number", "started", "duration_ms", "response_status", "outcome", "error", "retry_at")
+    fields = (
+        "number",
+        "started",
+        "duration_ms",
+        "response_status",
+        "outcome",
+        "error",
+        "commit",
+        "retry_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -24,11 +24,13 @@ class Preset(models.TextChoices):
     GENERIC = "generic", "JSON webhook"
     GITHUB = "github", "GitHub repository_dispatch"
     GITLAB = "gitlab", "GitLab pipeline trigger"
+    GIT = "git", "Git write-back"
 
 
 class Trigger(models.Model):
-    """Watches one tag (or every tag) of a stream and calls a webhook when the
-    tag's current image changes.
+    """Watches one tag (or every tag) of a stream and calls a webhook (or, with
+    the git preset, writes the image into a Git repository) when the tag's
+    current image changes.
 
     Streams and tags are named, not linked: a trigger may be set up before a
     push creates its stream, and survives the stream being re-created.
@@ -163,6 +165,9 @@ class DeliveryAttempt(models.Model):
     response_status = models.PositiveIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True, help_text="The start of the response body.")
     error = models.TextField(blank=True)
+    # Git write-back: the commit pushed (empty when nothing was committed) and its diff.
+    commit = models.CharField(max_length=64, blank=True)
+    diff = models.TextField(blank=True)
     outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
     retry_at = models.DateTimeField(null=True, blank=True)
 

@@ -77,6 +77,8 @@ class AttemptSerializer(serializers.ModelSerializer):
             "response_status",
             "response_body",
             "error",
+            "commit",
+            "diff",
             "outcome",
             "retry_at",
         ]

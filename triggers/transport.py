@@ -41,6 +41,9 @@ class SendResult:
     retry_after: float | None = None
     # The receiver says the endpoint is gone for good (410).
     permanent: bool = False
+    # Git write-back: the commit pushed and its diff (or the dry run's diff).
+    commit: str = ""
+    diff: str = ""
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

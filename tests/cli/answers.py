@@ -178,8 +178,25 @@ def attempt(url: str, **fields: Any) -> dict:
         "response_status": 200,
         "response_body": "ok",
         "error": "",
+        "commit": "",
+        "diff": "",
         "outcome": "success",
         "retry_at": None,
+    } | fields
+
+
+def change(**fields: Any) -> dict:
+    """The tag move a delivery is about."""
+    return {
+        "project": "team",
+        "stream": "app",
+        "tag": "1",
+        "previous_digest": "",
+        "digest": "sha256:" + "0" * 64,
+        "pull_spec": "registry.example.com/team/app@sha256:" + "0" * 64,
+        "cause": "push",
+        "actor": "alice",
+        "created": CREATED,
     } | fields
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from imagestreams.enqueue import enqueue_on_commit
@@ -28,10 +28,12 @@ from triggers.models import (
     DeliveryAttempt,
     DeliveryKind,
     DeliveryStatus,
+    Preset,
     Trigger,
 )
 from triggers.payloads import ChangeFacts, OutgoingRequest, build_request, change_payload
 from triggers.selectors import sample_facts
+from triggers.services.gitwrite import git_send, superseded
 
 SWEEP_BATCH = 500
 logger = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ def delivery_send(delivery_id: int) -> DeliveryAttempt | None:
     if not delivery.trigger.enabled:
         _cancel(delivery)
         return None
+    if delivery.trigger.preset == Preset.GIT and (reason := superseded(delivery)):
+        result = transport.SendResult(AttemptOutcome.SUCCESS, 0, body=f"not written: {reason}")
+        return _record(delivery, None, result, started=now)
     request, result = _send(delivery, _change_facts(delivery), test=False)
     return _record(delivery, request, result, started=now)
 
@@ -124,10 +129,13 @@ def deliveries_sweep(now: datetime | None = None) -> list[int]:
     worker, and due deliveries whose task was lost. Returns their ids."""
     now = now or timezone.now()
     patience = timedelta(seconds=settings.TRIGGERS_REQUEUE_AFTER_SECONDS)
-    # A live send ends within the timeout; longer means its worker is gone.
-    stuck = Delivery.objects.filter(
-        status=DeliveryStatus.SENDING,
-        claimed_at__lt=now - patience - timedelta(seconds=settings.TRIGGER_TIMEOUT),
+    # A live send ends within the timeout (a Git write-back within its own);
+    # longer means its worker is gone.
+    webhook_gone = now - patience - timedelta(seconds=settings.TRIGGER_TIMEOUT)
+    git_gone = now - patience - timedelta(seconds=settings.TRIGGER_GIT_TIMEOUT)
+    stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING).filter(
+        Q(claimed_at__lt=webhook_gone) & ~Q(trigger__preset=Preset.GIT)
+        | Q(claimed_at__lt=git_gone, trigger__preset=Preset.GIT)
     )
     stuck.filter(kind=DeliveryKind.TEST).update(
         status=DeliveryStatus.FAILED, finished=now, error="the test send was interrupted"
@@ -209,6 +217,17 @@ def _build_and_send(
     delivery: Delivery, facts: ChangeFacts, *, secret: str, token: str, test: bool
 ) -> tuple[OutgoingRequest, transport.SendResult]:
     trigger = delivery.trigger
+    if trigger.preset == Preset.GIT:
+        # A test of a write-back is a dry run: the diff, nothing committed.
+        result = git_send(
+            trigger,
+            facts,
+            token=token,
+            delivery_id=str(delivery.uuid),
+            dry_run=test,
+            superseded=(lambda: "") if test else (lambda: superseded(delivery)),
+        )
+        return OutgoingRequest(url=trigger.url, body=b""), result
     payload = change_payload(facts, delivery_id=str(delivery.uuid), trigger=trigger.name, test=test)
     request = build_request(
         preset=trigger.preset,
@@ -253,6 +272,8 @@ def _record(
         response_status=result.status_code,
         response_body=result.body,
         error=result.error,
+        commit=result.commit,
+        diff=result.diff,
         outcome=outcome,
         retry_at=retry_at,
     )

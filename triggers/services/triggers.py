@@ -21,6 +21,7 @@ from imagestreams.models.streams import stream_name_validator
 from imagestreams.registry.netguard import is_internal, literal_address
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.sources import validate_tag_name
+from triggers.gitops.spec import GIT_OPTIONS, validate_git_options
 from triggers.models import Preset, Trigger, trigger_name_validator
 
 GITHUB_API = "https://api.github.com"
@@ -34,6 +35,7 @@ PRESET_OPTIONS = {
     Preset.GENERIC: set(),
     Preset.GITHUB: {"repository", "event_type", "api_url"},
     Preset.GITLAB: {"project", "ref", "variables", "gitlab_url"},
+    Preset.GIT: GIT_OPTIONS,
 }
 UNSET: Any = object()
 
@@ -251,10 +253,20 @@ def _validate_gitlab(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
     return options, url
 
 
+def _validate_git(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
+    if not spec.url:
+        raise InvalidInput(
+            "url is required for a Git write-back: the repository's https:// URL", field="url"
+        )
+    _require_token(spec, "a token allowed to push to the repository")
+    return validate_git_options(options), spec.url
+
+
 PRESET_VALIDATORS = {
     Preset.GENERIC: _validate_generic,
     Preset.GITHUB: _validate_github,
     Preset.GITLAB: _validate_gitlab,
+    Preset.GIT: _validate_git,
 }
 
 

@@ -3,6 +3,7 @@ validates the domain rules."""
 
 from __future__ import annotations
 
+import yaml
 from django import forms
 
 from imagestreams.web.forms import ServiceErrorsMixin
@@ -32,8 +33,8 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         label="URL",
         max_length=2048,
         required=False,
-        help_text="Required for a JSON webhook; GitHub and GitLab URLs are built from the "
-        "options below unless given.",
+        help_text="Required for a JSON webhook, and for a Git write-back (the repository's "
+        "https:// URL); GitHub and GitLab URLs are built from the options below unless given.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     secret = forms.CharField(
@@ -45,7 +46,8 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     token = forms.CharField(
         max_length=1024,
         required=False,
-        help_text="GitHub token or GitLab pipeline trigger token; stored encrypted.",
+        help_text="GitHub token, GitLab pipeline trigger token, or a token allowed to push "
+        "(Git write-back); stored encrypted.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
     )
     repository = forms.CharField(
@@ -57,18 +59,74 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
     )
     ref = forms.CharField(label="GitLab ref", max_length=255, required=False, help_text="e.g. main")
 
+    git_branch = forms.CharField(
+        label="Branch to read", max_length=200, required=False, help_text="Default: main."
+    )
+    git_push_branch = forms.CharField(
+        label="Branch to push",
+        max_length=200,
+        required=False,
+        help_text="Default: the branch read; another one to review the commits first.",
+    )
+    git_username = forms.CharField(
+        label="HTTPS user name",
+        max_length=255,
+        required=False,
+        help_text="Sent with the token; default x-access-token (GitHub, Gitea; GitLab takes any).",
+    )
+    git_author_name = forms.CharField(label="Commit author", max_length=100, required=False)
+    git_author_email = forms.CharField(label="Author e-mail", max_length=255, required=False)
+    git_message = forms.CharField(
+        label="Commit message",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="Fields: {project} {stream} {tag} {digest} {previous_digest} {pull_spec} "
+        "{cause} {actor} {trigger} {delivery_id}. Empty: the default message.",
+    )
+    git_updates = forms.CharField(
+        label="Updates (YAML list)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "class": "mono"}),
+        help_text="e.g. - {file: overlays/prod/kustomization.yaml, type: kustomize, name: app}; "
+        "types: kustomize (name), field (path), helm (repository, digest), marker.",
+    )
+
+    def clean_git_updates(self) -> list | None:
+        text = self.cleaned_data["git_updates"].strip()
+        if not text:
+            return None
+        try:
+            updates = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"not valid YAML: {exc}") from None
+        if not isinstance(updates, list):
+            raise forms.ValidationError("a YAML list of updates, one '- file: …' per update")
+        return updates
+
     # form field -> option of the trigger, per preset
     OPTION_FIELDS: dict[str, dict[str, str]] = {
         Preset.GITHUB: {"repository": "repository", "event_type": "event_type"},
         Preset.GITLAB: {"gitlab_project": "project", "ref": "ref"},
+        Preset.GIT: {
+            "git_branch": "branch",
+            "git_push_branch": "push_branch",
+            "git_username": "username",
+            "git_author_name": "author_name",
+            "git_author_email": "author_email",
+            "git_message": "message",
+        },
     }
 
-    def options(self) -> dict[str, str]:
+    def options(self) -> dict:
         """The preset's options, from the fields that belong to it."""
         data = self.cleaned_data
         fields = self.OPTION_FIELDS.get(data["preset"], {})
-        options = {option: data[field].strip() for field, option in fields.items()}
-        return {key: value for key, value in options.items() if value}
+        options: dict = {option: data[field].strip() for field, option in fields.items()}
+        options = {key: value for key, value in options.items() if value}
+        if data["preset"] == Preset.GIT:
+            options["updates"] = data["git_updates"] or []
+        return options
 
 
 class TriggerEditForm(TriggerForm):
@@ -100,6 +158,8 @@ class TriggerEditForm(TriggerForm):
         for field, option in cls.OPTION_FIELDS.get(trigger.preset, {}).items():
             value = trigger.options.get(option, "")
             initial[field] = value if isinstance(value, str) else ""
+        if trigger.preset == Preset.GIT and trigger.options.get("updates"):
+            initial["git_updates"] = yaml.safe_dump(trigger.options["updates"], sort_keys=False)
         return initial
 
     def changes(self, trigger: Trigger) -> dict:
@@ -111,10 +171,13 @@ class TriggerEditForm(TriggerForm):
         data = self.cleaned_data
         preset = data["preset"]
         managed = set(self.OPTION_FIELDS.get(preset, {}).values())
+        if preset == Preset.GIT:
+            managed.add("updates")
         kept = {} if preset != trigger.preset else trigger.options
         options = {k: v for k, v in kept.items() if k not in managed} | self.options()
         url = data["url"].strip()
-        if preset != Preset.GENERIC and url == trigger.url and options != trigger.options:
+        derived = preset in (Preset.GITHUB, Preset.GITLAB)  # a Git URL is always given
+        if derived and url == trigger.url and options != trigger.options:
             url = ""  # rebuilt from the new options
         changes = {
             "stream": data["stream"].strip(),

@@ -13,7 +13,13 @@ from imagestreams.selectors.streams import streams_list
 from imagestreams.services.errors import ServiceError
 from imagestreams.web.http import WebRequest, go_to, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import Perms, project_access
-from triggers.models import FINISHED_STATUSES, WAITING_STATUSES, DeliveryStatus, Trigger
+from triggers.models import (
+    FINISHED_STATUSES,
+    WAITING_STATUSES,
+    DeliveryStatus,
+    Preset,
+    Trigger,
+)
 from triggers.selectors import delivery_get, delivery_list, trigger_get, trigger_list
 from triggers.services.deliveries import delivery_resend, trigger_send_test
 from triggers.services.triggers import trigger_create, trigger_delete, trigger_update
@@ -112,7 +118,9 @@ def trigger_test(request: WebRequest, project_name: str, name: str) -> HttpRespo
     trigger = trigger_get(project=project, name=name)
     result = trigger_send_test(trigger=trigger)
     attempt = result.attempt
-    if result.succeeded:
+    if result.succeeded and trigger.preset == Preset.GIT:
+        messages.success(request, f"Dry run: {attempt.response_body}; nothing was committed.")
+    elif result.succeeded:
         messages.success(
             request, f"Test delivery sent: {attempt.response_status} from {attempt.request_url}."
         )

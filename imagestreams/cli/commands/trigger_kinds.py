@@ -16,13 +16,19 @@ from imagestreams.cli.errors import UsageError
 @dataclass(frozen=True)
 class KindFlag:
     """`--flag VALUE` setting `options[option]`; `pairs`: repeatable
-    `--flag NAME=VALUE` collected into an object."""
+    `--flag NAME=VALUE` collected into an object; `items`: repeatable
+    `--flag KEY=VALUE,KEY=VALUE` collected into a list of objects."""
 
     flag: str
     option: str
     help: str
     metavar: str = "TEXT"
     pairs: bool = False
+    items: bool = False
+
+    @property
+    def repeated(self) -> bool:
+        return self.pairs or self.items
 
     @property
     def dest(self) -> str:
@@ -65,6 +71,34 @@ KINDS: dict[str, Kind] = {
                 KindFlag("--gitlab-url", "gitlab_url", "self-managed GitLab URL", "URL"),
             ),
         ),
+        Kind(
+            "git",
+            "Git write-back: commits the new image to the repository at --url "
+            "(https://; needs --auth-token, a token allowed to push)",
+            (
+                KindFlag(
+                    "--update",
+                    "updates",
+                    "what to write where (repeatable); type kustomize (name=), field (path=), "
+                    "helm (repository=, digest=) or marker; tag= limits it to one tag",
+                    "file=PATH,type=TYPE[,KEY=VALUE]",
+                    items=True,
+                ),
+                KindFlag("--branch", "branch", "branch to read (default main)", "BRANCH"),
+                KindFlag(
+                    "--push-branch", "push_branch", "branch to push (default: --branch)", "BRANCH"
+                ),
+                KindFlag("--git-username", "username", "HTTPS user name sent with the token"),
+                KindFlag("--author-name", "author_name", "commit author"),
+                KindFlag("--author-email", "author_email", "commit author's e-mail", "EMAIL"),
+                KindFlag(
+                    "--message",
+                    "message",
+                    "commit message template: {project} {stream} {tag} {digest} "
+                    "{previous_digest} {pull_spec} {cause} {actor} {trigger} {delivery_id}",
+                ),
+            ),
+        ),
     )
 }
 DEFAULT_KIND = "generic"
@@ -76,7 +110,7 @@ def add_kind_flags(parser: argparse.ArgumentParser) -> None:
             continue
         group = parser.add_argument_group(f"{kind.name} options")
         for flag in kind.flags:
-            if flag.pairs:
+            if flag.repeated:
                 group.add_argument(
                     flag.flag, dest=flag.dest, action="append", metavar=flag.metavar, help=flag.help
                 )
@@ -98,8 +132,17 @@ def kind_options(args: argparse.Namespace, kind: str) -> dict[str, object]:
                 continue
             if other.name != kind:
                 raise UsageError(f"{flag.flag} is an option of {other.name} triggers, not {kind}")
-            options[flag.option] = pairs(value, flag.flag) if flag.pairs else value
+            if flag.items:
+                options[flag.option] = [items(text, flag.flag) for text in value]
+            else:
+                options[flag.option] = pairs(value, flag.flag) if flag.pairs else value
     return options
+
+
+def items(text: str, flag: str) -> dict[str, str]:
+    """`file=a.yaml,type=field,path=spec.containers[name=app].image`: one
+    object; a value keeps any `=` after the first."""
+    return pairs([part.strip() for part in text.split(",") if part.strip()], flag)
 
 
 def pairs(values: list[str], flag: str) -> dict[str, str]:

@@ -92,7 +92,8 @@ def _add_spec_flags(parser: argparse.ArgumentParser, *, creating: bool) -> None:
     parser.add_argument(
         "--auth-token",
         metavar="TEXT",
-        help='GitHub token, GitLab trigger token or bearer token; "-" reads it from stdin',
+        help="GitHub token, GitLab trigger token, bearer token, or a token allowed to push "
+        '(git); "-" reads it from stdin',
     )
     parser.add_argument(
         "--option",
@@ -130,6 +131,12 @@ def _register_create(actions, common) -> None:
         # A GitLab pipeline with a variable
         isctl trigger create ci --watch app:1 --kind gitlab --gitlab-project acme/app \\
             --ref main --variable DEPLOY=yes --auth-token "$TRIGGER_TOKEN"
+
+        # Write each new image of app:prod into a kustomize overlay (Git write-back)
+        isctl trigger create deploy-prod --watch app:prod --kind git \\
+            --url https://git.example.com/team/deploy.git --auth-token - \\
+            --update file=overlays/prod/kustomization.yaml,type=kustomize,name=app \\
+            --push-branch imagestreams/prod < token.txt
         """,
     )
     _add_spec_flags(create, creating=True)
@@ -365,6 +372,8 @@ def _register_test(actions, common) -> None:
         Send one test request now (no retries), describing the watched tag's current
         image with "test": true, and say how it went. Exits 1 when the request
         failed. It is kept in the delivery log but never disables the trigger.
+        For a Git write-back (kind git) it is a dry run: it prints the diff the
+        watched tag's current image would make, and commits nothing.
         """,
         "isctl trigger test deploy",
     )
@@ -382,12 +391,25 @@ def run_test(ctx: Context) -> int:
     delivery = result["delivery"]
     attempts = delivery.get("attempt_log") or [{}]
     url = attempts[-1].get("url", "")
+    if attempts[-1].get("diff") or (result["succeeded"] and not delivery.get("response_status")):
+        return _dry_run(ctx, result, attempts[-1])
     if result["succeeded"]:
         ctx.out(f"Test delivery {delivery['id']} to {url}: HTTP {delivery['response_status']}")
         return 0
     status = delivery.get("response_status")
     reason = f"HTTP {status}" if status else delivery.get("error") or "no answer"
     raise CliError(f"test delivery {delivery['id']} to {url} failed: {reason}")
+
+
+def _dry_run(ctx: Context, result: dict[str, Any], attempt: dict[str, Any]) -> int:
+    """A Git write-back's test: what it would commit, nothing committed."""
+    delivery = result["delivery"]
+    if not result["succeeded"]:
+        raise CliError(f"dry run {delivery['id']} failed: {delivery.get('error') or 'no answer'}")
+    ctx.out(f"Dry run {delivery['id']} of {attempt.get('url', '')}: {attempt.get('response_body')}")
+    if attempt.get("diff"):
+        ctx.stdout.write(attempt["diff"])
+    return 0
 
 
 def _register_resend(actions, common) -> None:
