@@ -160,7 +160,7 @@ class TriggerAdmin(ServiceAdmin):
     @admin.action(description="Send a test delivery")
     def send_test(self, request, queryset) -> None:
         for trigger in queryset.select_related("project"):
-            result = trigger_send_test(trigger=trigger)
+            result = trigger_send_test(by=principal_of(request), trigger=trigger)
             level = messages.SUCCESS if result.succeeded else messages.ERROR
             detail = result.attempt.error or f"answered {result.attempt.response_status}"
             self.message_user(request, f"{trigger}: {detail}", level)
@@ -233,7 +233,7 @@ class DeliveryAdmin(ReadOnlyMixin, ServiceAdmin):
     @admin.action(description="Re-send")
     def resend(self, request, queryset) -> None:
         def send_again(delivery: Delivery) -> str:
-            delivery_resend(delivery=delivery)
+            delivery_resend(by=principal_of(request), delivery=delivery)
             return f"Delivery {delivery} queued to be sent again."
 
         run_for_each(self, request, queryset.select_related("trigger"), send_again)

@@ -113,7 +113,9 @@ class TriggerTestApi(APIView):
         description="Send one test request now (no retries) and return how it went.",
     )
     def post(self, request: Request, project: str, name: str) -> Response:
-        result = trigger_send_test(trigger=_trigger(request, project, name))
+        result = trigger_send_test(
+            by=principal_of(request), trigger=_trigger(request, project, name)
+        )
         delivery = delivery_get(trigger=result.delivery.trigger, delivery_id=result.delivery.uuid)
         return Response(
             {"succeeded": result.succeeded, "delivery": DeliverySerializer(delivery).data}
@@ -151,7 +153,10 @@ class DeliveryResendApi(APIView):
     )
     def post(self, request: Request, project: str, name: str, delivery: str) -> Response:
         trigger = _trigger(request, project, name)
-        resent = delivery_resend(delivery=delivery_get(trigger=trigger, delivery_id=delivery))
+        resent = delivery_resend(
+            by=principal_of(request),
+            delivery=delivery_get(trigger=trigger, delivery_id=delivery),
+        )
         fresh = delivery_get(trigger=trigger, delivery_id=resent.uuid)
         return Response(DeliverySerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 

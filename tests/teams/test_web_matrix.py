@@ -202,7 +202,7 @@ def world(personas, team, python, partner, service_account, settings):
         by=acting_system(),
     )
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
-    delivery = trigger_send_test(trigger=trigger).delivery
+    delivery = trigger_send_test(by=acting_system(), trigger=trigger).delivery
     shared, _, share = partner
     return World({**personas, "shared": shared}, service_account[0], share, delivery)
 

@@ -8,6 +8,7 @@ import pytest
 
 from imagestreams import crypto
 from imagestreams.access import acting_system
+from imagestreams.models import AuditEvent
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery, Trigger
@@ -204,3 +205,22 @@ def test_a_delivery_being_sent_cannot_be_resent(sent_delivery, editor_api):
     assert response.status_code == 409
     assert "is still being sent" in response.json()["detail"]
     assert editor_api.get(f"{TRIGGERS}/deploy/deliveries/nope").status_code == 404
+
+
+def test_tests_and_resends_are_in_the_audit_log_under_who_asked(
+    sent_delivery, editor_api, personas, django_capture_on_commit_callbacks
+):
+    editor_api.post(f"{TRIGGERS}/deploy/test")
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_api.post(f"{TRIGGERS}/deploy/deliveries/{sent_delivery.uuid}/resend")
+    entries = AuditEvent.objects.filter(action__in=["trigger.test", "delivery.resend"])
+    rows = entries.order_by("id").values_list("action", "actor", "interface", "target")
+    editor = personas["editor"].username
+    assert list(rows) == [
+        ("trigger.test", editor, "api", "deploy"),
+        ("delivery.resend", editor, "api", f"deploy/{sent_delivery.uuid}"),
+    ]
+    # A refused re-send leaves no entry.
+    Delivery.objects.update(status="retrying")
+    editor_api.post(f"{TRIGGERS}/deploy/deliveries/{sent_delivery.uuid}/resend")
+    assert entries.count() == 2

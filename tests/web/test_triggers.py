@@ -162,7 +162,7 @@ def test_viewers_neither_see_nor_change_triggers(as_user, project, receiver):
     trigger = trigger_create(
         project=project, name="deploy", stream="python", url=secret_url, by=acting_system()
     )
-    assert trigger_send_test(trigger=trigger).succeeded  # a delivery in the log
+    assert trigger_send_test(by=acting_system(), trigger=trigger).succeeded  # a delivery in the log
     assert "Triggers" in page_text(as_user("eddie").get("/p/team/"))
     vera = as_user("vera")
     assert "Triggers" not in page_text(vera.get("/p/team/"))

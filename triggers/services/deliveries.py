@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.operations import telemetry
 from imagestreams.services.errors import Conflict
@@ -78,7 +80,7 @@ def delivery_send(delivery_id: int) -> DeliveryAttempt | None:
     return _record(delivery, request, result, started=now)
 
 
-def delivery_resend(*, delivery: Delivery) -> Delivery:
+def delivery_resend(*, by: Principal, delivery: Delivery) -> Delivery:
     """Send a finished delivery again, with the same delivery id, as a new round of attempts."""
     if delivery.kind != DeliveryKind.CHANGE:
         raise Conflict("test deliveries cannot be re-sent; send a new test instead")
@@ -98,11 +100,18 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
         )
         if not reset:
             raise Conflict(f"delivery {delivery.uuid} is still being sent; wait until it finishes")
+        trigger = delivery.trigger
+        audit.record(
+            "delivery.resend",
+            by=by,
+            project=trigger.project,
+            target=f"{trigger.name}/{delivery.uuid}",
+        )
         _enqueue(delivery.pk)
     return Delivery.objects.get(pk=delivery.pk)
 
 
-def trigger_send_test(*, trigger: Trigger) -> SampleSendOutcome:
+def trigger_send_test(*, by: Principal, trigger: Trigger) -> SampleSendOutcome:
     """Send one test request now, without retries, and return how it went.
 
     The payload describes the watched tag's current image when there is one;
@@ -110,13 +119,15 @@ def trigger_send_test(*, trigger: Trigger) -> SampleSendOutcome:
     towards disabling the trigger.
     """
     now = timezone.now()
-    delivery = Delivery.objects.create(
-        trigger=trigger,
-        kind=DeliveryKind.TEST,
-        status=DeliveryStatus.SENDING,
-        attempts=1,
-        claimed_at=now,
-    )
+    with transaction.atomic():
+        audit.record("trigger.test", by=by, project=trigger.project, target=trigger.name)
+        delivery = Delivery.objects.create(
+            trigger=trigger,
+            kind=DeliveryKind.TEST,
+            status=DeliveryStatus.SENDING,
+            attempts=1,
+            claimed_at=now,
+        )
     delivery.trigger = trigger
     request, result = _send(delivery, sample_facts(trigger), test=True)
     attempt = _record(delivery, request, result, started=now)

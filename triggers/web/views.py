@@ -116,7 +116,7 @@ def trigger_test(request: WebRequest, project_name: str, name: str) -> HttpRespo
     """Send one test request now (no retries) and say how it went."""
     project, perms = project_access(request, project_name, TRIGGERS_RIGHT)
     trigger = trigger_get(project=project, name=name)
-    result = trigger_send_test(trigger=trigger)
+    result = trigger_send_test(by=principal_of(request), trigger=trigger)
     attempt = result.attempt
     if result.succeeded and trigger.preset == Preset.GIT:
         messages.success(request, f"Dry run: {attempt.response_body}; nothing was committed.")
@@ -156,7 +156,7 @@ def delivery_resend_view(
     trigger = trigger_get(project=project, name=name)
     found = delivery_get(trigger=trigger, delivery_id=delivery)
     try:
-        delivery_resend(delivery=found)
+        delivery_resend(by=principal_of(request), delivery=found)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
