@@ -84,6 +84,8 @@ def _prepare(workdir: Path, sizes: Sizes) -> Lab:
         (workdir / stale).unlink(missing_ok=True)
     shutil.rmtree(workdir / "integrated", ignore_errors=True)
     suffix = "" if sizes is FULL else f"_{sizes.name}_{uuid.uuid4().hex[:8]}"
+    # Several checkouts of one machine may run full benchmarks: each names its own.
+    suffix += os.environ.get("BENCH_DATABASE_SUFFIX", "")
     lab = Lab(workdir, recreate_database(f"imagestreams_bench{suffix}"))
     lab.export()
     import django

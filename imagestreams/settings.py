@@ -383,6 +383,10 @@ except ValueError as _error:
 # in development, where the registry often runs on the same machine.
 IMPORT_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_IMPORT_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 
+# How long a web process trusts an API token it has checked (revocation,
+# expiry and disabled accounts take effect within this); 0: check every request.
+AUTH_CACHE_SECONDS = envfloat("IMAGESTREAMS_AUTH_CACHE_SECONDS", 10.0)
+
 # The cache holds the rate limits' counters: shared by every web process
 # through Redis when REDIS_URL is set, per process otherwise.
 REDIS_URL = env("REDIS_URL")

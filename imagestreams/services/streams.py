@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from imagestreams import audit
+from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -61,7 +62,7 @@ def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
     """
     validate_stream_name(project, name)
     ImageStream.objects.get_or_create(project=project, name=name)
-    return (
+    return _locked(
         ImageStream.objects.select_for_update()
         .select_related("project")
         .get(project=project, name=name)
@@ -69,7 +70,16 @@ def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
 
 
 def stream_lock(stream_id: int) -> ImageStream:
-    return ImageStream.objects.select_for_update().select_related("project").get(pk=stream_id)
+    return _locked(
+        ImageStream.objects.select_for_update().select_related("project").get(pk=stream_id)
+    )
+
+
+def _locked(stream: ImageStream) -> ImageStream:
+    # Whoever locks a stream may change its tags: readers' cached versions of it
+    # (ETags of resolve) end with this transaction.
+    stream_changed(stream.project.name, stream.name)
+    return stream
 
 
 def stream_bump_generation(stream: ImageStream) -> int:
@@ -127,4 +137,5 @@ def stream_update(
 def stream_delete(*, stream: ImageStream) -> None:
     with transaction.atomic():
         audit.record("stream.delete", project=stream.project, target=stream.name)
+        stream_changed(stream.project.name, stream.name)
         stream.delete()
