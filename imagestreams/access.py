@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from imagestreams.models import ImageStream, Membership, Project, Role, ServiceAccount, Share
 from imagestreams.models.access import ROLE_RANK
@@ -148,22 +148,37 @@ def is_shared_with(principal, stream: ImageStream) -> bool:
     )
 
 
-def viewable(principal, stream: str) -> Q:
-    """Rows whose image stream (the field path `stream`) `principal` may view,
-    as a filter: reads of one stream's rows in one query. What it refuses
-    says nothing about why: refusals go through stream_for for their 404 or 403."""
+def viewable_sql(principal, stream: str) -> tuple[str, list]:
+    """SQL condition (and its parameters) on the image stream table aliased
+    `stream`: true where `principal` may view that stream, by its project or a
+    share. For hot reads that check access in their one query; what it
+    refuses says nothing about why (refusals go through stream_for)."""
     if not getattr(principal, "is_authenticated", False):
-        return Q(pk__in=[])
+        return "1 = 0", []
     if principal.is_superuser:
-        return Q()
-    project_ref = OuterRef(f"{stream}__project_id")
-    reaching = shares_for(principal).filter(project_id=project_ref)
-    shared = Exists(reaching.filter(Q(stream__isnull=True) | Q(stream_id=OuterRef(f"{stream}_id"))))
+        return "1 = 1", []
+    shares = Share._meta.db_table
     account = _service_account(principal)
+    shared = (
+        f"EXISTS (SELECT 1 FROM {shares} sh WHERE sh.project_id = {stream}.project_id "
+        f"AND (sh.stream_id IS NULL OR sh.stream_id = {stream}.id) AND {{reaches}})"
+    )
     if account is not None:
-        return Q(**{f"{stream}__project_id": account.project_id}) | Q(shared)
-    member = Exists(Membership.objects.filter(project_id=project_ref, user=principal))
-    return Q(member) | Q(shared)
+        reaches = "sh.target_project_id = %s"
+        return (
+            f"({stream}.project_id = %s OR {shared.format(reaches=reaches)})",
+            [account.project_id, account.project_id],
+        )
+    members = Membership._meta.db_table
+    member = (
+        f"EXISTS (SELECT 1 FROM {members} m WHERE m.project_id = {stream}.project_id "
+        "AND m.user_id = %s)"
+    )
+    reaches = (
+        f"(sh.target_user_id = %s OR sh.target_project_id IN "
+        f"(SELECT m2.project_id FROM {members} m2 WHERE m2.user_id = %s))"
+    )
+    return f"({member} OR {shared.format(reaches=reaches)})", [principal.pk] * 3
 
 
 # (principal, project, stream) -> when this process last found that principal

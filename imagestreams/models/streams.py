@@ -21,6 +21,12 @@ tag_name_validator = RegexValidator(
 )
 
 
+def repository_of(project: str, stream: str) -> str:
+    """Pull repository of a stream in the integrated registry, or ''."""
+    host = settings.INTERNAL_REGISTRY_HOSTNAME
+    return f"{host}/{project}/{stream}" if host else ""
+
+
 class ImageStream(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="streams")
     name = models.CharField(max_length=255, validators=[stream_name_validator])
@@ -50,8 +56,7 @@ class ImageStream(models.Model):
     @property
     def repository(self) -> str:
         """Pull repository of this stream in the integrated registry, or ''."""
-        host = settings.INTERNAL_REGISTRY_HOSTNAME
-        return f"{host}/{self.project.name}/{self.name}" if host else ""
+        return repository_of(self.project.name, self.name)
 
     @property
     def insecure(self) -> bool:

@@ -15,7 +15,7 @@ from imagestreams import audit
 from imagestreams.models import ApiToken, Membership, Project, Role, ServiceAccount, Share
 from imagestreams.models.projects import project_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
-from imagestreams.services.tokens import MAX_TOKEN_DAYS
+from imagestreams.services.tokens import MAX_TOKEN_DAYS, forget_recent_tokens
 
 
 def _role(role: str) -> str:
@@ -115,6 +115,7 @@ def service_account_update(*, account: ServiceAccount, role: str) -> ServiceAcco
     before = account.role
     account.role = _role(role)
     account.save(update_fields=["role"])
+    forget_recent_tokens()  # they carry the account's role
     audit.record(
         "serviceaccount.update",
         project=account.project,
@@ -129,6 +130,7 @@ def service_account_update(*, account: ServiceAccount, role: str) -> ServiceAcco
 def service_account_delete(*, account: ServiceAccount) -> None:
     audit.record("serviceaccount.delete", project=account.project, target=account.name)
     account.delete()
+    forget_recent_tokens()
 
 
 @transaction.atomic
@@ -169,6 +171,7 @@ def service_account_token_revoke(*, account: ServiceAccount, token_id: int) -> N
     if token is None:
         raise NotFound(f"token {token_id} not found", field="id")
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    forget_recent_tokens()
     audit.record("token.revoke", project=account.project, target=f"{account.name}/{token.name}")
 
 
