@@ -274,6 +274,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # How often an idle worker looks for new messages: each task waits
+        # up to this long (a push's webhook goes through two tasks). kombu's
+        # default is 1 s; a look is one directory listing (docs/operations.md).
+        "polling_interval": envfloat("IMAGESTREAMS_FS_BROKER_POLLING_SECONDS", 0.1),
     }
 
 # --- Image streams ----------------------------------------------------------
