@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 GUNICORN_WORKERS = 4  # as in the README's production example
+# The web server's worker settings (gunicorn arguments): the production
+# example's sync workers, unless a benchmark compares others.
+GUNICORN_DEFAULT = ("-w", str(GUNICORN_WORKERS))
 
 
 class LabError(RuntimeError):
@@ -102,6 +105,9 @@ class Lab:
             "DATABASE_URL": self.database_url,
             "DATABASE_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": REDIS_URL,
+            # The cache is Redis as in production (README): rate limits, stream versions.
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": f"{self.queue}-cache",
             "BENCH_QUEUE": self.queue,
             "BENCH_PROBE_FILE": str(self.probe_file),
             "SECRET_KEY": self.secret_key,
@@ -147,7 +153,9 @@ class Lab:
         self.integrated.start()
 
     # -- web ---------------------------------------------------------------------------
-    def start_web(self) -> None:
+    def start_web(self, workers: tuple[str, ...] = GUNICORN_DEFAULT, **settings: str) -> None:
+        """(Re)start gunicorn with these worker arguments and product settings."""
+        _stop(self.web)
         command = [
             sys.executable,
             "-m",
@@ -155,21 +163,23 @@ class Lab:
             "imagestreams.wsgi:application",
             "-b",
             f"127.0.0.1:{self.web_port}",
-            "-w",
-            str(GUNICORN_WORKERS),
+            *workers,
             "--no-control-socket",
             "--timeout",
             "120",
         ]
-        self.web = _spawn(command, self.environment(), self.workdir / "gunicorn.log")
+        self.web = _spawn(command, self.environment(**settings), self.workdir / "gunicorn.log")
         if not wait_until(lambda: _answers(f"{self.web_url}/bench/trivial"), timeout=120):
             raise LabError(f"gunicorn did not start; see {self.workdir / 'gunicorn.log'}")
 
     # -- workers -----------------------------------------------------------------------
-    def start_worker(self, *, processes: int, threads: int, **settings: str) -> None:
+    def start_worker(
+        self, *, processes: int, threads: int, ping: bool = True, **settings: str
+    ) -> None:
         """(Re)start the Celery worker: `processes` prefork children, each
         checking with `threads` requests in flight per registry; `settings`
-        are more environment variables of the product."""
+        are more environment variables of the product. Without `ping` (a broker
+        the driver does not use), the caller's first task tells when it is up."""
         wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
         if self.worker is not None and (self.worker_processes_count, self.worker_settings) == (
             processes,
@@ -200,7 +210,7 @@ class Lab:
         ]
         env = self.environment(**self.worker_settings)
         self.worker = _spawn(command, env, self.workdir / "worker.log")
-        if not wait_until(self._worker_ready, timeout=120, interval=0.25):
+        if ping and not wait_until(self._worker_ready, timeout=120, interval=0.25):
             raise LabError(f"the Celery worker did not start; see {self.workdir / 'worker.log'}")
 
     def _worker_ready(self) -> bool:
