@@ -43,12 +43,14 @@ class ResolveApi(APIView):
     )
     def get(self, request: Request, project: str, istag: str) -> Response:
         stream_name, tag_name = parse_istag(istag)
-        # Taken before the rows are read: an ETag may be older than its answer, never newer.
-        version = freshness.version(project, stream_name)
-        if version:
-            etag = self._etag(request, version, project, stream_name, tag_name)
-            if matches(request, etag) and viewed_recently(request.user, project, stream_name):
-                return not_modified(etag)
+        answer = f"resolve:{tag_name}:{getattr(request, 'accepted_media_type', '')}"
+        # Only a poll asks the cache, before reading any row (see freshness).
+        polling = bool(request.headers.get("If-None-Match"))
+        known = freshness.known(project, stream_name, answer) if polling else None
+        recorded = known.etag if known else ""
+        unchanged = recorded and matches(request, recorded)
+        if unchanged and viewed_recently(request.user, project, stream_name):
+            return not_modified(recorded)
         resolved = tag_resolve_visible(
             principal=request.user, project=project, stream=stream_name, name=tag_name
         )
@@ -58,8 +60,9 @@ class ResolveApi(APIView):
         remember_viewed(request.user, project, stream_name)
         # The serializer documents the shape; the fields are plain strings already.
         data = asdict(resolved)
-        if not version:  # no shared cache: the answer itself makes the ETag
-            etag = self._etag(request, *map(str, data.values()))
+        etag = self._etag(request, *data.values())
+        if known:
+            freshness.record(project, stream_name, answer, known.version, etag)
         if matches(request, etag):
             return not_modified(etag)
         return tagged(Response(data), etag)
