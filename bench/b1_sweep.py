@@ -26,6 +26,7 @@ from bench.lab import CpuMeter, MemorySampler, wait_for
 from bench.profiles import SpyRecording
 from bench.seed import assert_loopback_only, make_due
 from bench.tools import ab_head_manifest, percentile, skopeo_loop, spread
+from imagestreams.access import acting_system
 from imagestreams.models import Tag, TagEvent
 from imagestreams.scheduling.checks import check_batch
 from imagestreams.scheduling.claims import claim_due
@@ -211,7 +212,7 @@ def queries_by_batch_size(ctx: Context, sizes: tuple[int, ...]) -> list[list[int
             ctx.upstream_host, now=timezone.now(), limit=size, interval=settings.SCHEDULED_INTERVAL
         )
         with count_queries() as queries:
-            report = check_batch(claim.token, claim.tag_ids)
+            report = check_batch(claim.token, claim.tag_ids, by=acting_system())
         if report.unchanged != size:
             raise RuntimeError(f"batch of {size}: {report.as_dict()}")
         found.append([size, queries.count])

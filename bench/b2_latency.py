@@ -31,7 +31,7 @@ from bench.config import DEFAULT_LEVEL
 from bench.context import Context
 from bench.seed import base_image, project, variant
 from bench.tools import percentile
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import RegistryEvent, Tag, TagChange
 from imagestreams.scheduling.claims import enrol
@@ -50,8 +50,16 @@ IDLE_SECONDS = 10.0
 def run(ctx: Context) -> dict:
     owner = project(PROJECT)
     receiver = ctx.receiver
-    trigger_create(project=owner, name="on-push", stream="app", url=f"{receiver.url}/push")
-    trigger_create(project=owner, name="on-check", stream="follow", url=f"{receiver.url}/check")
+    trigger_create(
+        project=owner, name="on-push", stream="app", url=f"{receiver.url}/push", by=acting_system()
+    )
+    trigger_create(
+        project=owner,
+        name="on-check",
+        stream="follow",
+        url=f"{receiver.url}/check",
+        by=acting_system(),
+    )
     results = {"push": _push_path(ctx)}
     results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
     results["push_embedded_1s"] = _embedded(ctx, polling=1.0, changes=OLD_POLLING_CHANGES)
@@ -117,7 +125,7 @@ def _scheduled_path(ctx: Context, owner) -> dict:
         source=f"{ctx.upstream_host}/{repository}:latest",
         destinations=["follow:latest"],
         options=TagOptions(scheduled=True, insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     _wait_for_webhooks(ctx, before + 1)  # the first import, by a worker
     # What the next sweep would do: enrol the tag, so that webhooks find it.

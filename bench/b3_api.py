@@ -22,6 +22,7 @@ from bench.lab import GUNICORN_DEFAULT
 from bench.profiles import SpyRecording
 from bench.seed import bench_user, seed_history_stream
 from bench.tools import ab, spread
+from imagestreams.access import acting
 from imagestreams.services.tokens import token_create
 
 PROJECT = "api"
@@ -39,7 +40,7 @@ GUNICORN_CONFIGS = {
 
 def run(ctx: Context) -> dict:
     seed_history_stream(PROJECT, STREAM, host=ctx.upstream_host, tags=20, history=5)
-    _, token = token_create(user=bench_user(), name="bench")
+    _, token = token_create(by=acting(bench_user(), "task"), name="bench")
     auth = {"Authorization": f"Bearer {token}"}
     resolve = f"/api/v1/resolve/{PROJECT}/{STREAM}:v0"
     endpoints = {

@@ -19,6 +19,7 @@ from bench.context import Context
 from bench.profiles import SpyRecording
 from bench.seed import project
 from bench.tools import skopeo, skopeo_loop, spread
+from imagestreams.access import acting_system
 from imagestreams.models import Image, ImageStream
 from imagestreams.services.import_image import ImportImageRequest, import_image
 
@@ -64,7 +65,7 @@ def _import(
         request=ImportImageRequest(
             target=stream, from_image=repository, confirm=True, all=True, insecure=True
         ),
-        actor="bench",
+        by=acting_system("task", "bench"),
     )
     seconds = time.perf_counter() - started
     statuses = [status.status for status in result.statuses]

@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from imagestreams.access import acting
 from imagestreams.models import Image, ImageStream, Project, Tag, TagEvent
 from imagestreams.models.images import ImageManifest
 from imagestreams.models.streams import EventCause, SourceKind
@@ -122,7 +123,7 @@ def bench_user(name: str = "bench"):
 
 def project(name: str) -> Project:
     found = Project.objects.filter(name=name).first()
-    return found or project_create(name=name, creator=bench_user())
+    return found or project_create(name=name, by=acting(bench_user(), "task"))
 
 
 # --- scheduled tags ----------------------------------------------------------

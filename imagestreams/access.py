@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -77,6 +78,30 @@ class SystemPrincipal:
 
 
 SYSTEM = SystemPrincipal()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts and through which interface: the one keyword argument `by` of
+    every service that writes. The service checks `subject`'s permissions and
+    names `name` in history and in the audit log. Interfaces build it once
+    (`acting`, `acting_system`); nothing reads it from ambient state."""
+
+    subject: Any  # a user, a ServiceAccountPrincipal or SYSTEM
+    interface: str  # web, api, api (isctl), admin, task, command, registry
+    name: str  # empty for the service acting on its own: "system" in the audit log
+
+
+def acting(subject, interface: str) -> Principal:
+    """`subject` (the request's user or service account) acting through `interface`."""
+    authenticated = getattr(subject, "is_authenticated", False)
+    return Principal(subject, interface, subject.get_username() if authenticated else "anonymous")
+
+
+def acting_system(interface: str = "task", name: str = "") -> Principal:
+    """The service itself (a task, a command, a registry notification); `name`
+    is who it acts for, where someone asked for the work."""
+    return Principal(SYSTEM, interface, name)
 
 
 def _service_account(principal) -> ServiceAccount | None:

@@ -96,7 +96,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "imagestreams.audit.AuditContextMiddleware",
     # Inside HtmxMiddleware: needs request.htmx to add flash messages to htmx responses.
     "imagestreams.web.middleware.HtmxMessagesMiddleware",
     # A database that does not answer makes views 503, not 500 (imagestreams.unavailable).

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from imagestreams.access import acting_system
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
@@ -68,7 +69,7 @@ def scheduled_check_batch(token: str, tag_ids: list[int]) -> dict[str, int]:
     """Check one claimed batch; running it twice checks nothing twice."""
     from imagestreams.scheduling.checks import check_batch
 
-    return check_batch(token, tag_ids).as_dict()
+    return check_batch(token, tag_ids, by=acting_system()).as_dict()
 
 
 @shared_task(base=RetryOnDatabaseErrors)

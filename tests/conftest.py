@@ -34,10 +34,11 @@ def eager_celery():
 def operator_settings():
     """`operator_settings(insecure_registries="…", …)` changes the image
     configuration as an operator does in the admin."""
+    from imagestreams.access import acting_system
     from imagestreams.services.image_config import image_config_update
 
     def change(**changes):
-        return image_config_update(changes=changes, actor="tests")
+        return image_config_update(by=acting_system("admin", "tests"), changes=changes)
 
     return change
 

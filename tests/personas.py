@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from imagestreams.access import acting
 from imagestreams.models import Role
 from imagestreams.services.projects import membership_set, project_create
 from imagestreams.services.tokens import token_create
@@ -36,7 +37,7 @@ def personas(db) -> dict:
 @pytest.fixture
 def team(personas):
     """Project "team", created by the admin, with the editor and viewer as members."""
-    project = project_create(name="team", creator=personas["admin"], display_name="Team")
+    project = project_create(name="team", by=acting(personas["admin"], "task"), display_name="Team")
     for name, role in MEMBERS.items():
         if role != Role.ADMIN:
             membership_set(project=project, user=personas[name], role=role)
@@ -48,7 +49,7 @@ def api_as(personas, team) -> Callable[[str], APIClient]:
     def client(name: str) -> APIClient:
         api = APIClient()
         if name != "anonymous":
-            _, raw = token_create(user=personas[name], name=f"{name}-tests")
+            _, raw = token_create(by=acting(personas[name], "task"), name=f"{name}-tests")
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return api
 

@@ -53,3 +53,13 @@ def test_the_check_sees_imports_inside_functions():
         "line 4: triggers.tasks",
     ]
     assert imports_of("triggers", "from imagestreams import triggers_like\n") == []
+
+
+def test_the_acting_principal_is_passed_never_read_from_ambient_state():
+    """Services are told who acts (`by`); no module keeps it in a contextvar."""
+    offenders = [
+        str(path.relative_to(CORE))
+        for path in sorted(CORE.rglob("*.py"))
+        if imports_of("contextvars", path.read_text())
+    ]
+    assert offenders == []

@@ -13,6 +13,7 @@ from imagestreams.admin.base import (
     NewestInline,
     ReadOnlyMixin,
     ServiceAdmin,
+    principal_of,
     run_for_each,
 )
 from imagestreams.services.errors import ServiceError
@@ -125,6 +126,7 @@ class TriggerAdmin(ServiceAdmin):
         spec = {name: data[name] for name in ("stream", "tag", "preset", "url", "options")}
         if not change:
             created = trigger_create(
+                by=principal_of(request),
                 project=data["project"],
                 name=data["name"],
                 secret=data.get("secret") or "",
@@ -135,6 +137,7 @@ class TriggerAdmin(ServiceAdmin):
             obj.pk = created.pk
             return
         trigger_update(
+            by=principal_of(request),
             trigger=obj,
             secret=data.get("secret") or UNSET,
             token=data.get("token") or UNSET,
@@ -145,11 +148,13 @@ class TriggerAdmin(ServiceAdmin):
         )
 
     def delete_model(self, request, obj: Trigger) -> None:
-        trigger_delete(trigger=obj)
+        trigger_delete(by=principal_of(request), trigger=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         triggers = queryset.select_related("project")
-        run_for_each(self, request, triggers, lambda t: trigger_delete(trigger=t))
+        run_for_each(
+            self, request, triggers, lambda t: trigger_delete(by=principal_of(request), trigger=t)
+        )
 
     @admin.action(description="Send a test delivery")
     def send_test(self, request, queryset) -> None:
@@ -162,7 +167,7 @@ class TriggerAdmin(ServiceAdmin):
     @admin.action(description="Enable (resume) the selected triggers")
     def enable(self, request, queryset) -> None:
         def resume(trigger: Trigger) -> str:
-            trigger_update(trigger=trigger, enabled=True)
+            trigger_update(by=principal_of(request), trigger=trigger, enabled=True)
             return f"Trigger {trigger} enabled."
 
         run_for_each(
@@ -172,7 +177,7 @@ class TriggerAdmin(ServiceAdmin):
     @admin.action(description="Disable (pause) the selected triggers")
     def disable(self, request, queryset) -> None:
         def pause(trigger: Trigger) -> str:
-            trigger_update(trigger=trigger, enabled=False)
+            trigger_update(by=principal_of(request), trigger=trigger, enabled=False)
             return f"Trigger {trigger} paused; its pending deliveries are not sent."
 
         run_for_each(self, request, queryset.filter(enabled=True).select_related("project"), pause)

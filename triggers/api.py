@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from imagestreams.access import project_for
 from imagestreams.api.inputs import InputSerializer, parse
 from imagestreams.api.pagination import Pagination
-from imagestreams.api.views.base import paginated
+from imagestreams.api.views.base import paginated, principal_of
 from triggers.models import Preset, Trigger
 from triggers.selectors import delivery_get, delivery_list, trigger_get, trigger_list
 from triggers.serializers import DeliverySerializer, TriggerSerializer
@@ -68,7 +68,7 @@ class TriggerListCreateApi(APIView):
     def post(self, request: Request, project: str) -> Response:
         data = parse(self.CreateSerializer, request.data)
         found = project_for(request.user, project, TRIGGERS_RIGHT)
-        trigger = trigger_create(project=found, **data)
+        trigger = trigger_create(by=principal_of(request), project=found, **data)
         return Response(TriggerSerializer(trigger).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,12 +88,14 @@ class TriggerDetailApi(APIView):
     )
     def patch(self, request: Request, project: str, name: str) -> Response:
         data = parse(self.UpdateSerializer, request.data)
-        trigger = trigger_update(trigger=_trigger(request, project, name), **data)
+        trigger = trigger_update(
+            by=principal_of(request), trigger=_trigger(request, project, name), **data
+        )
         return Response(TriggerSerializer(trigger).data)
 
     @extend_schema(operation_id="triggers_delete", responses={204: None}, tags=TAGS)
     def delete(self, request: Request, project: str, name: str) -> Response:
-        trigger_delete(trigger=_trigger(request, project, name))
+        trigger_delete(by=principal_of(request), trigger=_trigger(request, project, name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

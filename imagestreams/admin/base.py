@@ -10,9 +10,15 @@ from typing import TypeVar
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
+from imagestreams.access import Principal, acting
 from imagestreams.services.errors import ServiceError
 
 _T = TypeVar("_T")
+
+
+def principal_of(request) -> Principal:
+    """Who acts on an admin page: the operator, through the admin."""
+    return acting(request.user, "admin")
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
 
+from imagestreams.admin.base import principal_of
 from imagestreams.models import OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
 from imagestreams.services.errors import ServiceError
@@ -105,5 +106,5 @@ class OperatorSettingsAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(url)
 
     def save_model(self, request, obj, form, change) -> None:
-        saved = image_config_update(changes=form.stored, actor=request.user.get_username())
+        saved = image_config_update(changes=form.stored, by=principal_of(request))
         obj.pk = saved.pk

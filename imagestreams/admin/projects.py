@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from imagestreams.access import Principal
 from imagestreams.admin.base import (
     ReadOnlyInline,
     ReadOnlyMixin,
     ServiceAdmin,
+    principal_of,
     run_for_each,
 )
 from imagestreams.models import (
@@ -90,7 +92,7 @@ class ProjectAdmin(ServiceAdmin):
             return
         created = project_create(
             name=obj.name,
-            creator=request.user,
+            by=principal_of(request),
             display_name=obj.display_name,
             description=obj.description,
         )
@@ -123,18 +125,29 @@ class MembershipAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         saved = teams.member_set(
-            project=obj.project, username=obj.user.get_username(), role=obj.role
+            by=principal_of(request),
+            project=obj.project,
+            username=obj.user.get_username(),
+            role=obj.role,
         )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj) -> None:
-        teams.member_remove(project=obj.project, username=obj.user.get_username())
+        teams.member_remove(
+            by=principal_of(request), project=obj.project, username=obj.user.get_username()
+        )
 
     def delete_queryset(self, request, queryset) -> None:
-        run_for_each(self, request, queryset.select_related("project", "user"), self._remove)
+        by = principal_of(request)
+        memberships = queryset.select_related("project", "user")
+        run_for_each(self, request, memberships, lambda membership: self._remove(membership, by))
 
-    def _remove(self, membership) -> None:
-        teams.member_remove(project=membership.project, username=membership.user.get_username())
+    def _remove(self, membership, by: Principal) -> None:
+        teams.member_remove(
+            by=by,
+            project=membership.project,
+            username=membership.user.get_username(),
+        )
 
 
 class TokenInline(ReadOnlyInline):
@@ -167,19 +180,28 @@ class ServiceAccountAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            teams.service_account_update(account=obj, role=obj.role)
+            teams.service_account_update(by=principal_of(request), account=obj, role=obj.role)
             return
         created = teams.service_account_create(
-            project=obj.project, name=obj.name, role=obj.role, description=obj.description
+            by=principal_of(request),
+            project=obj.project,
+            name=obj.name,
+            role=obj.role,
+            description=obj.description,
         )
         obj.pk = created.pk
 
     def delete_model(self, request, obj: ServiceAccount) -> None:
-        teams.service_account_delete(account=obj)
+        teams.service_account_delete(by=principal_of(request), account=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         accounts = queryset.select_related("project")
-        run_for_each(self, request, accounts, lambda a: teams.service_account_delete(account=a))
+        run_for_each(
+            self,
+            request,
+            accounts,
+            lambda a: teams.service_account_delete(by=principal_of(request), account=a),
+        )
 
 
 @admin.register(Share)
@@ -209,13 +231,15 @@ class ShareAdmin(ServiceAdmin):
         return False
 
     def delete_model(self, request, obj) -> None:
-        teams.share_revoke(project=obj.project, share_id=obj.pk)
+        teams.share_revoke(by=principal_of(request), project=obj.project, share_id=obj.pk)
 
     def delete_queryset(self, request, queryset) -> None:
-        run_for_each(self, request, queryset.select_related("project"), self._revoke)
+        by = principal_of(request)
+        shares = queryset.select_related("project")
+        run_for_each(self, request, shares, lambda share: self._revoke(share, by))
 
-    def _revoke(self, share) -> None:
-        teams.share_revoke(project=share.project, share_id=share.pk)
+    def _revoke(self, share, by: Principal) -> None:
+        teams.share_revoke(by=by, project=share.project, share_id=share.pk)
 
 
 @admin.register(AuditEvent)
@@ -303,9 +327,11 @@ class ApiTokenAdmin(ServiceAdmin):
     def revoke(self, request, queryset) -> None:
         def revoke_one(token: ApiToken) -> str:
             if (account := token.service_account) is not None:
-                teams.service_account_token_revoke(account=account, token_id=token.pk)
+                teams.service_account_token_revoke(
+                    by=principal_of(request), account=account, token_id=token.pk
+                )
             else:
-                tokens.token_revoke(user=token.user, token_id=token.pk)
+                tokens.token_revoke(by=principal_of(request), owner=token.user, token_id=token.pk)
             return f"Token {token} revoked."
 
         active = queryset.filter(revoked_at__isnull=True).select_related(
@@ -347,6 +373,10 @@ class RegistryCredentialAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change) -> None:
         password = form.cleaned_data.get("password") or obj.get_password()
         saved = credential_set(
-            project=obj.project, registry=obj.registry, username=obj.username, password=password
+            by=principal_of(request),
+            project=obj.project,
+            registry=obj.registry,
+            username=obj.username,
+            password=password,
         )
         obj.pk = saved.pk

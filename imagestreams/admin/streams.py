@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 
+from imagestreams.access import Principal
 from imagestreams.admin.base import (
     INLINE_LIMIT,
     NewestInline,
     ReadOnlyInline,
     ReadOnlyMixin,
     ServiceAdmin,
+    principal_of,
     run_for_each,
 )
 from imagestreams.models import ImageStream, Tag, TagEvent
@@ -83,19 +85,21 @@ class ImageStreamAdmin(ServiceAdmin):
         return False
 
     def delete_model(self, request, obj: ImageStream) -> None:
-        stream_delete(stream=obj)
+        stream_delete(by=principal_of(request), stream=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        run_for_each(self, request, queryset, lambda stream: stream_delete(stream=stream))
+        by = principal_of(request)
+        run_for_each(self, request, queryset, lambda stream: stream_delete(by=by, stream=stream))
 
     @admin.action(description="Import now (every tag from an external image)")
     def import_now(self, request, queryset) -> None:
         tags = Tag.objects.filter(stream__in=queryset).select_related("stream__project")
-        run_for_each(self, request, tags, enqueue_import)
+        by = principal_of(request)
+        run_for_each(self, request, tags, lambda tag: enqueue_import(tag, by))
 
 
-def enqueue_import(tag: Tag) -> str | None:
-    if not tags_import_now([tag]):
+def enqueue_import(tag: Tag, by: Principal) -> str | None:
+    if not tags_import_now([tag], by=by):
         return None
     return f"Import of {tag.stream.project.name}/{tag} queued."
 
@@ -200,15 +204,17 @@ class TagAdmin(ServiceAdmin):
         return False
 
     def delete_model(self, request, obj: Tag) -> None:
-        _delete(obj, request.user)
+        _delete(obj, principal_of(request))
 
     def delete_queryset(self, request, queryset) -> None:
         tags = queryset.select_related("stream__project")
-        run_for_each(self, request, tags, lambda tag: _delete(tag, request.user))
+        run_for_each(self, request, tags, lambda tag: _delete(tag, principal_of(request)))
 
     @admin.action(description="Import now")
     def import_now(self, request, queryset) -> None:
-        run_for_each(self, request, queryset.select_related("stream__project"), enqueue_import)
+        by = principal_of(request)
+        tags = queryset.select_related("stream__project")
+        run_for_each(self, request, tags, lambda tag: enqueue_import(tag, by))
 
     @admin.action(description="Pause scheduled imports")
     def pause_scheduling(self, request, queryset) -> None:
@@ -226,8 +232,7 @@ class TagAdmin(ServiceAdmin):
                 project=tag.stream.project,
                 tag=tag,
                 scheduled=scheduled,
-                actor=request.user.get_username(),
-                user=request.user,
+                by=principal_of(request),
             )
             return result.message
 
@@ -254,6 +259,6 @@ class TagEventAdmin(ReadOnlyMixin, ServiceAdmin):
         return short(event.digest)
 
 
-def _delete(tag: Tag, user) -> None:
+def _delete(tag: Tag, by: Principal) -> None:
     project = tag.stream.project
-    tag_delete(project=project, destinations=[f"{tag.stream.name}:{tag.name}"], user=user)
+    tag_delete(by=by, project=project, destinations=[f"{tag.stream.name}:{tag.name}"])

@@ -22,10 +22,11 @@ from imagestreams.api.views.base import UnknownEndpointApi
 
 
 class ProjectNameConverter:
-    """Only names a project can have (imagestreams.models.projects): others
-    cannot exist, so they fall through to the JSON 404."""
+    """Any one path segment: a name that no project (or stream, or service
+    account) can have gets the view's `project "Team-B" not found`, as `oc`
+    says, rather than a 404 about the path."""
 
-    regex = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+    regex = r"[^/]+"
 
     def to_python(self, value: str) -> str:
         return value
@@ -35,14 +36,12 @@ class ProjectNameConverter:
 
 
 class StreamNameConverter(ProjectNameConverter):
-    regex = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    pass
 
 
 class ObjectNameConverter(ProjectNameConverter):
     """`stream:tag` or `stream@digest`: parsed by the view, so that a malformed
     name gets a 400 saying what is wrong with it."""
-
-    regex = r"[^/]+"
 
 
 register_converter(ProjectNameConverter, "project")

@@ -3,6 +3,8 @@ tokens, one error type, pagination followed transparently."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -72,23 +74,39 @@ class ApiClient:
     def put(self, url: str, body: dict[str, Any]) -> Any:
         return self.request("PUT", url, json=body)
 
+    def patch(self, url: str, body: dict[str, Any]) -> Any:
+        return self.request("PATCH", url, json=body)
+
     def delete(self, url: str) -> Any:
         return self.request("DELETE", url)
 
     def request(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> Any:
+        seconds = timeout if timeout is not None else self.timeout
+        with self._network_errors(seconds):
+            response = self._http.request(method, url, timeout=seconds, **kwargs)
+        return self._decode(response)
+
+    def download(self, url: str, write: Callable[[str], object], **kwargs: Any) -> None:
+        """Pass a text answer (an export) to `write` as it arrives; errors are
+        the API's JSON errors."""
+        with self._network_errors(self.timeout), self._http.stream("GET", url, **kwargs) as answer:
+            if not answer.is_success:
+                answer.read()
+                self._decode(answer)
+            for chunk in answer.iter_text():
+                write(chunk)
+
+    @contextlib.contextmanager
+    def _network_errors(self, seconds: float) -> Iterator[None]:
         try:
-            response = self._http.request(
-                method, url, timeout=timeout if timeout is not None else self.timeout, **kwargs
-            )
+            yield
         except httpx.TimeoutException:
-            seconds = timeout if timeout is not None else self.timeout
             raise CliError(
                 f"the server {self.server} did not answer within {seconds:g} seconds",
                 hint="wait longer with --request-timeout (e.g. --request-timeout=5m)",
             ) from None
         except httpx.HTTPError as exc:
             raise CliError(f"cannot reach the server {self.server}: {_reason(exc)}") from None
-        return self._decode(response)
 
     def list(self, url: str, *, params: dict[str, Any] | None = None) -> list[Any]:
         """Every item of a list endpoint, following `next` links of paginated answers."""

@@ -5,7 +5,7 @@ variables (ISCTL_SERVER, ISCTL_TOKEN, ISCTL_PROJECT), then the config file."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,9 @@ import httpx
 from imagestreams.cli.api import ApiClient
 from imagestreams.cli.config import Config, config_path
 from imagestreams.cli.errors import CliError
-from imagestreams.cli.output import render
+from imagestreams.cli.output import as_list, render
+
+MACHINE_FORMATS = ("json", "yaml")
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -73,6 +75,7 @@ class Context:
         saved = self.config.project if self.uses_config_server else ""
         project = self._setting("project", "ISCTL_PROJECT") or saved
         if not project:
+            self.require_login()
             raise CliError(
                 "no project selected",
                 hint='choose one with "isctl project NAME" (list them with "isctl projects") '
@@ -87,14 +90,24 @@ class Context:
         return not (self.uses_config_server and self.config.insecure_skip_tls_verify)
 
     # -- talking to the server --------------------------------------------------------
+    def require_login(self) -> None:
+        """Before the first login, say how to log in rather than what is missing."""
+        if not (self._setting("server", "ISCTL_SERVER") or self.config.server):
+            raise CliError(
+                "you are not logged in",
+                hint='run "isctl login --server URL --username NAME" '
+                "(or set ISCTL_SERVER, ISCTL_TOKEN and ISCTL_PROJECT)",
+            )
+        if not self.token:
+            raise CliError(
+                f"you are not logged in to {self.server}",
+                hint='run "isctl login" (or pass --token / set ISCTL_TOKEN)',
+            )
+
     def api(self, *, token: str | None = None, basic: tuple[str, str] | None = None) -> ApiClient:
         if token is None and basic is None:
+            self.require_login()
             token = self.token
-            if not token:
-                raise CliError(
-                    f"you are not logged in to {self.server}",
-                    hint='run "isctl login" (or pass --token / set ISCTL_TOKEN)',
-                )
         return ApiClient(
             self.server,
             token=token or "",
@@ -117,6 +130,27 @@ class Context:
 
     def emit(self, data: Any, fmt: str) -> None:
         self.stdout.write(render(data, fmt))
+
+    def result(self, data: Any, line: str) -> int:
+        """The API's answer with -o json|yaml, else one line saying what was done."""
+        output = getattr(self.args, "output", None)
+        if output in MACHINE_FORMATS:
+            self.emit(data, output)
+        else:
+            self.out(line)
+        return 0
+
+    def listing(self, items: list[Any], empty: str, table: Callable[[], str]) -> int:
+        """A list as {"items": [...]} with -o json|yaml, else a table, or `empty`
+        on stderr when there is nothing."""
+        output = getattr(self.args, "output", None)
+        if output in MACHINE_FORMATS:
+            self.emit(as_list(items), output)
+        elif not items:
+            self.err(empty)
+        else:
+            self.stdout.write(table())
+        return 0
 
     @staticmethod
     def now() -> datetime:

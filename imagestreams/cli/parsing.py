@@ -87,3 +87,29 @@ def add_output(parser: argparse.ArgumentParser, *formats: str) -> None:
         metavar="FORMAT",
         help=f"output format: {', '.join(choices)}",
     )
+
+
+def command_group(subcommands, common, name: str, *, help: str, text: str, example: str, **kwargs):
+    """`isctl NAME ACTION …`: a parser whose actions are added with `add_action`;
+    NAME alone is a usage error listing them."""
+    parser = add_action(subcommands, common, name, help=help, text=text, example=example, **kwargs)
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", dest="action")
+
+    def usage(ctx) -> int:
+        names = ", ".join(actions.choices)
+        raise UsageError(f"give an action: {names}", hint=f"see '{parser.prog} --help'")
+
+    parser.set_defaults(handler=usage)
+    return actions
+
+
+def add_action(actions, common, name: str, *, help: str, text: str, example: str, **kwargs):
+    return actions.add_parser(
+        name,
+        parents=[common],
+        formatter_class=HelpFormatter,
+        help=help,
+        description=describe(text),
+        epilog=examples(example),
+        **kwargs,
+    )

@@ -32,6 +32,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Image, ImageManifest, ImageStream, Tag, TagEvent
 from imagestreams.models.streams import SourceKind
 from imagestreams.registry.errors import RegistryError
@@ -106,7 +107,7 @@ Output = Callable[[str], None]
 
 
 def images_prune(
-    options: PruneOptions, *, out: Output | None = None, registry_client=None
+    options: PruneOptions, *, by: Principal, out: Output | None = None, registry_client=None
 ) -> PruneReport:
     """Prune history and images as described above; `out` receives the
     progress lines ("Deleting …"). `registry_client` is for tests."""
@@ -114,7 +115,7 @@ def images_prune(
         raise InvalidInput("--keep-tag-revisions must be 0 or more")
     if options.project and not ImageStream.objects.filter(project__name=options.project).exists():
         raise InvalidInput(f'project "{options.project}" has no image streams')
-    run = _Run(options, out or (lambda line: None), registry_client)
+    run = _Run(options, by, out or (lambda line: None), registry_client)
     try:
         run.prune_streams()
         if not options.project:
@@ -125,8 +126,9 @@ def images_prune(
 
 
 class _Run:
-    def __init__(self, options: PruneOptions, out: Output, registry_client) -> None:
+    def __init__(self, options: PruneOptions, by: Principal, out: Output, registry_client) -> None:
         self.options = options
+        self.by = by
         self.out = out
         self.cutoff = timezone.now() - options.keep_younger_than
         self.report = PruneReport()
@@ -156,6 +158,7 @@ class _Run:
                 if doomed:
                     audit.record(
                         "stream.prune",
+                        by=self.by,
                         project=stream.project,
                         target=stream.name,
                         after={"deleted_items": len(doomed)},

@@ -17,6 +17,7 @@ def prune_images_task() -> str:
     configured keep rules. Safe to run twice: a second run finds nothing more."""
     from django.conf import settings
 
+    from imagestreams.access import acting_system
     from imagestreams.operations.pruning import PruneOptions, images_prune, parse_duration
 
     options = PruneOptions(
@@ -24,7 +25,7 @@ def prune_images_task() -> str:
         keep_younger_than=parse_duration(settings.PRUNE_KEEP_YOUNGER_THAN),
         confirm=True,
     )
-    report = images_prune(options)
+    report = images_prune(options, by=acting_system())
     for error in report.errors:
         logger.warning("pruning: %s", error)
     logger.info("pruning: %s", report.summary)

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
+from imagestreams.access import Principal
 from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportStatus
@@ -140,7 +141,11 @@ class BatchReport:
 
 
 def check_batch(
-    token: str, tag_ids: list[int], *, transport_factory: TransportFactory | None = None
+    token: str,
+    tag_ids: list[int],
+    *,
+    by: Principal,
+    transport_factory: TransportFactory | None = None,
 ) -> BatchReport:
     """Check the tags of ``tag_ids`` that ``token`` still holds; safe to run
     twice (a finished check releases its claim, so the second run skips it)."""
@@ -156,7 +161,7 @@ def check_batch(
     image = image_config()
     _refuse_blocked(items, image.blocklist())
     outcomes = run_checks(items, config, limits, transport_factory, image.insecure_registries)
-    report = apply_outcomes(token, outcomes, config, limits)
+    report = apply_outcomes(token, outcomes, config, limits, by=by)
     report.skipped += len(tag_ids) - len(items)
     logger.info("scheduled checks of %s: %s", items[0].api_host, report.as_dict())
     registry = items[0].tag.source_registry or items[0].api_host
@@ -331,7 +336,12 @@ def _fetch(item: CheckItem, client: RegistryClient, config: ScheduleConfig) -> C
 
 
 def apply_outcomes(
-    token: str, outcomes: list[CheckOutcome], config: ScheduleConfig, limits: RegistryLimits
+    token: str,
+    outcomes: list[CheckOutcome],
+    config: ScheduleConfig,
+    limits: RegistryLimits,
+    *,
+    by: Principal,
 ) -> BatchReport:
     now = timezone.now()
     report = BatchReport()
@@ -349,7 +359,7 @@ def apply_outcomes(
     for outcome in outcomes:
         if outcome.unchanged or outcome.deferred:
             continue
-        status = _apply_one(token, outcome, config)
+        status = _apply_one(token, outcome, config, by)
         report.statuses[outcome.item.tag.pk] = status
         if status == ImportStatus.FAILURE:
             report.failed += 1
@@ -375,7 +385,7 @@ def _mark_checked(token: str, tag_ids: list[int], now: datetime) -> None:
     )
 
 
-def _apply_one(token: str, outcome: CheckOutcome, config: ScheduleConfig) -> str:
+def _apply_one(token: str, outcome: CheckOutcome, config: ScheduleConfig, by: Principal) -> str:
     fetched_from = outcome.item.tag
     with transaction.atomic():
         try:
@@ -394,8 +404,8 @@ def _apply_one(token: str, outcome: CheckOutcome, config: ScheduleConfig) -> str
             Tag.objects.filter(pk=tag.pk).update(check_claim="")
             return "Skipped"
         if isinstance(outcome.result, RegistryError):
-            return _record_failure(stream, tag, outcome, config)
-        return _record_success(stream, tag, outcome)
+            return _record_failure(stream, tag, outcome, config, by)
+        return _record_success(stream, tag, outcome, by)
 
 
 def _same_spec(current: Tag, fetched_from: Tag) -> bool:
@@ -407,7 +417,9 @@ def _same_spec(current: Tag, fetched_from: Tag) -> bool:
     )
 
 
-def _record_failure(stream: ImageStream, tag: Tag, outcome: CheckOutcome, config) -> str:
+def _record_failure(
+    stream: ImageStream, tag: Tag, outcome: CheckOutcome, config, by: Principal
+) -> str:
     error = outcome.result
     assert isinstance(error, RegistryError)  # only failures are recorded here
     status = record_import(
@@ -416,7 +428,7 @@ def _record_failure(stream: ImageStream, tag: Tag, outcome: CheckOutcome, config
         outcome.reference or outcome.item.reference,
         error,
         cause=EventCause.SCHEDULED,
-        actor="",
+        by=by,
     )
     failures = tag.check_failures + 1
     delay = failure_delay(
@@ -433,17 +445,20 @@ def _record_failure(stream: ImageStream, tag: Tag, outcome: CheckOutcome, config
     return status.status
 
 
-def _record_success(stream: ImageStream, tag: Tag, outcome: CheckOutcome) -> str:
-    actor = ""
-    if outcome.chosen_tag:
-        # Which upstream tag the policy chose is kept in the history entry.
-        actor = f"policy:{outcome.chosen_tag}"
-        if outcome.reference != outcome.item.reference:
-            _follow_policy_choice(stream, tag, outcome)
+def _record_success(stream: ImageStream, tag: Tag, outcome: CheckOutcome, by: Principal) -> str:
+    if outcome.chosen_tag and outcome.reference != outcome.item.reference:
+        _follow_policy_choice(stream, tag, outcome)
     assert isinstance(outcome.result, FetchResult)  # deferred outcomes are not applied
     assert outcome.reference is not None  # set by every fetch
     status = record_import(
-        stream, tag, outcome.reference, outcome.result, cause=EventCause.SCHEDULED, actor=actor
+        stream,
+        tag,
+        outcome.reference,
+        outcome.result,
+        cause=EventCause.SCHEDULED,
+        by=by,
+        # Which upstream tag the policy chose is kept in the history entry.
+        chosen_by_policy=outcome.chosen_tag or "",
     )
     updates: dict = {"check_failures": 0, "check_claim": "", "last_checked_at": timezone.now()}
     if is_pinned(tag.from_name):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from imagestreams.access import Principal
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag
 from imagestreams.registry.errors import InvalidReference, RegistryError
@@ -28,7 +29,7 @@ class PolicyResult:
     message: str
 
 
-def tag_set_policy(*, tag: Tag, policy: dict | None, client=None) -> PolicyResult:
+def tag_set_policy(*, by: Principal, tag: Tag, policy: dict | None, client=None) -> PolicyResult:
     """Make an external tag follow the highest upstream tag matching `policy`
     (see scheduling.policies), re-evaluated on every scheduled check; the tag
     becomes scheduled. An empty policy removes it: the tag keeps following the
@@ -67,7 +68,7 @@ def tag_set_policy(*, tag: Tag, policy: dict | None, client=None) -> PolicyResul
             current.generation = stream_bump_generation(stream)
         current.save(update_fields=Tag.SPEC_FIELDS)
         if moved:
-            import_requested(current)
+            import_requested(current, by=by)
     message = f"Tag {current} follows {repository} by {parsed.describe()}; now at {chosen}."
     return PolicyResult(tag=current, chosen_tag=chosen, message=message)
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from imagestreams.models import AuditEvent, Project
 
-# Where a change came from (imagestreams.audit.Actor.interface). "cli" is
+# Where a change came from (imagestreams.access.Principal.interface). "cli" is
 # what entries written before "api (isctl)" say (kept so they can be found).
 INTERFACES = ("web", "api", "api (isctl)", "admin", "task", "command", "registry", "cli")
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}

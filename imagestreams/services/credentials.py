@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Project, RegistryCredential
 from imagestreams.services.errors import Conflict, InvalidInput
 
@@ -19,7 +20,7 @@ def _normalise_host(host: str) -> str:
 
 
 def credential_set(
-    *, project: Project, registry: str, username: str, password: str
+    *, by: Principal, project: Project, registry: str, username: str, password: str
 ) -> RegistryCredential:
     """Create or replace the credentials used for `registry` in `project`."""
     host = _normalise_host(registry)
@@ -40,7 +41,7 @@ def credential_set(
             credential.set_password(password)
             credential.save()
             audit.record(
-                "credential.set", project=project, target=host, after={"username": username}
+                "credential.set", by=by, project=project, target=host, after={"username": username}
             )
     except IntegrityError:
         raise Conflict(f"credentials for {host} were changed concurrently; try again") from None

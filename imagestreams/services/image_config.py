@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.image_config import host_lines
 from imagestreams.models import OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
@@ -19,7 +20,7 @@ from imagestreams.services.errors import InvalidInput
 EDITABLE = ("allowed_registries_for_import", "insecure_registries", "blocked_registries")
 
 
-def image_config_update(*, changes: dict, actor: str = "") -> OperatorSettings:
+def image_config_update(*, by: Principal, changes: dict) -> OperatorSettings:
     """Change some of the image configuration; every value is checked before
     anything is written."""
     cleaned = image_config_clean(changes)
@@ -29,10 +30,12 @@ def image_config_update(*, changes: dict, actor: str = "") -> OperatorSettings:
         before = {name: getattr(row, name) for name in cleaned}
         for name, value in cleaned.items():
             setattr(row, name, value)
-        row.updated_by = actor
+        row.updated_by = by.name
         row.save(update_fields=[*cleaned, "updated", "updated_by"])
         if before != cleaned:
-            audit.record("operator_settings.update", project=None, before=before, after=cleaned)
+            audit.record(
+                "operator_settings.update", by=by, project=None, before=before, after=cleaned
+            )
     return row
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from imagestreams.access import Principal
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
 from imagestreams.operations import telemetry
@@ -81,7 +82,7 @@ class ImportImageResult:
 
 
 def import_image(
-    *, project: Project, request: ImportImageRequest, actor: str = ""
+    *, by: Principal, project: Project, request: ImportImageRequest
 ) -> ImportImageResult:
     target = _parse(
         request.target,
@@ -123,7 +124,7 @@ def import_image(
         stream = stream_get_or_create_locked(project=project, name=stream_name)
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
-        statuses = [_apply(stream, planned, result, actor) for planned, result in fetched]
+        statuses = [_apply(stream, planned, result, by) for planned, result in fetched]
     plan = [planned for planned, _ in fetched]
     results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
     telemetry.imports_finished(stream, results, cause="import")
@@ -278,7 +279,7 @@ def _dry_run_status(planned: PlannedTag, result) -> TagImportStatus:
     )
 
 
-def _apply(stream: ImageStream, planned: PlannedTag, result, actor: str) -> TagImportStatus:
+def _apply(stream: ImageStream, planned: PlannedTag, result, by: Principal) -> TagImportStatus:
     tag, created = Tag.objects.get_or_create(stream=stream, name=planned.name)
     source = str(planned.source)
     ref_changed = (
@@ -297,4 +298,4 @@ def _apply(stream: ImageStream, planned: PlannedTag, result, actor: str) -> TagI
     if ref_changed:
         tag.generation = stream_bump_generation(stream)
     tag.save(update_fields=Tag.SPEC_FIELDS)
-    return record_import(stream, tag, planned.source, result, cause=EventCause.IMPORT, actor=actor)
+    return record_import(stream, tag, planned.source, result, cause=EventCause.IMPORT, by=by)

@@ -17,27 +17,26 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from imagestreams import audit
+from imagestreams.access import Principal, acting_system
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag
 from imagestreams.services.imports import TagImportStatus, tag_import
 from imagestreams.services.streams import stream_bump_generation, stream_lock
 
 
-def import_requested(tag: Tag, *, actor: audit.Actor | None = None) -> None:
+def import_requested(tag: Tag, *, by: Principal) -> None:
     """Record who asked for the import of `tag`, whose spec generation the caller
     has just raised (its stream locked), and queue the import after commit."""
-    actor = actor or audit.current_actor()
     Tag.objects.filter(pk=tag.pk).update(
-        import_requested_by=actor.name, import_requested_via=actor.interface
+        import_requested_by=by.name, import_requested_via=by.interface
     )
-    tag.import_requested_by, tag.import_requested_via = actor.name, actor.interface
+    tag.import_requested_by, tag.import_requested_via = by.name, by.interface
     from imagestreams.tasks import tag_import_task
 
     enqueue_on_commit(tag_import_task, tag.pk)
 
 
-def tags_import_now(tags: Iterable[Tag], *, actor: audit.Actor | None = None) -> list[Tag]:
+def tags_import_now(tags: Iterable[Tag], *, by: Principal) -> list[Tag]:
     """Import these tags again now ("Import now"); tags without an external source
     are skipped. Returns the tags whose import was requested."""
     requested = []
@@ -49,13 +48,14 @@ def tags_import_now(tags: Iterable[Tag], *, actor: audit.Actor | None = None) ->
             generation = stream_bump_generation(stream)
             Tag.objects.filter(pk=tag.pk).update(generation=generation)
             tag.generation = generation
-            import_requested(tag, actor=actor)
+            import_requested(tag, by=by)
             requested.append(tag)
     return requested
 
 
 def requested_import_run(tag_id: int) -> TagImportStatus | None:
-    """Carry out a requested (or pending) import as the one who asked for it."""
+    """Carry out a requested (or pending) import as the one who asked for it
+    (the service itself acts for them: their access was checked when they asked)."""
     requester = (
         Tag.objects.filter(pk=tag_id)
         .values_list("import_requested_by", "import_requested_via")
@@ -65,6 +65,5 @@ def requested_import_run(tag_id: int) -> TagImportStatus | None:
         return None
     name, interface = requester
     if not name:
-        return tag_import(tag_id)
-    with audit.acting_as(name, interface or audit.SYSTEM.interface):
-        return tag_import(tag_id, actor=name)
+        return tag_import(tag_id, by=acting_system())
+    return tag_import(tag_id, by=acting_system(interface or "task", name))

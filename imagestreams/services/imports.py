@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.image_config import image_config, trusted_import_hosts
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause, ImportStatus
@@ -104,7 +105,7 @@ def fetch_for_tag(
 
 
 def tag_import(
-    tag_id: int, *, cause: str = EventCause.IMPORT, actor: str = "", client=None
+    tag_id: int, *, by: Principal, cause: str = EventCause.IMPORT, client=None
 ) -> TagImportStatus | None:
     """Import one tag whose source is an external image. None if there is
     nothing to import (tag deleted, or its source is no longer external)."""
@@ -114,7 +115,7 @@ def tag_import(
     try:
         reference = parse_reference(tag.from_name)
     except InvalidReference as exc:
-        return _record_unparsable(tag, exc)
+        return _record_unparsable(tag, exc, by)
     head = tag_head(tag)
     # A full fetch when the spec asks for a new import, or when a failure is
     # recorded: a recovered upstream must clear it even if its digest is old.
@@ -135,12 +136,14 @@ def tag_import(
         tag = Tag.objects.select_related("stream__project").filter(pk=tag_id).first()
         if tag is None or not tag.is_importable or tag.from_name != str(reference):
             return None  # changed while we were fetching; the newer spec wins
-        status = record_import(stream, tag, reference, result, cause=cause, actor=actor)
+        status = record_import(stream, tag, reference, result, cause=cause, by=by)
     telemetry.imports_finished(stream, [(status, reference, reference.registry_host)], cause=cause)
     return status
 
 
-def _record_unparsable(stale: Tag, error: InvalidReference) -> TagImportStatus | None:
+def _record_unparsable(
+    stale: Tag, error: InvalidReference, by: Principal
+) -> TagImportStatus | None:
     """A source saved before the reference grammar refused it: its failure is
     recorded once, instead of the import failing at every reconcile."""
     with transaction.atomic():
@@ -148,7 +151,7 @@ def _record_unparsable(stale: Tag, error: InvalidReference) -> TagImportStatus |
         tag = Tag.objects.select_related("stream__project").filter(pk=stale.pk).first()
         if tag is None or not tag.is_importable or tag.from_name != stale.from_name:
             return None
-        return _record_failure(stream, tag, error, timezone.now())
+        return _record_failure(stream, tag, error, timezone.now(), by)
 
 
 def record_import(
@@ -158,13 +161,15 @@ def record_import(
     result: FetchResult | RegistryError,
     *,
     cause: str,
-    actor: str,
+    by: Principal,
+    chosen_by_policy: str = "",
 ) -> TagImportStatus:
     """Apply a fetch result to a tag (stream locked, tag freshly read). A source
-    that does not parse has no `reference`, only an error."""
+    that does not parse has no `reference`, only an error. History names the
+    upstream tag a tag policy chose (`chosen_by_policy`) as who moved the tag."""
     now = timezone.now()
     if isinstance(result, RegistryError):
-        return _record_failure(stream, tag, result, now)
+        return _record_failure(stream, tag, result, now, by)
     head = tag_head(tag)
     fetched = result.image
     unchanged = fetched is None or (
@@ -190,12 +195,14 @@ def record_import(
     )
     ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
     pull_spec = f"{reference.typed_repository}@{image.digest}"
+    who = f"policy:{chosen_by_policy}" if chosen_by_policy else by.name
     event = NewEvent(
-        reference=pull_spec, image=image, generation=generation, cause=cause, actor=actor
+        reference=pull_spec, image=image, generation=generation, cause=cause, actor=who
     )
     changes = tag_add_event_and_follow(tag, event)
     audit.record(
         "tag.import",
+        by=by,
         project=stream.project,
         target=f"{stream.name}:{tag.name}",
         before={"image": head.digest if head else None},
@@ -211,7 +218,9 @@ def record_import(
     )
 
 
-def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) -> TagImportStatus:
+def _record_failure(
+    stream: ImageStream, tag: Tag, error: RegistryError, now, by: Principal
+) -> TagImportStatus:
     status = TagImportStatus(
         tag=tag.name, status=ImportStatus.FAILURE, reason=error.reason, message=error.message
     )
@@ -226,6 +235,7 @@ def _record_failure(stream: ImageStream, tag: Tag, error: RegistryError, now) ->
     generation = stream_bump_generation(stream)
     audit.record(
         "tag.import_failed",
+        by=by,
         project=stream.project,
         target=f"{stream.name}:{tag.name}",
         after={"reason": error.reason, "message": error.message},

@@ -6,13 +6,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Membership, Project, Role
 from imagestreams.models.projects import project_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput
 
 
-def project_create(*, name: str, creator, display_name: str = "", description: str = "") -> Project:
-    """Create a project; its creator becomes its admin."""
+def project_create(
+    *, by: Principal, name: str, display_name: str = "", description: str = ""
+) -> Project:
+    """Create a project; its creator (`by`) becomes its admin."""
     try:
         project_name_validator(name)
     except ValidationError as exc:
@@ -24,8 +27,8 @@ def project_create(*, name: str, creator, display_name: str = "", description: s
             project = Project.objects.create(
                 name=name, display_name=display_name, description=description
             )
-            Membership.objects.create(project=project, user=creator, role=Role.ADMIN)
-            audit.record("project.create", project=project, target=name)
+            Membership.objects.create(project=project, user=by.subject, role=Role.ADMIN)
+            audit.record("project.create", by=by, project=project, target=name)
     except IntegrityError:
         raise Conflict(f'project "{name}" already exists', field="name") from None
     return project

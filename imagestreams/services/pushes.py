@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from imagestreams.access import Principal
 from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause
@@ -140,7 +141,7 @@ def push_stream_lock(target: PushTarget) -> ImageStream:
 
 
 def push_record(
-    *, stream: ImageStream, target: PushTarget, fetched: FetchedImage, actor: str = ""
+    *, by: Principal, stream: ImageStream, target: PushTarget, fetched: FetchedImage
 ) -> list[tuple[Tag, HistoryChange]]:
     """Make the pushed image the tag's current one (`stream` locked by
     push_stream_lock in the same transaction).
@@ -158,7 +159,7 @@ def push_record(
         image=image,
         generation=stream.generation,
         cause=EventCause.PUSH,
-        actor=actor,
+        actor=by.name,
     )
     return tag_add_event_and_follow(tag, event)
 

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from imagestreams.access import acting_system
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import RegistryEvent
 from imagestreams.models.pushes import RegistryEventSource, RegistryEventStatus
@@ -145,7 +146,10 @@ def registry_event_process(event_id: int) -> RegistryEvent | None:
                 event, RegistryEventStatus.IGNORED, "a newer push of this tag was applied"
             )
         changes = pushes.push_record(
-            stream=stream_locked, target=target, fetched=fetched, actor=event.actor
+            stream=stream_locked,
+            target=target,
+            fetched=fetched,
+            by=acting_system("registry", event.actor),
         )
         message = "tag moved" if changes else "the tag already pointed to this image"
         return _finish(event, RegistryEventStatus.APPLIED, message)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import EventCause, SourceKind
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +24,7 @@ class RollbackResult:
 
 
 def tag_rollback(
-    *, tag: Tag, to: str | None = None, steps: int | None = None, actor: str = ""
+    *, by: Principal, tag: Tag, to: str | None = None, steps: int | None = None
 ) -> RollbackResult:
     """Point `tag` at an earlier image of its history and pin it there.
 
@@ -65,11 +66,12 @@ def tag_rollback(
             image=target.image,
             generation=generation,
             cause=EventCause.ROLLBACK,
-            actor=actor,
+            actor=by.name,
         )
         tag_add_event_and_follow(tag, event)
         audit.record(
             "tag.rollback",
+            by=by,
             project=stream.project,
             target=str(tag),
             before={"image": history[0].digest, "source": previous_source},

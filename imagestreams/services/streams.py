@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project
 from imagestreams.models.streams import stream_name_validator
@@ -37,7 +38,12 @@ def validate_stream_name(project: Project, name: str) -> None:
 
 
 def stream_create(
-    *, project: Project, name: str, lookup_local: bool = False, annotations: dict | None = None
+    *,
+    by: Principal,
+    project: Project,
+    name: str,
+    lookup_local: bool = False,
+    annotations: dict | None = None,
 ) -> ImageStream:
     validate_stream_name(project, name)
     try:
@@ -48,7 +54,7 @@ def stream_create(
                 lookup_local=lookup_local,
                 annotations=annotations or {},
             )
-            audit.record("stream.create", project=project, target=name)
+            audit.record("stream.create", by=by, project=project, target=name)
             return stream
     except IntegrityError:
         raise Conflict(f'image stream "{name}" already exists', field="name") from None
@@ -91,6 +97,7 @@ def stream_bump_generation(stream: ImageStream) -> int:
 
 def stream_update(
     *,
+    by: Principal,
     stream: ImageStream,
     lookup_local: bool | None = None,
     annotations: dict[str, str] | None = None,
@@ -126,6 +133,7 @@ def stream_update(
             locked.save(update_fields=[*changes, "generation", "updated"])
             audit.record(
                 "stream.update",
+                by=by,
                 project=locked.project,
                 target=locked.name,
                 before=before,
@@ -134,8 +142,8 @@ def stream_update(
     return locked
 
 
-def stream_delete(*, stream: ImageStream) -> None:
+def stream_delete(*, by: Principal, stream: ImageStream) -> None:
     with transaction.atomic():
-        audit.record("stream.delete", project=stream.project, target=stream.name)
+        audit.record("stream.delete", by=by, project=stream.project, target=stream.name)
         stream_changed(stream.project.name, stream.name)
         stream.delete()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from imagestreams.access import Principal
 from imagestreams.models import Project, Tag
 from imagestreams.models.streams import SourceKind
 from imagestreams.services.errors import InvalidInput
@@ -20,12 +21,11 @@ SOURCE_KINDS: dict[str, str] = {
 
 def tag_spec_update(
     *,
+    by: Principal,
     project: Project,
     tag: Tag,
     scheduled: bool | None = None,
     reference_policy: str | None = None,
-    actor: str = "",
-    user,
 ) -> TagSetResult:
     """Re-tag `tag` from its own source with new flags (None keeps a flag).
 
@@ -53,8 +53,7 @@ def tag_spec_update(
             source_kind=SOURCE_KINDS[tag.from_kind],
             destinations=[f"{stream.name}:{tag.name}"],
             options=options,
-            actor=actor,
-            user=user,
+            by=by,
         )
         if tag.policy and options.scheduled:
             # Changing flags is not a new source: a tag policy (which needs

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
@@ -88,17 +89,16 @@ def _normalise_import_mode(mode: str | None) -> str:
 
 def tag_set(
     *,
+    by: Principal,
     project: Project,
     source: str,
     destinations: list[str],
     source_kind: str | None = None,
     options: TagOptions = TagOptions(),
-    actor: str = "",
-    user,
 ) -> list[TagSetResult]:
     """Point every destination at `source`, the way `oc tag` does.
 
-    `user` (a principal; `access.SYSTEM` for the service itself) needs the edit
+    `by.subject` (`access.SYSTEM` for the service itself) needs the edit
     right on every destination project and the view (pull) right on a source in
     another project, checked now, when the tag is written; later changes of
     access do not break tags already made.
@@ -113,7 +113,7 @@ def tag_set(
     _validate_combination(parsed, targets, options)
     for target in targets:
         project_exists(target.project)
-    _check_access(user, parsed, targets)
+    _check_access(by.subject, parsed, targets)
     spec = _resolve_source(parsed, options)
     if spec.kind == SourceKind.DOCKER_IMAGE:
         for target in targets:
@@ -122,7 +122,7 @@ def tag_set(
             )
     with transaction.atomic():
         results = [
-            _apply_to_destination(target, spec, parsed, options, actor, project.name)
+            _apply_to_destination(target, spec, parsed, options, by, project.name)
             for target in sorted(targets, key=str)
         ]
     order = {str(t): i for i, t in enumerate(targets)}
@@ -204,7 +204,7 @@ def _apply_to_destination(
     spec: SpecSource,
     source: TagSource,
     options: TagOptions,
-    actor: str,
+    by: Principal,
     current_project: str,
 ) -> TagSetResult:
     project = Project.objects.get(name=target.project)
@@ -213,18 +213,19 @@ def _apply_to_destination(
     generation = stream_bump_generation(stream)
     _write_spec(tag, spec, options, generation)
     if spec.kind == SourceKind.DOCKER_IMAGE and options.reference:
-        event = NewEvent(spec.name, None, generation, EventCause.REFERENCE, actor)
+        event = NewEvent(spec.name, None, generation, EventCause.REFERENCE, by.name)
         tag_add_event_and_follow(tag, event)
     elif spec.kind == SourceKind.DOCKER_IMAGE:
-        import_requested(tag)
+        import_requested(tag, by=by)
     elif spec.event is not None:
         reference = _destination_reference(spec.event, stream, options)
         cause = EventCause.ALIAS if options.alias else EventCause.TAG
-        event = NewEvent(reference, spec.event.image, generation, cause, actor)
+        event = NewEvent(reference, spec.event.image, generation, cause, by.name)
         tag_add_event_and_follow(tag, event)
     message = _message(target, spec, source, options, current_project)
     audit.record(
         "tag.set",
+        by=by,
         project=project,
         target=f"{target.stream}:{target.tag}",
         after={
@@ -284,20 +285,21 @@ def _message(
     return f"Tag {destination} set to {shown}."
 
 
-def tag_delete(*, project: Project, destinations: list[str], actor: str = "", user) -> list[str]:
-    """Delete tags: their spec and their whole history. `user` needs the edit
+def tag_delete(*, by: Principal, project: Project, destinations: list[str]) -> list[str]:
+    """Delete tags: their spec and their whole history. `by.subject` needs the edit
     right on every project named by a destination."""
     if not destinations:
         raise InvalidInput(
             "at least one <stream>:<tag> to delete is required", field="destinations"
         )
     targets = [parse_destination(text, project.name) for text in destinations]
-    _check_access(user, None, targets)
+    _check_access(by.subject, None, targets)
     with transaction.atomic():
         tags = [_existing_tag(target) for target in targets]
         for tag in tags:
             audit.record(
                 "tag.delete",
+                by=by,
                 project=tag.stream.project,
                 target=f"{tag.stream.name}:{tag.name}",
                 before={"from": tag.from_name, "kind": tag.from_kind},

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import ApiToken, Membership, Project, Role, ServiceAccount, Share
 from imagestreams.models.projects import project_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -35,7 +36,7 @@ def _user(username: str):
 
 
 @transaction.atomic
-def member_set(*, project: Project, username: str, role: str) -> Membership:
+def member_set(*, by: Principal, project: Project, username: str, role: str) -> Membership:
     """Add a member or change a member's role."""
     user = _user(username)
     role = _role(role)
@@ -47,6 +48,7 @@ def member_set(*, project: Project, username: str, role: str) -> Membership:
     )
     audit.record(
         "member.set",
+        by=by,
         project=project,
         target=username,
         before={"role": before.role} if before else None,
@@ -56,7 +58,7 @@ def member_set(*, project: Project, username: str, role: str) -> Membership:
 
 
 @transaction.atomic
-def member_remove(*, project: Project, username: str) -> None:
+def member_remove(*, by: Principal, project: Project, username: str) -> None:
     user = _user(username)
     membership = Membership.objects.filter(project=project, user=user).first()
     if membership is None:
@@ -65,7 +67,7 @@ def member_remove(*, project: Project, username: str) -> None:
         _keep_an_admin(project, excluding=user)
     membership.delete()
     audit.record(
-        "member.remove", project=project, target=username, before={"role": membership.role}
+        "member.remove", by=by, project=project, target=username, before={"role": membership.role}
     )
 
 
@@ -81,7 +83,7 @@ def _keep_an_admin(project: Project, *, excluding) -> None:
 
 
 def service_account_create(
-    *, project: Project, name: str, role: str = Role.VIEWER, description: str = ""
+    *, by: Principal, project: Project, name: str, role: str = Role.VIEWER, description: str = ""
 ) -> ServiceAccount:
     try:
         project_name_validator(name)
@@ -96,7 +98,7 @@ def service_account_create(
                 project=project, name=name, role=_role(role), description=description
             )
             audit.record(
-                "serviceaccount.create", project=project, target=name, after={"role": role}
+                "serviceaccount.create", by=by, project=project, target=name, after={"role": role}
             )
     except IntegrityError:
         raise Conflict(f'service account "{name}" already exists', field="name") from None
@@ -111,13 +113,14 @@ def service_account_get(*, project: Project, name: str) -> ServiceAccount:
 
 
 @transaction.atomic
-def service_account_update(*, account: ServiceAccount, role: str) -> ServiceAccount:
+def service_account_update(*, by: Principal, account: ServiceAccount, role: str) -> ServiceAccount:
     before = account.role
     account.role = _role(role)
     account.save(update_fields=["role"])
     forget_recent_tokens()  # they carry the account's role
     audit.record(
         "serviceaccount.update",
+        by=by,
         project=account.project,
         target=account.name,
         before={"role": before},
@@ -127,15 +130,15 @@ def service_account_update(*, account: ServiceAccount, role: str) -> ServiceAcco
 
 
 @transaction.atomic
-def service_account_delete(*, account: ServiceAccount) -> None:
-    audit.record("serviceaccount.delete", project=account.project, target=account.name)
+def service_account_delete(*, by: Principal, account: ServiceAccount) -> None:
+    audit.record("serviceaccount.delete", by=by, project=account.project, target=account.name)
     account.delete()
     forget_recent_tokens()
 
 
 @transaction.atomic
 def service_account_token_create(
-    *, account: ServiceAccount, name: str, expires_in_days: int | None = None
+    *, by: Principal, account: ServiceAccount, name: str, expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
     """A named token of a service account: (stored token, secret shown once)."""
     name = name.strip()
@@ -156,6 +159,7 @@ def service_account_token_create(
     )
     audit.record(
         "token.create",
+        by=by,
         project=account.project,
         target=f"{account.name}/{name}",
         after={"prefix": prefix, "expires_at": expires_at.isoformat() if expires_at else None},
@@ -164,7 +168,7 @@ def service_account_token_create(
 
 
 @transaction.atomic
-def service_account_token_revoke(*, account: ServiceAccount, token_id: int) -> None:
+def service_account_token_revoke(*, by: Principal, account: ServiceAccount, token_id: int) -> None:
     token = ApiToken.objects.filter(
         pk=token_id, service_account=account, revoked_at__isnull=True
     ).first()
@@ -172,7 +176,9 @@ def service_account_token_revoke(*, account: ServiceAccount, token_id: int) -> N
         raise NotFound(f"token {token_id} not found", field="id")
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     forget_recent_tokens()
-    audit.record("token.revoke", project=account.project, target=f"{account.name}/{token.name}")
+    audit.record(
+        "token.revoke", by=by, project=account.project, target=f"{account.name}/{token.name}"
+    )
 
 
 # --- sharing -----------------------------------------------------------------
@@ -181,11 +187,11 @@ def service_account_token_revoke(*, account: ServiceAccount, token_id: int) -> N
 @transaction.atomic
 def share_grant(
     *,
+    by: Principal,
     project: Project,
     stream_name: str | None = None,
     target_project: str | None = None,
     target_user: str | None = None,
-    actor: str = "",
 ) -> Share:
     """Give pull (view) access to one stream, or to every stream of `project`
     when `stream_name` is empty, to another project or to one user."""
@@ -215,20 +221,24 @@ def share_grant(
         stream=stream,
         target_project=receiver_project,
         target_user=receiver_user,
-        created_by=actor,
+        created_by=by.name,
     )
-    audit.record("share.grant", project=project, target=str(share), after=_share_facts(share))
+    audit.record(
+        "share.grant", by=by, project=project, target=str(share), after=_share_facts(share)
+    )
     return share
 
 
 @transaction.atomic
-def share_revoke(*, project: Project, share_id: int) -> None:
+def share_revoke(*, by: Principal, project: Project, share_id: int) -> None:
     """Revoke a share. Tags other projects already made from these streams
     keep working: access is checked when a tag is written, as in OpenShift."""
     share = Share.objects.filter(pk=share_id, project=project).first()
     if share is None:
         raise NotFound(f"share {share_id} not found", field="id")
-    audit.record("share.revoke", project=project, target=str(share), before=_share_facts(share))
+    audit.record(
+        "share.revoke", by=by, project=project, target=str(share), before=_share_facts(share)
+    )
     share.delete()
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import ApiToken
 from imagestreams.models.access import TOKEN_PREFIX, hash_token
 from imagestreams.services.errors import InvalidInput, NotFound
@@ -41,8 +42,11 @@ class TokenRejected(Exception):
         self.message = message
 
 
-def token_create(*, user, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
-    """A new token of `user`: (the stored token, the raw secret to show once)."""
+def token_create(
+    *, by: Principal, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token of the person `by`: (the stored token, the raw secret to show once)."""
+    user = by.subject
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a name, e.g. the machine that uses it", field="name")
@@ -60,6 +64,7 @@ def token_create(*, user, name: str, expires_in_days: int | None = None) -> tupl
         )
         audit.record(
             "token.create",
+            by=by,
             project=None,
             target=f"{user.get_username()}/{name}",
             after={"prefix": prefix},
@@ -67,15 +72,17 @@ def token_create(*, user, name: str, expires_in_days: int | None = None) -> tupl
     return token, raw
 
 
-def token_revoke(*, user, token_id: int) -> None:
+def token_revoke(*, by: Principal, owner, token_id: int) -> None:
     with transaction.atomic():
-        revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked = ApiToken.objects.filter(pk=token_id, user=owner, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         if not revoked:
             raise NotFound(f"token {token_id} not found", field="id")
         forget_recent_tokens()
-        audit.record("token.revoke", project=None, target=f"{user.get_username()}/{token_id}")
+        audit.record(
+            "token.revoke", by=by, project=None, target=f"{owner.get_username()}/{token_id}"
+        )
 
 
 def token_authenticate(raw: str) -> ApiToken:

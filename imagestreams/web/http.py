@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from imagestreams.access import Principal, acting
 from imagestreams.services.errors import Conflict, Forbidden, NotFound
 
 
@@ -67,5 +68,6 @@ def go_to(request: WebRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def actor_of(request: WebRequest) -> str:
-    return request.user.get_username()
+def principal_of(request: WebRequest) -> Principal:
+    """Who acts in a web request: the signed-in user, through the web pages."""
+    return acting(request.user, "web")

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from imagestreams.access import acting
 from imagestreams.models import ApiToken
 from imagestreams.services.tokens import token_create, token_revoke
 from tests.personas import PASSWORD
@@ -31,7 +32,7 @@ def basic(username: str, password: str) -> APIClient:
 
 
 def test_a_valid_token_authenticates_its_user(personas):
-    _, raw = token_create(user=personas["editor"], name="laptop")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="laptop")
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 200
     assert response.json() == {"username": "editor", "is_superuser": False}
@@ -67,8 +68,8 @@ def test_bad_tokens_are_refused_with_a_reason(db, header, message):
 
 
 def test_a_revoked_token_is_refused(personas):
-    token, raw = token_create(user=personas["editor"], name="old laptop")
-    token_revoke(user=personas["editor"], token_id=token.pk)
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="old laptop")
+    token_revoke(by=acting(personas["editor"], "task"), owner=personas["editor"], token_id=token.pk)
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 401
     assert response.json()["detail"] == (
@@ -77,7 +78,7 @@ def test_a_revoked_token_is_refused(personas):
 
 
 def test_an_expired_token_is_refused(personas):
-    token, raw = token_create(user=personas["editor"], name="ci", expires_in_days=1)
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci", expires_in_days=1)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 401
@@ -85,7 +86,7 @@ def test_an_expired_token_is_refused(personas):
 
 
 def test_a_token_of_a_disabled_account_is_refused(personas):
-    _, raw = token_create(user=personas["editor"], name="ci")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     personas["editor"].is_active = False
     personas["editor"].save()
     assert bearer(raw).get("/api/v1/whoami").status_code == 401
@@ -93,7 +94,7 @@ def test_a_token_of_a_disabled_account_is_refused(personas):
 
 def test_last_use_is_recorded_at_most_once_a_minute(personas, settings, django_assert_num_queries):
     settings.AUTH_CACHE_SECONDS = 0  # every call reads the token
-    token, raw = token_create(user=personas["editor"], name="ci")
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     client.get("/api/v1/whoami")
     token.refresh_from_db()
@@ -111,7 +112,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(personas, settings, django_a
 
 
 def test_a_token_checked_recently_costs_no_query(personas, django_assert_num_queries):
-    _, raw = token_create(user=personas["editor"], name="ci")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     client.get("/api/v1/whoami")
     for _ in range(3):
@@ -121,16 +122,16 @@ def test_a_token_checked_recently_costs_no_query(personas, django_assert_num_que
 
 
 def test_a_token_revoked_after_use_is_refused_at_once(personas):
-    token, raw = token_create(user=personas["editor"], name="ci")
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     assert client.get("/api/v1/whoami").status_code == 200
-    token_revoke(user=personas["editor"], token_id=token.pk)
+    token_revoke(by=acting(personas["editor"], "task"), owner=personas["editor"], token_id=token.pk)
     assert client.get("/api/v1/whoami").status_code == 401
 
 
 def test_an_account_disabled_after_use_is_refused_once_the_check_is_due(personas, settings):
     settings.AUTH_CACHE_SECONDS = 0.2
-    _, raw = token_create(user=personas["editor"], name="ci")
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     assert client.get("/api/v1/whoami").status_code == 200
     personas["editor"].is_active = False
@@ -139,7 +140,7 @@ def test_an_account_disabled_after_use_is_refused_once_the_check_is_due(personas
 
 
 def test_only_a_hash_of_the_token_is_stored(personas):
-    token, raw = token_create(user=personas["editor"], name="ci")
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     stored = ApiToken.objects.get(pk=token.pk)
     assert raw not in (stored.key_hash, stored.key_prefix, stored.name)
     assert raw.startswith(stored.key_prefix)

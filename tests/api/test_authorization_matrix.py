@@ -17,6 +17,7 @@ import pytest
 from django.urls import URLPattern, reverse
 from rest_framework.test import APIClient
 
+from imagestreams.access import acting, acting_system
 from imagestreams.api import urls as api_urls
 from imagestreams.services.teams import service_account_token_create
 from imagestreams.services.tokens import token_create
@@ -41,12 +42,14 @@ class World:
 def own_token(world: World, persona: str) -> dict:
     """A token of the caller (the admin's for those who have none)."""
     owner = world.users.get(persona, world.users["admin"])
-    token, _ = token_create(user=owner, name="to revoke")
+    token, _ = token_create(by=acting(owner, "task"), name="to revoke")
     return {"token_id": token.pk}
 
 
 def account_token(world: World, persona: str) -> dict:
-    token, _ = service_account_token_create(account=world.account, name="to revoke")
+    token, _ = service_account_token_create(
+        account=world.account, name="to revoke", by=acting_system()
+    )
     return {"project": "team", "name": "ci", "token_id": token.pk}
 
 
@@ -182,7 +185,7 @@ def client_as(world) -> Callable[[str], APIClient]:
         if persona == "serviceaccount":
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.account_secret}")
         elif persona != "anonymous":
-            _, raw = token_create(user=world.users[persona], name=f"{persona}-tests")
+            _, raw = token_create(by=acting(world.users[persona], "task"), name=f"{persona}-tests")
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return api
 

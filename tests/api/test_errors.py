@@ -136,9 +136,23 @@ def test_what_does_not_exist_is_404(viewer_api, python):
     assert body["detail"] == 'image stream tag "python:9" not found'
     body = error(viewer_api.get(url("projects/nope/imagestreams")), 404)
     assert body == {"detail": 'project "nope" not found', "code": "not_found", "field": "project"}
-    # Names no project can have are not routed at all, but still get JSON.
-    error(viewer_api.get(url("projects/Not_A_Name/imagestreams")), 404)
+    # Names no project can have are not found, as oc says.
+    body = error(viewer_api.get(url("projects/Not_A_Name/imagestreams")), 404)
+    assert body["detail"] == 'project "Not_A_Name" not found'
     error(viewer_api.get(url("projects/team/imagestreams/")), 404)
+
+
+def test_a_stream_name_no_stream_can_have_is_not_found_as_oc_says(viewer_api, outsider_api, python):
+    body = error(viewer_api.get(url("projects/team/imagestreams/NOPE")), 404)
+    assert body == {
+        "detail": 'image stream "NOPE" not found',
+        "code": "not_found",
+        "field": "stream",
+    }
+    for method in ("patch", "delete"):
+        error(getattr(viewer_api, method)(url("projects/team/imagestreams/NOPE")), 403)
+    body = error(outsider_api.get(url("projects/team/imagestreams/NOPE")), 404)
+    assert body["detail"] == 'image stream "team/NOPE" not found'
 
 
 def test_outsiders_cannot_tell_a_project_exists(outsider_api, python):

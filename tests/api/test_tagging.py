@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting
 from imagestreams.models import Tag
 from imagestreams.services.projects import membership_set, project_create
 from tests.api.conftest import url
@@ -70,7 +71,7 @@ def test_an_ambiguous_image_source_is_409(editor_api, python):
 
 
 def test_a_source_in_another_project_needs_the_view_right_there(editor_api, personas, python):
-    other = project_create(name="base", creator=personas["admin"])
+    other = project_create(name="base", by=acting(personas["admin"], "task"))
     TagEventFactory(tag__stream__project=other, tag__stream__name="os", tag__name="1")
     body = {"source": "base/os:1", "destinations": ["os:1"]}
     assert editor_api.post(TAG, body).status_code == 404
@@ -96,7 +97,7 @@ def test_untag_of_a_missing_tag_deletes_nothing(editor_api, python):
 
 
 def test_untag_in_another_project_needs_the_edit_right_there(editor_api, personas, python):
-    other = project_create(name="base", creator=personas["admin"])
+    other = project_create(name="base", by=acting(personas["admin"], "task"))
     TagEventFactory(tag__stream__project=other, tag__stream__name="os", tag__name="1")
     membership_set(project=other, user=personas["editor"], role="viewer")
     response = editor_api.post(UNTAG, {"destinations": ["base/os:1"]})

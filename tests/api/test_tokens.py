@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import acting
 from imagestreams.services.tokens import token_create
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_a_new_token_is_shown_once(editor_api):
 
 
 def test_a_user_sees_and_revokes_only_own_tokens(editor_api, viewer_api, personas):
-    theirs, _ = token_create(user=personas["viewer"], name="viewer's")
+    theirs, _ = token_create(by=acting(personas["viewer"], "task"), name="viewer's")
     assert "viewer's" not in str(editor_api.get("/api/v1/tokens").json())
     response = editor_api.delete(f"/api/v1/tokens/{theirs.pk}")
     assert response.status_code == 404

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from imagestreams.access import acting, acting_system
 from imagestreams.services.projects import project_create
 from imagestreams.services.teams import member_set
 from tests.factories import StreamFactory, TagEventFactory
@@ -23,9 +24,9 @@ def projects():
     users = get_user_model().objects
     alice = users.create_user("alice", password=PASSWORD)
     bob = users.create_user("bob", password=PASSWORD)
-    base = project_create(name="base", display_name="Base images", creator=alice)
-    app = project_create(name="app", display_name="App team", creator=bob)
-    member_set(project=app, username="bob", role="admin")
+    base = project_create(name="base", display_name="Base images", by=acting(alice, "task"))
+    app = project_create(name="app", display_name="App team", by=acting(bob, "task"))
+    member_set(project=app, username="bob", role="admin", by=acting_system())
     TagEventFactory(tag__stream=StreamFactory(project=base, name="python"), tag__name="3.12")
     StreamFactory(project=base, name="internal")
     return base, app

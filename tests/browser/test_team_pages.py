@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import Tag
 from imagestreams.services.projects import project_create
 from imagestreams.services.streams import stream_create
@@ -26,7 +27,7 @@ def team(operator_settings, registry):
     # The test registry speaks plain HTTP.
     operator_settings(insecure_registries=registry.host)
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
-    return project_create(name="team", display_name="Team Payments", creator=alice)
+    return project_create(name="team", display_name="Team Payments", by=acting(alice, "task"))
 
 
 def sign_in(page: Page, live_server) -> None:
@@ -153,7 +154,7 @@ def test_an_import_in_progress_updates_its_row_by_itself(
     pushed = pusher(registry).push_image(
         unique_repo, "1", platforms=["linux/amd64", "linux/arm64/v8"]
     )
-    stream_create(project=team, name="app")
+    stream_create(project=team, name="app", by=acting_system())
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/p/team/is/app/")
     expect(page.get_by_text("No tags yet")).to_be_visible()
@@ -193,7 +194,7 @@ def test_a_trigger_is_added_and_a_test_delivery_sent(
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
     receiver = Receiver().start()
     try:
-        stream_create(project=team, name="app")
+        stream_create(project=team, name="app", by=acting_system())
         sign_in(page, live_server)
         page.goto(f"{live_server.url}/p/team/")
         page.get_by_role("link", name="Triggers").click()

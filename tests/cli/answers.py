@@ -127,3 +127,95 @@ def istag(name: str, image: dict, **fields: Any) -> dict:
         "lookup_local": False,
         "image": image,
     } | fields
+
+
+def trigger(name: str, **fields: Any) -> dict:
+    return {
+        "name": name,
+        "project": "team",
+        "stream": "app",
+        "tag": "1",
+        "preset": "generic",
+        "url": "https://ci.example.com/hook",
+        "options": {},
+        "has_secret": False,
+        "has_token": False,
+        "enabled": True,
+        "paused": False,
+        "disabled_reason": "",
+        "consecutive_failures": 0,
+        "last_delivery_at": None,
+        "last_response_status": None,
+        "last_error": "",
+        "created": CREATED,
+        "updated": CREATED,
+    } | fields
+
+
+def delivery(uuid: str, **fields: Any) -> dict:
+    return {
+        "id": uuid,
+        "trigger": "deploy",
+        "kind": "test",
+        "status": "succeeded",
+        "attempts": 1,
+        "next_attempt_at": CREATED,
+        "response_status": 200,
+        "error": "",
+        "created": CREATED,
+        "finished": CREATED,
+        "change": None,
+        "attempt_log": [],
+    } | fields
+
+
+def attempt(url: str, **fields: Any) -> dict:
+    return {
+        "number": 1,
+        "started": CREATED,
+        "duration_ms": 12,
+        "url": url,
+        "response_status": 200,
+        "response_body": "ok",
+        "error": "",
+        "outcome": "success",
+        "retry_at": None,
+    } | fields
+
+
+def member(username: str, role: str = "viewer", **fields: Any) -> dict:
+    return {"username": username, "role": role, "created": CREATED} | fields
+
+
+def service_account(name: str, role: str = "viewer", **fields: Any) -> dict:
+    return {
+        "name": name,
+        "role": role,
+        "description": "",
+        "username": f"serviceaccount:team:{name}",
+        "created": CREATED,
+    } | fields
+
+
+def share(share_id: int, **fields: Any) -> dict:
+    return {
+        "id": share_id,
+        "stream": "python",
+        "target_project": "web",
+        "target_user": None,
+        "created_by": "admin",
+        "created": CREATED,
+    } | fields
+
+
+def audit_event(event_id: int, action: str, **fields: Any) -> dict:
+    return {
+        "id": event_id,
+        "created": CREATED,
+        "actor": "admin",
+        "interface": "api (isctl)",
+        "action": action,
+        "target": "",
+        "before": None,
+        "after": None,
+    } | fields

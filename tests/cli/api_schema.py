@@ -17,13 +17,20 @@ class NoSuchResponse(AssertionError):
     """The API has no such operation, or never answers it with this status."""
 
 
-def response_errors(method: str, path: str, status: int, body: Any) -> list[str]:
+def response_errors(
+    method: str, path: str, status: int, body: Any, media_type: str = "application/json"
+) -> list[str]:
     """Why `body` is not what the API answers to `method path` with `status`
-    (empty: it is)."""
+    (empty: it is). A text answer (an export) is checked by its media type."""
     operation = _operation(method, path)
     response = operation["responses"].get(str(status))
     if response is None:
         raise NoSuchResponse(f"{method} {path} never answers {status}")
+    if media_type != "application/json":
+        declared = response.get("content", {})
+        if media_type in declared:
+            return []
+        return [f"{method} {path} {status} never answers {media_type} (only {sorted(declared)})"]
     content = response.get("content", {}).get("application/json")
     if content is None:
         return [] if body is None else [f"{method} {path} {status} has no body, got {body!r}"]

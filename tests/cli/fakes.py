@@ -46,6 +46,10 @@ class FakeApi:
         if callable(answer):
             response = answer(request)
             response.read()
+            media_type = response.headers.get("content-type", "").split(";")[0].strip()
+            if media_type and media_type != "application/json":
+                self._check(request, response.status_code, response.text, media_type)
+                return response
             body = json.loads(response.content) if response.content else None
             self._check(request, response.status_code, body)
             return response
@@ -55,8 +59,10 @@ class FakeApi:
             return httpx.Response(status)
         return httpx.Response(status, json=body)
 
-    def _check(self, request: httpx.Request, status: int, body: Any) -> None:
-        errors = response_errors(request.method, request.url.path, status, body)
+    def _check(
+        self, request: httpx.Request, status: int, body: Any, media_type: str = "application/json"
+    ) -> None:
+        errors = response_errors(request.method, request.url.path, status, body, media_type)
         if errors:
             # Raised to the test, not to the CLI (which might report it politely).
             self.mismatches.extend(errors)

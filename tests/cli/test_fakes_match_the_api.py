@@ -63,3 +63,16 @@ def test_an_operation_or_status_the_api_does_not_have_fails_the_test(method, pat
         pytest.raises(AssertionError, match=r"never answers|has no operation"),
     ):
         client.request(method, "/api/v1/" + path)
+
+
+def test_a_text_answer_must_have_a_media_type_the_operation_declares():
+    export = "projects/team/audit/export"
+    api = FakeApi().on("GET", export, lambda r: httpx.Response(200, text="id\n", headers=CSV))
+    assert get(api, export).text == "id\n"
+    api = FakeApi().on("GET", export, lambda r: httpx.Response(200, text="<html>", headers=HTML))
+    with pytest.raises(AssertionError, match="never answers text/html"):
+        get(api, export)
+
+
+CSV = {"content-type": "text/csv; charset=utf-8"}
+HTML = {"content-type": "text/html"}

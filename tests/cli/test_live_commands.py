@@ -151,3 +151,24 @@ def test_the_console_script_works(server, app_repo, tmp_path):
     usage = isctl("tag", "app:1")
     assert usage.returncode == 2
     assert usage.stderr.startswith("error: you must specify a source and at least one destination")
+
+
+def test_names_that_cannot_exist_get_ocs_wording(isctl, server):
+    login(isctl, server)
+    result = isctl("describe", "is/NOPE")
+    assert (result.code, result.out, result.err) == (
+        1,
+        "",
+        'error: image stream "NOPE" not found\n',
+    )
+    result = isctl("get", "is", "nope")
+    assert (result.code, result.err) == (1, 'error: image stream "nope" not found\n')
+    result = isctl("-n", "Team-B", "get", "is")
+    assert (result.code, result.err) == (1, 'error: project "Team-B" not found\n')
+    result = isctl("-n", "team-b", "describe", "is/demo/python")
+    assert result.code == 2
+    assert result.err == (
+        'error: invalid image stream name "demo/python": arguments in resource/name form may '
+        "not have more than one slash\n"
+        'hint: for "python" of project "demo", run: isctl -n demo describe is/python\n'
+    )

@@ -120,11 +120,35 @@ def test_help_has_examples_for_every_command(isctl):
 
 def test_get_is_prints_ocs_columns(isctl):
     api = FakeApi().on("GET", "projects/team/imagestreams", page([stream()]))
+    api.on("GET", "projects/team/sharedimagestreams", page([]))
     result = isctl("get", "is", transport=api.transport)
     assert result.out == (
         "NAME     IMAGE REPOSITORY   TAGS         UPDATED\n"
         "python                      3.5,latest   5 minutes ago\n"
     )
+
+
+def test_get_is_lists_the_streams_shared_with_the_project_marked(isctl):
+    shared = stream("base", [named_tag("1", [item(OLD, hours=2)])]) | {
+        "project": "platform",
+        "read_only": True,
+    }
+    api = FakeApi().on("GET", "projects/team/imagestreams", page([stream()]))
+    api.on("GET", "projects/team/sharedimagestreams", page([shared]))
+    result = isctl("get", "is", transport=api.transport)
+    assert result.out == (
+        "NAME            IMAGE REPOSITORY   TAGS         UPDATED         SHARED\n"
+        "python                             3.5,latest   5 minutes ago\n"
+        "platform/base                      1            2 hours ago     read-only\n"
+    )
+    names = isctl("get", "is", "-o", "name", transport=api.transport).out
+    assert names == "imagestream/python\nimagestream/platform/base\n"
+    listed = json.loads(isctl("get", "is", "-o", "json", transport=api.transport).out)
+    assert [(s["project"], s["name"]) for s in listed["items"]] == [
+        ("team", "python"),
+        ("platform", "base"),
+    ]
+    assert listed["items"][1]["read_only"] is True
 
 
 def test_get_is_follows_pages(isctl):
@@ -139,6 +163,7 @@ def test_get_is_follows_pages(isctl):
             else page([stream()], next_url=second) | {"count": 2},
         ),
     )
+    api.on("GET", "projects/team/sharedimagestreams", page([]))
     result = isctl("get", "is", "-o", "name", transport=api.transport)
     assert result.out == "imagestream/python\nimagestream/ruby\n"
 

@@ -10,6 +10,7 @@ import threading
 import httpx
 import pytest
 
+from imagestreams.access import acting
 from tests.concurrency.burst import (
     BURST,
     PROJECT,
@@ -34,8 +35,8 @@ def api_token() -> str:
     from imagestreams.services.tokens import token_create
 
     user = get_user_model().objects.create_user("burst", password="burst-password")
-    project_create(name=PROJECT, creator=user)
-    return token_create(user=user, name="burst")[1]
+    project_create(name=PROJECT, by=acting(user, "task"))
+    return token_create(by=acting(user, "task"), name="burst")[1]
 
 
 def post_together(base: str, token: str, requests: list[tuple[str, dict]]) -> list[str]:

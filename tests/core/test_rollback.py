@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting_system
 from imagestreams.models.streams import EventCause, SourceKind
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
 from imagestreams.services.rollback import tag_rollback
@@ -24,14 +25,14 @@ def versions(tag):
 
 
 def test_it_rolls_back_one_step_by_default(tag_with_history):
-    result = tag_rollback(tag=tag_with_history)
+    result = tag_rollback(tag=tag_with_history, by=acting_system())
     assert versions(tag_with_history) == ["v2", "v3", "v2", "v1"]
     assert result.event.cause == EventCause.ROLLBACK
     assert "no longer follows quay.io/example/app:latest (scheduled)" in result.message
 
 
 def test_it_pins_the_tag_so_a_scheduled_import_cannot_undo_it(tag_with_history):
-    tag_rollback(tag=tag_with_history, steps=2)
+    tag_rollback(tag=tag_with_history, steps=2, by=acting_system())
     tag_with_history.refresh_from_db()
     v1 = tag_with_history.events.first().image
     assert tag_with_history.from_kind == SourceKind.IMAGE_STREAM_IMAGE
@@ -42,7 +43,7 @@ def test_it_pins_the_tag_so_a_scheduled_import_cannot_undo_it(tag_with_history):
 
 def test_it_rolls_back_to_a_digest_prefix(tag_with_history):
     v1 = tag_with_history.events.last().image
-    tag_rollback(tag=tag_with_history, to=v1.digest[:19])
+    tag_rollback(tag=tag_with_history, to=v1.digest[:19], by=acting_system())
     assert versions(tag_with_history)[0] == "v1"
 
 
@@ -50,18 +51,18 @@ def test_rolling_back_to_the_current_image_is_refused(tag_with_history):
     head = tag_with_history.events.first().image
     TagEventFactory(tag=tag_with_history, image=head)  # history: v3, v3, v2, v1
     with pytest.raises(InvalidInput, match="already points to"):
-        tag_rollback(tag=tag_with_history, steps=1)
+        tag_rollback(tag=tag_with_history, steps=1, by=acting_system())
 
 
 def test_too_many_steps_is_a_clear_error(tag_with_history):
     with pytest.raises(InvalidInput, match="has 3 history entries; cannot roll back 3 step"):
-        tag_rollback(tag=tag_with_history, steps=3)
+        tag_rollback(tag=tag_with_history, steps=3, by=acting_system())
     assert len(versions(tag_with_history)) == 3
 
 
 def test_an_unknown_digest_is_not_found(tag_with_history):
     with pytest.raises(NotFound):
-        tag_rollback(tag=tag_with_history, to="sha256:ffff")
+        tag_rollback(tag=tag_with_history, to="sha256:ffff", by=acting_system())
 
 
 def test_an_ambiguous_prefix_is_a_conflict():
@@ -69,9 +70,9 @@ def test_an_ambiguous_prefix_is_a_conflict():
     for suffix in "123":
         TagEventFactory(tag=tag, image=ImageFactory(digest="sha256:" + "b" * 63 + suffix))
     with pytest.raises(Conflict):
-        tag_rollback(tag=tag, to="sha256:bbbb")
+        tag_rollback(tag=tag, to="sha256:bbbb", by=acting_system())
 
 
 def test_a_tag_without_history_cannot_roll_back():
     with pytest.raises(NotFound):
-        tag_rollback(tag=TagFactory())
+        tag_rollback(tag=TagFactory(), by=acting_system())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting, acting_system
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause, SourceKind
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -32,7 +32,7 @@ def current(project, stream, tag):
 def test_tagging_from_a_tag_pins_the_current_image(python_36):
     project = python_36.tag.stream.project
     [result] = tag_set(
-        project=project, source="python:3.6", destinations=["python:stable"], user=SYSTEM
+        project=project, source="python:3.6", destinations=["python:stable"], by=acting_system()
     )
     tag = result.tag
     assert tag.from_kind == SourceKind.IMAGE_STREAM_IMAGE
@@ -51,7 +51,7 @@ def test_an_alias_follows_its_source(python_36):
         source="python:3.6",
         destinations=["python:latest"],
         options=TagOptions(alias=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     assert result.message == "Tag python:latest set up to track python:3.6."
     assert result.tag.from_kind == SourceKind.IMAGE_STREAM_TAG
@@ -67,7 +67,7 @@ def test_an_alias_across_streams_is_refused(python_36):
             source="python:3.6",
             destinations=["other:latest"],
             options=TagOptions(alias=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
@@ -78,7 +78,7 @@ def test_import_flags_need_an_external_image(python_36):
             source="python:3.6",
             destinations=["python:x"],
             options=TagOptions(scheduled=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
@@ -89,7 +89,7 @@ def test_a_source_without_an_image_is_refused():
             project=tag.stream.project,
             source="python:empty",
             destinations=["python:x"],
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
@@ -101,7 +101,7 @@ def test_an_external_source_is_imported_after_commit(django_capture_on_commit_ca
             source="docker.io/library/python:3.6.0",
             destinations=["python:3.6"],
             options=TagOptions(scheduled=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
     tag = result.tag
     assert result.message == (
@@ -121,7 +121,7 @@ def test_a_reference_tag_is_recorded_at_once_without_an_image():
         source="quay.io/x/y:1",
         destinations=["y:1"],
         options=TagOptions(reference=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     event = result.tag.events.get()
     assert (event.docker_image_reference, event.image, event.cause) == (
@@ -134,7 +134,7 @@ def test_a_reference_tag_is_recorded_at_once_without_an_image():
 def test_several_destinations_are_created_together(python_36):
     project = python_36.tag.stream.project
     results = tag_set(
-        project=project, source="python:3.6", destinations=["a:1", "b:1"], user=SYSTEM
+        project=project, source="python:3.6", destinations=["a:1", "b:1"], by=acting_system()
     )
     assert [r.message.split()[1] for r in results] == ["a:1", "b:1"]
     assert set(ImageStream.objects.filter(project=project).values_list("name", flat=True)) == {
@@ -147,7 +147,9 @@ def test_several_destinations_are_created_together(python_36):
 def test_one_bad_destination_writes_nothing(python_36):
     project = python_36.tag.stream.project
     with pytest.raises(InvalidInput, match='invalid tag "-bad" format'):
-        tag_set(project=project, source="python:3.6", destinations=["a:1", "b:-bad"], user=SYSTEM)
+        tag_set(
+            project=project, source="python:3.6", destinations=["a:1", "b:-bad"], by=acting_system()
+        )
     assert not ImageStream.objects.filter(name__in=["a", "b"]).exists()
 
 
@@ -157,7 +159,7 @@ def test_a_destination_needs_a_tag(python_36):
             project=python_36.tag.stream.project,
             source="python:3.6",
             destinations=["python"],
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
@@ -165,7 +167,10 @@ def test_an_exact_image_may_be_named_by_a_unique_prefix(python_36):
     project = python_36.tag.stream.project
     prefix = python_36.image.digest[:20]
     [result] = tag_set(
-        project=project, source=f"python@{prefix}", destinations=["python:pinned"], user=SYSTEM
+        project=project,
+        source=f"python@{prefix}",
+        destinations=["python:pinned"],
+        by=acting_system(),
     )
     assert result.tag.from_name == f"python@{python_36.image.digest}"
 
@@ -176,7 +181,10 @@ def test_an_ambiguous_prefix_is_a_conflict(python_36):
     TagEventFactory(tag=python_36.tag, image=ImageFactory(digest="sha256:" + "a" * 63 + "2"))
     with pytest.raises(Conflict, match="multiple images match the prefix"):
         tag_set(
-            project=project, source="python@sha256:aaaa", destinations=["python:x"], user=SYSTEM
+            project=project,
+            source="python@sha256:aaaa",
+            destinations=["python:x"],
+            by=acting_system(),
         )
 
 
@@ -186,7 +194,7 @@ def test_an_unknown_image_is_not_found(python_36):
             project=python_36.tag.stream.project,
             source="python@sha256:ffff",
             destinations=["python:x"],
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
@@ -197,14 +205,14 @@ def test_a_registry_host_is_refused_for_stream_sources():
             source="quay.io/x/y:1",
             source_kind="istag",
             destinations=["y:1"],
-            user=SYSTEM,
+            by=acting_system(),
         )
 
 
 def test_a_source_in_another_project_is_tagged_with_its_namespace(python_36):
     mine = ProjectFactory(name="mine")
     [result] = tag_set(
-        project=mine, source="team/python:3.6", destinations=["python:3.6"], user=SYSTEM
+        project=mine, source="team/python:3.6", destinations=["python:3.6"], by=acting_system()
     )
     assert result.tag.from_namespace == "team"
     assert result.message == f"Tag python:3.6 set to team/python@{python_36.image.digest}."
@@ -213,14 +221,18 @@ def test_a_source_in_another_project_is_tagged_with_its_namespace(python_36):
 
 def test_retagging_the_same_image_adds_no_history(python_36):
     project = python_36.tag.stream.project
-    tag_set(project=project, source="python:3.6", destinations=["python:stable"], user=SYSTEM)
-    tag_set(project=project, source="python:3.6", destinations=["python:stable"], user=SYSTEM)
+    tag_set(
+        project=project, source="python:3.6", destinations=["python:stable"], by=acting_system()
+    )
+    tag_set(
+        project=project, source="python:3.6", destinations=["python:stable"], by=acting_system()
+    )
     assert Tag.objects.get(stream__name="python", name="stable").events.count() == 1
 
 
 def test_deleting_removes_spec_and_history(python_36):
     project = python_36.tag.stream.project
-    messages = tag_delete(project=project, destinations=["python:3.6"], user=SYSTEM)
+    messages = tag_delete(project=project, destinations=["python:3.6"], by=acting_system())
     assert messages == ["Deleted tag team/python:3.6."]
     assert not Tag.objects.filter(name="3.6").exists()
 
@@ -228,20 +240,27 @@ def test_deleting_removes_spec_and_history(python_36):
 def test_deleting_a_missing_tag_is_not_found_and_deletes_nothing(python_36):
     project = python_36.tag.stream.project
     with pytest.raises(NotFound):
-        tag_delete(project=project, destinations=["python:3.6", "python:nope"], user=SYSTEM)
+        tag_delete(project=project, destinations=["python:3.6", "python:nope"], by=acting_system())
     assert Tag.objects.filter(name="3.6").exists()
 
 
 def test_tagging_needs_a_principal_and_never_skips_the_access_check(python_36, personas):
     project = python_36.tag.stream.project
-    with pytest.raises(TypeError, match="user"):
+    with pytest.raises(TypeError, match="by"):
         tag_set(project=project, source="python:3.6", destinations=["python:x"])  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="user"):
+    with pytest.raises(TypeError, match="by"):
         tag_delete(project=project, destinations=["python:3.6"])  # type: ignore[call-arg]
     outsider = personas["outsider"]
     with pytest.raises(NotFound):
-        tag_set(project=project, source="python:3.6", destinations=["python:x"], user=outsider)
-    [result] = tag_set(project=project, source="python:3.6", destinations=["python:x"], user=SYSTEM)
+        tag_set(
+            project=project,
+            source="python:3.6",
+            destinations=["python:x"],
+            by=acting(outsider, "task"),
+        )
+    [result] = tag_set(
+        project=project, source="python:3.6", destinations=["python:x"], by=acting_system()
+    )
     assert result.tag.name == "x"
 
 

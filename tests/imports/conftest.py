@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting_system
 from imagestreams.services.import_image import ImportImageRequest, import_image
 from tests.factories import ProjectFactory
 
@@ -18,7 +19,11 @@ def run_import(project):
 
     def run(target: str, *, project=project, **options):
         options.setdefault("insecure", True)
-        return import_image(project=project, request=ImportImageRequest(target=target, **options))
+        return import_image(
+            project=project,
+            request=ImportImageRequest(target=target, **options),
+            by=acting_system(),
+        )
 
     return run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Image, Tag
 from imagestreams.services.imports import tag_import
 from imagestreams.services.tagging import TagOptions, tag_set
@@ -38,7 +38,7 @@ def test_legacy_mode_honours_the_preferred_architecture(registry, pusher, unique
         insecure=True,
         generation=5,
     )
-    status = tag_import(tag.pk)
+    status = tag_import(tag.pk, by=acting_system())
     assert status.digest == pushed.children["linux/arm64/v8"]
     image = tag.events.get().image
     assert (image.architecture, image.variant) == ("arm64", "v8")
@@ -73,7 +73,7 @@ def test_tagging_an_external_image_imports_it_in_the_background(
             source=pushed.reference,
             destinations=["app:1"],
             options=TagOptions(insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
     tag = Tag.objects.get(pk=result.tag.pk)
     event = tag.events.get()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import ImageStream, TagChange
 from imagestreams.services.projects import project_create
 from tests.factories import StreamFactory, TagFactory
@@ -30,7 +31,7 @@ PAGES = [
 
 @pytest.fixture
 def projects(personas, team):
-    other = project_create(name="other", creator=personas["outsider"])
+    other = project_create(name="other", by=acting(personas["outsider"], "task"))
     StreamFactory(project=team, name="mine")
     StreamFactory(project=other, name="theirs")
     return team, other
@@ -86,5 +87,11 @@ def test_operators_may_pick_any_project_for_a_trigger(operator, projects):
         {"app_label": "triggers", "model_name": "trigger", "field_name": "project", "term": ""},
     ).json()["results"]
     assert sorted(choice["text"] for choice in choices) == ["other", "team"]
-    trigger_create(project=projects[1], name="hook", stream="theirs", url="https://example.com/")
+    trigger_create(
+        project=projects[1],
+        name="hook",
+        stream="theirs",
+        url="https://example.com/",
+        by=acting_system(),
+    )
     assert "other/hook" in operator.get("/admin/triggers/trigger/").content.decode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting, acting_system
 from imagestreams.models import ApiToken, AuditEvent, Membership, Project, Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from imagestreams.services.teams import service_account_create, service_account_token_create
@@ -50,7 +50,7 @@ def test_pause_and_resume_scheduling_rewrite_the_spec_like_oc_tag(operator, team
         source="quay.io/example/app:1",
         destinations=["app:1"],
         options=TagOptions(scheduled=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     tag = result.tag
     page = act(operator, "imagestreams/tag", "pause_scheduling", [tag])
@@ -70,7 +70,7 @@ def test_resuming_a_tag_that_does_not_import_is_refused_with_the_reason(operator
         source="app:1",
         destinations=["app:latest"],
         options=TagOptions(alias=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     page = act(operator, "imagestreams/tag", "resume_scheduling", [alias.tag])
     assert "cannot set a container image tag as an alias and also set import flags" in page
@@ -78,7 +78,9 @@ def test_resuming_a_tag_that_does_not_import_is_refused_with_the_reason(operator
 
 
 def test_triggers_are_disabled_and_enabled_through_the_service(operator, team):
-    trigger = trigger_create(project=team, name="hook", stream="app", url="https://example.com/")
+    trigger = trigger_create(
+        project=team, name="hook", stream="app", url="https://example.com/", by=acting_system()
+    )
     page = act(operator, "triggers/trigger", "disable", [trigger])
     assert "Trigger team/hook paused" in page
     trigger.refresh_from_db()
@@ -100,7 +102,9 @@ def test_a_failed_delivery_is_sent_again(
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
     receiver = Receiver().start()
     try:
-        trigger_create(project=team, name="hook", stream="app", url=f"{receiver.url}/hook")
+        trigger_create(
+            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+        )
         receiver.answer(400)
         with django_capture_on_commit_callbacks(execute=True):
             tag_set(
@@ -108,7 +112,7 @@ def test_a_failed_delivery_is_sent_again(
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
-                user=SYSTEM,
+                by=acting_system(),
             )
         delivery = Delivery.objects.get()
         assert delivery.status == "failed"
@@ -124,16 +128,18 @@ def test_a_failed_delivery_is_sent_again(
 
 
 def test_a_test_delivery_cannot_be_resent(operator, team):
-    trigger = trigger_create(project=team, name="hook", stream="app", url="https://example.com/")
+    trigger = trigger_create(
+        project=team, name="hook", stream="app", url="https://example.com/", by=acting_system()
+    )
     delivery = Delivery.objects.create(trigger=trigger, kind="test", status="failed")
     page = act(operator, "triggers/delivery", "resend", [delivery])
     assert "test deliveries cannot be re-sent; send a new test instead" in page
 
 
 def test_tokens_of_users_and_service_accounts_are_revoked(operator, team, personas):
-    personal, _ = token_create(user=personas["editor"], name="laptop")
-    account = service_account_create(project=team, name="ci", role="editor")
-    pipeline, _ = service_account_token_create(account=account, name="pipeline")
+    personal, _ = token_create(by=acting(personas["editor"], "task"), name="laptop")
+    account = service_account_create(project=team, name="ci", role="editor", by=acting_system())
+    pipeline, _ = service_account_token_create(account=account, name="pipeline", by=acting_system())
     page = act(operator, "imagestreams/apitoken", "revoke", [personal, pipeline])
     assert f"Token {personal} revoked." in page
     assert f"Token {pipeline} revoked." in page

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.operations.test_metrics import scrape, value
@@ -153,13 +153,19 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
         first = images.push_image(unique_repo, "1", text="first")
         tags = []
         for n in range(STREAMS):
-            trigger_create(project=team, name=f"hook{n}", stream=f"app{n}", url=receiver.url)
+            trigger_create(
+                project=team,
+                name=f"hook{n}",
+                stream=f"app{n}",
+                url=receiver.url,
+                by=acting_system(),
+            )
             [result] = tag_set(
                 project=team,
                 source=first.reference,
                 destinations=[f"app{n}:1"],
                 options=TagOptions(scheduled=True),
-                user=SYSTEM,
+                by=acting_system(),
             )
             tags.append(result.tag)
         # This process's broker is in memory: the imports tag_set queued are

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.operations.logs import PlainContextFilter
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
@@ -92,7 +92,9 @@ def test_a_delivery_logs_its_project_stream_tag_and_trigger(
     receiver = Receiver().start()
     app.conf.task_always_eager = True
     try:
-        trigger_create(project=team, name="hook", stream="app", url=f"{receiver.url}/hook")
+        trigger_create(
+            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+        )
         with (
             caplog.at_level(logging.INFO, logger="imagestreams.operations"),
             django_capture_on_commit_callbacks(execute=True),
@@ -102,7 +104,7 @@ def test_a_delivery_logs_its_project_stream_tag_and_trigger(
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
-                user=SYSTEM,
+                by=acting_system(),
             )
     finally:
         app.conf.task_always_eager = False

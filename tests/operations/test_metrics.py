@@ -21,7 +21,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from imagestreams import tasks
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
@@ -88,7 +88,7 @@ def test_scheduled_checks_are_counted_timed_and_their_backlog_shown(
             source=pushed.reference,
             destinations=[f"{name}:1"],
             options=options,
-            user=SYSTEM,
+            by=acting_system(),
         )
     tasks.scheduled_sweep()  # enrols the tags: none is due yet
     an_hour_ago = timezone.now() - timedelta(hours=1)
@@ -121,20 +121,25 @@ def test_deliveries_are_counted_with_their_latency(
     receiver = Receiver().start()
     before = scrape(client)
     try:
-        trigger_create(project=team, name="hook", stream="app", url=f"{receiver.url}/hook")
+        trigger_create(
+            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+        )
         with (
             CaptureQueriesContext(connection) as queries,
             django_capture_on_commit_callbacks(execute=True),
         ):
             tag_set(
-                project=team, source="quay.io/example/app:1", destinations=["base:1"], user=SYSTEM
+                project=team,
+                source="quay.io/example/app:1",
+                destinations=["base:1"],
+                by=acting_system(),
             )
             tag_set(
                 project=team,
                 source="quay.io/example/app:1",
                 destinations=["app:1"],
                 options=TagOptions(reference=True),
-                user=SYSTEM,
+                by=acting_system(),
             )
         receiver.wait_for(1)
     finally:

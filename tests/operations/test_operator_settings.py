@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from imagestreams.access import acting_system
 from imagestreams.image_config import image_config
 from imagestreams.models import AuditEvent, OperatorSettings, Tag
 from imagestreams.scheduling.config import schedule_config
@@ -92,7 +93,7 @@ def test_bad_values_are_explained_and_nothing_is_saved(operator, field, value, m
 def test_the_service_refuses_settings_that_belong_to_the_environment(db):
     for name in ("scheduled_interval", "import_private_addresses", "colour"):
         with pytest.raises(InvalidInput, match=f"unknown operator settings: {name}"):
-            image_config_update(changes={name: "1"})
+            image_config_update(changes={name: "1"}, by=acting_system())
     assert not OperatorSettings.objects.exists()
 
 

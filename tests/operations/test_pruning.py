@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import AuditEvent, Image, ImageManifest, ImageStream, Tag, TagEvent
 from imagestreams.operations.tasks import prune_images_task
 from imagestreams.services.pushes import (
@@ -48,7 +48,7 @@ def push(lab, repository: str, tag: str, **image):
         fetched = push_fetch(client, repository, pushed.digest)
     with transaction.atomic():
         stream = push_stream_lock(target)
-        push_record(stream=stream, target=target, fetched=fetched)
+        push_record(stream=stream, target=target, fetched=fetched, by=acting_system())
     return pushed
 
 
@@ -144,7 +144,7 @@ def test_a_stream_younger_than_the_limit_is_left_alone(lab):
 
 def test_an_image_a_tag_spec_pins_is_kept_in_the_history(five_pushes, team):
     oldest = five_pushes[-1]
-    tag_set(project=team, source=f"app@{oldest}", destinations=["app:pinned"], user=SYSTEM)
+    tag_set(project=team, source=f"app@{oldest}", destinations=["app:pinned"], by=acting_system())
     age()
     prune("--confirm")
     assert oldest in history("app", "1")

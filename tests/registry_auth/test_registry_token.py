@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from imagestreams.access import acting
 from imagestreams.models import ApiToken
 from imagestreams.services.projects import membership_set, project_create
 from tests.registry_lab.images import PushError
@@ -34,7 +35,7 @@ def team():
     alice = users.create_user("alice", password=PASSWORD)
     bob = users.create_user("bob", password=PASSWORD)
     users.create_user("charlie", password=PASSWORD)
-    project = project_create(name="team", creator=alice)
+    project = project_create(name="team", by=acting(alice, "task"))
     membership_set(project=project, user=bob, role="viewer")
     return project
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.scheduling import limits
 from imagestreams.scheduling.checks import check_batch
@@ -66,7 +66,7 @@ def schedule(team):
             source=source,
             destinations=[destination],
             options=TagOptions(scheduled=True, insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
         if not team.triggers.filter(name=f"{stream}-{tag}").exists():
             trigger_create(
@@ -74,7 +74,8 @@ def schedule(team):
                 name=f"{stream}-{tag}",
                 stream=stream,
                 tag=tag,
-                url="https://receiver.invalid/hook",  # never sent: no worker runs here
+                url="https://receiver.invalid/hook",
+                by=acting_system(),  # never sent: no worker runs here
             )
         enrol(now=timezone.now(), interval=INTERVAL, limit=1000)
         result.tag.refresh_from_db()
@@ -86,7 +87,7 @@ def schedule(team):
 def run_due_at(when) -> list:
     """One sweep at `when` and every batch it claimed checked, as beat and the
     workers would (the worker's own clock decides the next check)."""
-    return [check_batch(c.token, c.tag_ids) for c in sweep(now=when)]
+    return [check_batch(c.token, c.tag_ids, by=acting_system()) for c in sweep(now=when)]
 
 
 def run_next_check(tag: Tag) -> list:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from imagestreams.access import acting, acting_system
 from tests.registry_lab.net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,13 +153,14 @@ def seed(source: str, scheduled_tags: int, streams: int = 20) -> str:
     from imagestreams.services.tokens import token_create
 
     user = get_user_model().objects.create_user("load-admin", password="load-admin-password")
-    project = project_create(name="load", creator=user)
+    project = project_create(name="load", by=acting(user, "task"))
     for n in range(streams):
         import_image(
             project=project,
             request=ImportImageRequest(
                 target=f"load{n}:t0", from_image=source, confirm=True, insecure=True
             ),
+            by=acting_system(),
         )
     holders = [ImageStream.objects.create(project=project, name=f"sched{n}") for n in range(100)]
     Tag.objects.bulk_create(
@@ -178,7 +180,7 @@ def seed(source: str, scheduled_tags: int, streams: int = 20) -> str:
     )
     while enrol(now=timezone.now(), interval=30.0, limit=5000):
         pass
-    return token_create(user=user, name="load")[1]
+    return token_create(by=acting(user, "task"), name="load")[1]
 
 
 def sweep_progress(since) -> dict[str, int]:

@@ -126,7 +126,7 @@ class Flaky:
     def __init__(self, failures: int, result=None) -> None:
         self.failures, self.result, self.calls = failures, result, []
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):  # kwargs: the principal (`by=`) of some services
         self.calls.append(args)
         if len(self.calls) <= self.failures:
             raise LOCKED

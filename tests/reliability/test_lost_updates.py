@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from tests.api.conftest import url
 from tests.factories import StreamFactory, TagFactory
@@ -56,7 +57,11 @@ def assert_claim_kept(tag: Tag) -> None:
 
 def test_editing_a_trigger_keeps_the_workers_decision_to_disable_it(editor_api, team):
     trigger = trigger_create(
-        project=team, name="deploy", stream="app", url="https://hooks.example.com/a"
+        project=team,
+        name="deploy",
+        stream="app",
+        url="https://hooks.example.com/a",
+        by=acting_system(),
     )
     reason = "Disabled after 5 failed deliveries in a row."
 
@@ -84,7 +89,9 @@ def test_editing_a_trigger_keeps_the_workers_decision_to_disable_it(editor_api, 
 
 
 def test_enabling_a_trigger_again_is_the_persons_decision(editor_api, team):
-    trigger = trigger_create(project=team, name="deploy", stream="app", url="https://h.example/")
+    trigger = trigger_create(
+        project=team, name="deploy", stream="app", url="https://h.example/", by=acting_system()
+    )
     with worker_writes_during(
         "triggers.services.triggers.validate_spec",
         lambda: Trigger.objects.filter(pk=trigger.pk).update(

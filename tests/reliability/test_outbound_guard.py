@@ -20,7 +20,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.image_config import trusted_import_hosts
 from imagestreams.models import Tag
 from imagestreams.registry import RegistryClient, parse_reference
@@ -284,7 +284,7 @@ def test_scheduled_checks_are_guarded_too(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(scheduled=True, insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     guarded_imports.SCHEDULED_INTERVAL = INTERVAL
     enrol(now=timezone.now(), interval=INTERVAL, limit=10)

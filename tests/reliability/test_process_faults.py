@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag, TagEvent
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -49,7 +49,9 @@ def receiver(settings):
 @pytest.fixture
 def watched(team, receiver):
     """A trigger on every tag of stream "app", and a stream "base" to copy from."""
-    trigger_create(project=team, name="deploy", stream="app", url=f"{receiver.url}/hook")
+    trigger_create(
+        project=team, name="deploy", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    )
     base = StreamFactory(project=team, name="base")
     for name in ("1", "2"):
         TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory())
@@ -120,10 +122,10 @@ def test_work_queued_in_redis_survives_a_redis_crash(
             source=image.reference,
             destinations=[f"app:{n}"],
             options=TagOptions(insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
     tag_set(
-        project=watched, source="base:1", destinations=["app:copy"], user=SYSTEM
+        project=watched, source="base:1", destinations=["app:copy"], by=acting_system()
     )  # a delivery now
     cluster.wait_for(
         lambda: cluster.redis.queued(cluster.queue) >= 4, "beat to queue imports and the delivery"
@@ -164,7 +166,7 @@ def test_a_worker_killed_in_the_middle_of_an_import(
             source=f"{proxy.host}/{unique_repo}:1",
             destinations=["app:1"],
             options=TagOptions(insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
         assert proxy.heads_held.acquire(timeout=PATIENCE), cluster.logs()
         cluster.kill("worker-1")  # mid-import, its task unacknowledged
@@ -182,7 +184,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery(cluster, watched, receiver)
     receiver.answer(Answer(200, hold=True))  # the first send hangs in the receiver
     cluster.start("beat")
     cluster.start("worker-1")
-    tag_set(project=watched, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=watched, source="base:1", destinations=["app:1"], by=acting_system())
     receiver.wait_for(1)
     cluster.kill("worker-1")  # after sending, before recording the answer
     cluster.start("worker-2")
@@ -204,7 +206,7 @@ def test_beat_restarted_forgets_no_scheduled_tag_and_checks_none_twice(
             source=first.reference,
             destinations=[f"app:{n}"],
             options=TagOptions(insecure=True, scheduled=True),
-            user=SYSTEM,
+            by=acting_system(),
         )
     cluster.start("beat")
     cluster.start("worker-1")
@@ -235,7 +237,7 @@ def test_dropped_database_connections_are_reopened(
         source=first.reference,
         destinations=["app:1"],
         options=TagOptions(insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     cluster.wait_for(lambda: histories() == {"1": [first.digest]}, "the first import")
 
@@ -248,9 +250,9 @@ def test_dropped_database_connections_are_reopened(
         source=second.reference,
         destinations=["app:2"],
         options=TagOptions(insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
-    tag_set(project=watched, source="base:2", destinations=["app:copy"], user=SYSTEM)
+    tag_set(project=watched, source="base:2", destinations=["app:copy"], by=acting_system())
     cluster.wait_for(
         lambda: (
             histories()

@@ -5,6 +5,7 @@ lost, and the loser of a conflicting edit is told."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -16,7 +17,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.hooks.signatures import generic_signature
 from imagestreams.models import ImageStream, Tag
 from imagestreams.services.imports import tag_import
@@ -60,14 +61,22 @@ def test_two_workers_importing_one_tag_at_once_write_one_entry(
         source=f"{fault_proxy.host}/{unique_repo}:1",
         destinations=["app:1"],
         options=TagOptions(insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     trigger_create(
-        project=team, name="deploy", stream="app", tag="1", url="https://receiver.invalid/hook"
+        project=team,
+        name="deploy",
+        stream="app",
+        tag="1",
+        url="https://receiver.invalid/hook",
+        by=acting_system(),
     )
     fault_proxy.meet(2)  # both fetches reach the registry together
     with ThreadPoolExecutor(2) as threads:
-        statuses = list(threads.map(lambda _: in_thread(tag_import, result.tag.pk)(), range(2)))
+        import_as_system = functools.partial(tag_import, by=acting_system())
+        statuses = list(
+            threads.map(lambda _: in_thread(import_as_system, result.tag.pk)(), range(2))
+        )
     assert sorted(s.status for s in statuses) == ["Success", "Unchanged"]
     tag = Tag.objects.get(pk=result.tag.pk)
     assert history(tag) == [pushed.digest]

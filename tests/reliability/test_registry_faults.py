@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from imagestreams.access import acting_system
 from imagestreams.scheduling import limits
 from imagestreams.services.imports import tag_import
 from tests.registry_lab.net import REQUEST_TIMEOUT
@@ -89,7 +90,7 @@ def test_a_faulty_registry_keeps_the_last_good_image_backs_off_and_recovers(
     assert tag.check_failures == 1
     assert seconds_to_next_check(tag, since) >= (expected.retry_after or INTERVAL) - CLOCKS
     # The manual import (API, CLI, UI) reports the same and changes nothing.
-    status = tag_import(tag.pk)
+    status = tag_import(tag.pk, by=acting_system())
     assert (status.status, status.reason) == ("Failure", expected.reason)
     assert history(tag) == [first.digest]
 

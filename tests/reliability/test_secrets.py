@@ -11,7 +11,7 @@ import logging
 import pytest
 from django.test import Client
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import ApiToken, AuditEvent, RegistryCredential
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -94,7 +94,7 @@ def test_secrets_are_never_returned_nor_logged(
     answers.append(admin_api.get("/api/v1/projects/team/triggers/deploy").content.decode())
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
-    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     fan_out()
     delivery = Trigger.objects.get(name="deploy").deliveries.get()
     receiver.answer(500)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.scheduling import limits
 from imagestreams.scheduling.checks import check_batch, default_transport
@@ -89,7 +89,7 @@ def schedule(project):
             source=source,
             destinations=[destination],
             options=TagOptions(**options),
-            user=SYSTEM,
+            by=acting_system(),
         )
         if enrolled:
             # What the next sweep does first: a first check time within one interval.
@@ -108,7 +108,10 @@ def run_due(requests_seen):
     def run(seconds: float = 0.0, *, transport_factory=None):
         claims = sweep(now=timezone.now() + timedelta(seconds=seconds))
         factory = transport_factory or requests_seen.factory
-        return [check_batch(c.token, c.tag_ids, transport_factory=factory) for c in claims]
+        return [
+            check_batch(c.token, c.tag_ids, transport_factory=factory, by=acting_system())
+            for c in claims
+        ]
 
     return run
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from imagestreams.access import acting_system
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.scheduling.checks import check_batch, default_transport
@@ -58,7 +59,10 @@ def test_an_unchanged_upstream_costs_one_head_and_one_update(
     with CaptureQueriesContext(connection) as queries:
         for claim in claims:
             report = check_batch(
-                claim.token, claim.tag_ids, transport_factory=requests_seen.factory
+                claim.token,
+                claim.tag_ids,
+                transport_factory=requests_seen.factory,
+                by=acting_system(),
             )
     assert report.unchanged == 3
 
@@ -101,7 +105,7 @@ def test_a_pinned_tag_imported_before_enrolment_is_never_checked(
 
     pushed = pusher(registry).push_image(unique_repo, "1")
     tag = schedule("app:pinned", pushed.pinned, enrolled=False)
-    tag_import(tag.pk)
+    tag_import(tag.pk, by=acting_system())
     assert run_due(5 * INTERVAL) == []
     assert sum(requests_seen.counts.values()) == 0
 
@@ -216,9 +220,13 @@ def test_running_a_batch_twice_checks_nothing_twice(
     pushed = pusher(registry).push_image(unique_repo, "1")
     tag = schedule("app:1", pushed.reference)
     [claim] = sweep(now=_later(INTERVAL))
-    check_batch(claim.token, claim.tag_ids, transport_factory=requests_seen.factory)
+    check_batch(
+        claim.token, claim.tag_ids, transport_factory=requests_seen.factory, by=acting_system()
+    )
     requests_seen.clear()
-    report = check_batch(claim.token, claim.tag_ids, transport_factory=requests_seen.factory)
+    report = check_batch(
+        claim.token, claim.tag_ids, transport_factory=requests_seen.factory, by=acting_system()
+    )
     assert report.skipped == 1
     assert sum(requests_seen.counts.values()) == 0
     assert history(tag) == [pushed.digest]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.scheduling.services import tag_set_policy
 from imagestreams.services.errors import InvalidInput
@@ -31,7 +31,7 @@ def test_setting_a_policy_points_the_tag_at_the_chosen_upstream_tag(upstream, sc
     for name in ("1.0.0", "1.4.2", "2.0.0", "latest"):
         upstream(name)
     tag = schedule("app:stable", f"{upstream.repository}:latest")
-    result = tag_set_policy(tag=tag, policy=SEMVER_1)
+    result = tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     assert result.chosen_tag == "1.4.2"
     assert result.message.endswith("now at 1.4.2.")
     tag.refresh_from_db()
@@ -43,7 +43,7 @@ def test_setting_a_policy_points_the_tag_at_the_chosen_upstream_tag(upstream, sc
 def test_a_scheduled_check_follows_a_new_matching_tag(upstream, schedule, run_due):
     first = upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     run_due(INTERVAL)
     run_due(2 * INTERVAL)
     assert history(tag) == [first.digest]
@@ -66,7 +66,7 @@ def test_an_unchanged_policy_check_lists_tags_and_heads_once(
 ):
     upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     run_due(INTERVAL)
     requests_seen.clear()
     [report] = run_due(2 * INTERVAL)
@@ -80,9 +80,9 @@ def test_a_policy_that_matches_nothing_is_refused_and_nothing_written(upstream, 
     upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
     with pytest.raises(InvalidInput, match=r'no tag of repository ".*" matches the policy'):
-        tag_set_policy(tag=tag, policy={"kind": "semver", "range": ">=5"})
+        tag_set_policy(tag=tag, policy={"kind": "semver", "range": ">=5"}, by=acting_system())
     with pytest.raises(InvalidInput, match="a semver policy needs a range"):
-        tag_set_policy(tag=tag, policy={"kind": "semver"})
+        tag_set_policy(tag=tag, policy={"kind": "semver"}, by=acting_system())
     tag.refresh_from_db()
     assert (tag.policy, tag.from_name) == ({}, f"{upstream.repository}:1.0.0")
 
@@ -92,7 +92,7 @@ def test_a_policy_whose_tags_vanish_records_a_condition(
 ):
     only = upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     run_due(INTERVAL)
     pusher(registry).delete(unique_repo, only.digest)
     [report] = run_due(2 * INTERVAL)
@@ -106,13 +106,13 @@ def test_a_policy_whose_tags_vanish_records_a_condition(
 def test_retagging_replaces_the_policy(upstream, schedule, project):
     upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     tag_set(
         project=project,
         source=f"{upstream.repository}:1.0.0",
         destinations=["app:stable"],
         options=TagOptions(scheduled=True, insecure=True),
-        user=SYSTEM,
+        by=acting_system(),
     )
     tag = Tag.objects.get(pk=tag.pk)
     assert (tag.policy, tag.policy_tag) == ({}, "")
@@ -121,8 +121,8 @@ def test_retagging_replaces_the_policy(upstream, schedule, project):
 def test_removing_the_policy_keeps_the_current_upstream_tag(upstream, schedule):
     upstream("1.2.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.2.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
-    result = tag_set_policy(tag=Tag.objects.get(pk=tag.pk), policy=None)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
+    result = tag_set_policy(tag=Tag.objects.get(pk=tag.pk), policy=None, by=acting_system())
     assert result.message == "Tag app:stable follows no policy."
     tag.refresh_from_db()
     assert (tag.policy, tag.from_name) == ({}, f"{upstream.repository}:1.2.0")
@@ -134,7 +134,7 @@ def test_only_external_image_tags_can_follow_a_policy(schedule, upstream):
     Tag.objects.filter(pk=tag.pk).update(reference=True)
     tag.refresh_from_db()
     with pytest.raises(InvalidInput, match="only such tags can follow a policy"):
-        tag_set_policy(tag=tag, policy=SEMVER_1)
+        tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
 
 
 def test_changing_only_the_reference_policy_keeps_the_tag_policy(upstream, schedule, project):
@@ -142,10 +142,10 @@ def test_changing_only_the_reference_policy_keeps_the_tag_policy(upstream, sched
 
     upstream("1.0.0")
     tag = schedule("app:stable", f"{upstream.repository}:1.0.0")
-    tag_set_policy(tag=tag, policy=SEMVER_1)
+    tag_set_policy(tag=tag, policy=SEMVER_1, by=acting_system())
     tag = Tag.objects.get(pk=tag.pk)
-    tag_spec_update(project=project, tag=tag, reference_policy="Local", user=SYSTEM)
+    tag_spec_update(project=project, tag=tag, reference_policy="Local", by=acting_system())
     tag = Tag.objects.get(pk=tag.pk)
     assert (tag.reference_policy, tag.policy["kind"]) == ("Local", "semver")
-    tag_spec_update(project=project, tag=tag, scheduled=False, user=SYSTEM)
+    tag_spec_update(project=project, tag=tag, scheduled=False, by=acting_system())
     assert Tag.objects.get(pk=tag.pk).policy == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ProjectFactory
@@ -94,7 +94,7 @@ def test_workers_and_beat_pick_up_a_repush_without_duplicates(
             source=first.reference,
             destinations=[f"app{n}:1"],
             options=TagOptions(scheduled=True, insecure=True),
-            user=SYSTEM,
+            by=acting_system(),
         )[0].tag
         for n in range(6)
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
+from imagestreams.access import acting
 from imagestreams.models import ImageStream, Tag, TagEvent
 from imagestreams.services.tokens import token_create
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -49,7 +50,7 @@ def api_for(personas):
 
     def make(user=None, *, secret: str = "", user_agent: str = "") -> APIClient:
         if user is not None:
-            _, secret = token_create(user=user, name="tests")
+            _, secret = token_create(by=acting(user, "task"), name="tests")
         api = APIClient()
         headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
         if user_agent:

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import ImageStream, RegistryEvent, Tag
 from imagestreams.services.projects import membership_set, project_create
 from imagestreams.services.streams import stream_create
@@ -43,8 +44,8 @@ def teams():
     alice = users.create_user("alice", password=PASSWORD)
     bob = users.create_user("bob", password=PASSWORD)
     carol = users.create_user("carol", password=PASSWORD)
-    team = project_create(name="team", creator=alice)
-    apps = project_create(name="apps", creator=bob)
+    team = project_create(name="team", by=acting(alice, "task"))
+    apps = project_create(name="apps", by=acting(bob, "task"))
     membership_set(project=apps, user=carol, role="viewer")
     _, builder = add_service_account(team, role="editor", name="builder")
     _, deployer = add_service_account(team, role="viewer", name="deployer")
@@ -122,8 +123,10 @@ def test_a_shared_project_pulls_the_shared_stream_and_may_not_push(
     builder.push_image("team/base", "1")
     builder.push_image("team/private", "1")
     # Without notifications here, the stream is created apart from the push.
-    stream_create(project=teams["team"], name="base")
-    share_grant(project=teams["team"], stream_name="base", target_project="apps")
+    stream_create(project=teams["team"], name="base", by=acting_system())
+    share_grant(
+        project=teams["team"], stream_name="base", target_project="apps", by=acting_system()
+    )
     host = token_registry.host
     # A member of the receiving project, and its service account.
     assert skopeo.inspect_raw(f"{host}/team/base:1", creds=("carol", PASSWORD))

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from imagestreams.audit import acting_as
+from imagestreams.access import acting_system
 from imagestreams.models import AuditEvent
 from imagestreams.services.streams import stream_create
 from tests.teams.world import HTMX, page_text
@@ -40,8 +40,7 @@ def test_a_web_form_is_recorded_as_web_and_shown_newest_first(admin):
 
 
 def test_filters_narrow_the_table(admin, team):
-    with acting_as("robot", "task"):
-        stream_create(project=team, name="ruby")
+    stream_create(by=acting_system("task", "robot"), project=team, name="ruby")
     admin.post("/p/team/streams/new", {"name": "perl"})
     query = {"interface": "task", "actor": "robot"}
     only_tasks = page_text(admin.get(AUDIT, query, headers=HTMX))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import Tag
 from imagestreams.services.teams import service_account_token_create
 from imagestreams.services.tokens import token_create
@@ -45,12 +46,14 @@ class World:
 
 
 def own_token(world: World, persona: str) -> dict:
-    token, _ = token_create(user=world.users.get(persona, world.users["admin"]), name="old")
+    token, _ = token_create(
+        by=acting(world.users.get(persona, world.users["admin"]), "task"), name="old"
+    )
     return {"token_id": token.pk}
 
 
 def account_token(world: World, persona: str) -> dict:
-    token, _ = service_account_token_create(account=world.account, name="old")
+    token, _ = service_account_token_create(account=world.account, name="old", by=acting_system())
     return {**ACCOUNT, "token_id": token.pk}
 
 
@@ -186,7 +189,11 @@ def world(personas, team, python, partner, service_account, settings):
     # needs the operator's permission, which is then taken back.)
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
     trigger = trigger_create(
-        project=team, name="hook", stream="python", url="http://localhost:9/hook"
+        project=team,
+        name="hook",
+        stream="python",
+        url="http://localhost:9/hook",
+        by=acting_system(),
     )
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
     delivery = trigger_send_test(trigger=trigger).delivery

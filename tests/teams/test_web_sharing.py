@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting
 from imagestreams.models import Share
 from imagestreams.services.projects import project_create
 from tests.factories import StreamFactory
@@ -20,7 +21,7 @@ def admin(web_as, personas, team):
 
 
 def test_granting_one_stream_to_a_project(admin, python, personas):
-    project_create(name="apps", creator=personas["outsider"])
+    project_create(name="apps", by=acting(personas["outsider"], "task"))
     form = page_text(admin.get(SHARING))
     assert '<option value="python">python</option>' in form
     response = admin.post(

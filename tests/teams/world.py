@@ -9,6 +9,7 @@ import html
 
 from django.contrib.auth import get_user_model
 
+from imagestreams.access import acting, acting_system
 from imagestreams.models import Project, Role
 from imagestreams.services.projects import membership_set, project_create
 from imagestreams.services.teams import (
@@ -31,8 +32,8 @@ def page_text(response) -> str:
 
 def add_service_account(team: Project, *, role: str = Role.EDITOR, name: str = SERVICE_ACCOUNT):
     """A service account of `team` and the secret of one of its tokens."""
-    account = service_account_create(project=team, name=name, role=role)
-    _, secret = service_account_token_create(account=account, name="pipeline")
+    account = service_account_create(project=team, name=name, role=role, by=acting_system())
+    _, secret = service_account_token_create(account=account, name="pipeline", by=acting_system())
     return account, secret
 
 
@@ -41,7 +42,9 @@ def add_partner(team: Project, *, stream: str | None = "python", username: str =
     `stream` with (every stream of team when None). The stream must exist."""
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     owner = get_user_model().objects.create_user(f"{username}-owner", password=PASSWORD)
-    partner = project_create(name="partner", creator=owner)
+    partner = project_create(name="partner", by=acting(owner, "task"))
     membership_set(project=partner, user=user, role=Role.VIEWER)
-    share = share_grant(project=team, stream_name=stream, target_project="partner")
+    share = share_grant(
+        project=team, stream_name=stream, target_project="partner", by=acting_system()
+    )
     return user, partner, share

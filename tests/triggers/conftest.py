@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import REQUEST_TIMEOUT
@@ -49,7 +49,9 @@ def make_trigger(team, receiver):
     def make(*, name: str = "hook", stream: str = "app", tag: str = "", **options):
         options.setdefault("url", f"{receiver.url}/hook")
         options.setdefault("secret", "s3cret")
-        return trigger_create(project=team, name=name, stream=stream, tag=tag, **options)
+        return trigger_create(
+            project=team, name=name, stream=stream, tag=tag, **options, by=acting_system()
+        )
 
     return make
 
@@ -64,7 +66,7 @@ def change(team, django_capture_on_commit_callbacks):
     def make(n: int = 1) -> list[Delivery]:
         TagEventFactory(tag=TagFactory(stream=stream, name=f"v{n}"), image=ImageFactory())
         with django_capture_on_commit_callbacks():
-            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], user=SYSTEM)
+            tag_set(project=team, source=f"base:v{n}", destinations=["app:1"], by=acting_system())
             fan_out()
         return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 

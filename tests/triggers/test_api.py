@@ -7,7 +7,7 @@ import json
 import pytest
 
 from imagestreams import crypto
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery, Trigger
@@ -40,7 +40,7 @@ def sent_delivery(team, hook, eager_celery, django_capture_on_commit_callbacks) 
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
     with django_capture_on_commit_callbacks(execute=True):
-        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+        tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     return Delivery.objects.get()
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -49,7 +49,7 @@ def test_two_workers_sending_one_delivery_send_it_once(team, make_trigger, recei
     make_trigger(stream="app", tag="1")
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
-    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     fan_out()  # the send task it queues is never run
     delivery = Delivery.objects.get()
     receiver.answer(Answer(200, delay=0.5))
@@ -65,7 +65,7 @@ def test_two_workers_applying_the_same_change_record_it_once(team, make_trigger,
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
 
     run_together(
-        lambda: tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+        lambda: tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     )
     fan_out()
 
@@ -80,7 +80,7 @@ def test_workers_fanning_out_one_change_together_write_one_delivery_per_trigger(
     make_trigger(name="every-tag", stream="app")
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
-    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     change = TagChange.objects.get()
 
     # The fan-out task queued on commit, a duplicate of it and the sweep's.

@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -165,7 +165,7 @@ def test_a_change_rolled_back_with_its_transaction_is_never_announced(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+        tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
         assert TagChange.objects.count() == 1  # written with the history change
         raise RuntimeError("something later in the transaction failed")
     assert callbacks == []
@@ -185,7 +185,7 @@ def test_a_fan_out_that_crashes_midway_writes_nothing_and_the_sweep_redoes_it_on
     make_trigger(name="first", stream="app", tag="1")
     make_trigger(name="second", stream="app")
     with django_capture_on_commit_callbacks():  # the fan-out task is lost
-        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+        tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     change = TagChange.objects.get()
     real_get_or_create = Delivery.objects.get_or_create
     calls = []
@@ -224,7 +224,7 @@ def test_a_late_fan_out_does_not_fire_triggers_created_after_the_change(
     team, base, make_trigger, receiver, eager_celery, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks():  # the fan-out task is lost
-        tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+        tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
     make_trigger(stream="app", tag="1")
 
     with django_capture_on_commit_callbacks(execute=True):

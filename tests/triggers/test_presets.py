@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from triggers.models import Delivery
@@ -26,7 +26,12 @@ def move_tag(team, eager_celery, django_capture_on_commit_callbacks):
 
     def move() -> Delivery:
         with django_capture_on_commit_callbacks(execute=True):
-            tag_set(project=team, source="base:1", destinations=["app:1"], actor="ci", user=SYSTEM)
+            tag_set(
+                project=team,
+                source="base:1",
+                destinations=["app:1"],
+                by=acting_system("task", "ci"),
+            )
         return Delivery.objects.get()
 
     return move
@@ -140,3 +145,25 @@ def test_generic_webhook_sends_its_token_as_a_bearer(editor_api, receiver, move_
     assert request.headers["authorization"] == "Bearer tok"
     assert "x-imagestreams-signature" not in request.headers  # no secret, no signature
     assert json.loads(request.body)["actor"] == "ci"
+
+
+def test_new_options_move_a_derived_url_but_not_a_given_one(editor_api, team):
+    derived = {"name": "gh", "stream": "app", "preset": "github", "token": "t"}
+    create(editor_api, derived | {"options": {"repository": "acme/deploy"}})
+    given = "https://github.example.com/api/v3/repos/acme/deploy/dispatches"
+    create(editor_api, derived | {"name": "ghe", "url": given, "options": {}})
+    for name in ("gh", "ghe"):
+        response = editor_api.patch(
+            f"/api/v1/projects/team/triggers/{name}",
+            {"options": {"repository": "acme/other", "event_type": "image"}},
+            format="json",
+        )
+        assert response.status_code == 200, response.json()
+    triggers = {
+        t["name"]: t["url"]
+        for t in editor_api.get("/api/v1/projects/team/triggers").json()["results"]
+    }
+    assert triggers == {
+        "gh": "https://api.github.com/repos/acme/other/dispatches",
+        "ghe": given,
+    }

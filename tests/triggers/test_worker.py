@@ -15,7 +15,7 @@ import pytest
 import redis
 from django.db import connection
 
-from imagestreams.access import SYSTEM
+from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.processes import wait_for, wait_for_more_runs
@@ -86,7 +86,7 @@ def test_a_lost_send_is_swept_retried_with_backoff_and_delivered_once(
     receiver.answer(500)
     # This process's broker is in memory: the send task is lost, as if the
     # web process died right after committing.
-    tag_set(project=team, source="base:1", destinations=["app:1"], user=SYSTEM)
+    tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())
 
     logs = sorted(workers.glob("*.log"))
     wait_for(lambda: Delivery.objects.filter(status="succeeded").exists(), "the delivery", logs)

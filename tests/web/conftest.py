@@ -8,6 +8,7 @@ import html
 import pytest
 from django.contrib.auth import get_user_model
 
+from imagestreams.access import acting
 from imagestreams.models import Role
 from imagestreams.services.projects import membership_set, project_create
 
@@ -39,7 +40,7 @@ def people(db):
 
 @pytest.fixture
 def project(people):
-    project = project_create(name="team", creator=people["alice"])
+    project = project_create(name="team", by=acting(people["alice"], "task"))
     membership_set(project=project, user=people["eddie"], role=Role.EDITOR)
     membership_set(project=project, user=people["vera"], role=Role.VIEWER)
     return project

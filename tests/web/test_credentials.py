@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from imagestreams.access import acting_system
 from imagestreams.models import RegistryCredential
 from imagestreams.services.credentials import credential_set
 from tests.web.conftest import HTMX, page_text
@@ -29,7 +30,9 @@ def test_an_admin_adds_credentials_whose_password_is_never_shown(alice, project)
 
 
 def test_saving_again_replaces_the_credentials(alice, project):
-    credential_set(project=project, registry="quay.io", username="old", password="x")
+    credential_set(
+        project=project, registry="quay.io", username="old", password="x", by=acting_system()
+    )
     alice.post(PAGE, {"registry": "quay.io", "username": "new", "password": "y"})
     assert RegistryCredential.objects.get(project=project).username == "new"
 

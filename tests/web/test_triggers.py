@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from imagestreams.access import acting_system
 from imagestreams.services.history import NewEvent, tag_add_event
 from tests.factories import ImageFactory, StreamFactory, TagFactory
 from tests.triggers.outbox import fan_out
@@ -37,7 +38,12 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def trigger(project, receiver):
     return trigger_create(
-        project=project, name="deploy", stream="python", tag="3.6", url=f"{receiver.url}/hook"
+        project=project,
+        name="deploy",
+        stream="python",
+        tag="3.6",
+        url=f"{receiver.url}/hook",
+        by=acting_system(),
     )
 
 
@@ -163,7 +169,9 @@ def test_viewers_neither_see_nor_change_triggers(as_user, project, receiver):
     """Trigger URLs often carry secrets (a Slack or GitLab token in the URL)
     and delivery logs repeat them: viewers get neither, as in the API."""
     secret_url = f"{receiver.url}/hook?token=s3cr3t-in-the-url"
-    trigger = trigger_create(project=project, name="deploy", stream="python", url=secret_url)
+    trigger = trigger_create(
+        project=project, name="deploy", stream="python", url=secret_url, by=acting_system()
+    )
     assert trigger_send_test(trigger=trigger).succeeded  # a delivery in the log
     assert "Triggers" in page_text(as_user("eddie").get("/p/team/"))
     vera = as_user("vera")

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imagestreams import audit
+from imagestreams.access import Principal
 from imagestreams.models import Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.registry.netguard import is_internal, literal_address
@@ -51,6 +52,7 @@ class TriggerSpec:
 
 def trigger_create(
     *,
+    by: Principal,
     project: Project,
     name: str,
     stream: str,
@@ -74,7 +76,7 @@ def trigger_create(
         with transaction.atomic():
             trigger.save()
             audit.record(
-                "trigger.create", project=project, target=name, after=_audit_facts(trigger)
+                "trigger.create", by=by, project=project, target=name, after=_audit_facts(trigger)
             )
     except IntegrityError:
         raise Conflict(f'trigger "{name}" already exists', field="name") from None
@@ -83,6 +85,7 @@ def trigger_create(
 
 def trigger_update(
     *,
+    by: Principal,
     trigger: Trigger,
     stream: str = UNSET,
     tag: str = UNSET,
@@ -103,13 +106,15 @@ def trigger_update(
     current = Trigger.objects.get(pk=trigger.pk)
     before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
+    # A URL the preset derived from the options follows new options.
+    rederive = preset_changed or (options is not UNSET and _url_is_derived(current))
     spec = validate_spec(
         TriggerSpec(
             stream=current.stream if stream is UNSET else stream,
             tag=current.tag if tag is UNSET else tag,
             preset=current.preset if preset is UNSET else preset,
             # A new preset means a new destination unless one is given.
-            url=(("" if preset_changed else current.url) if url is UNSET else url),
+            url=(("" if rederive else current.url) if url is UNSET else url),
             options=(({} if preset_changed else current.options) if options is UNSET else options),
             has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
         )
@@ -130,12 +135,27 @@ def trigger_update(
         current.refresh_from_db()
         audit.record(
             "trigger.update",
+            by=by,
             project=current.project,
             target=current.name,
             before=before,
             after=_audit_facts(current),
         )
     return current
+
+
+def _url_is_derived(trigger: Trigger) -> bool:
+    """Whether the trigger's URL is the one its preset makes of its options
+    (no URL was given)."""
+    if trigger.preset == Preset.GENERIC:
+        return False
+    spec = TriggerSpec(
+        trigger.stream, trigger.tag, trigger.preset, "", trigger.options, has_token=True
+    )
+    try:
+        return validate_spec(spec).url == trigger.url
+    except InvalidInput:
+        return False
 
 
 def _set_enabled(trigger: Trigger, enabled: bool) -> None:
@@ -146,10 +166,10 @@ def _set_enabled(trigger: Trigger, enabled: bool) -> None:
         rows.update(enabled=False, disabled_reason="")  # paused by a person, not by us
 
 
-def trigger_delete(*, trigger: Trigger) -> None:
+def trigger_delete(*, by: Principal, trigger: Trigger) -> None:
     """Delete a trigger with its deliveries (pending ones are never sent)."""
     with transaction.atomic():
-        audit.record("trigger.delete", project=trigger.project, target=trigger.name)
+        audit.record("trigger.delete", by=by, project=trigger.project, target=trigger.name)
         trigger.delete()
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from imagestreams.selectors.streams import streams_list
 from imagestreams.services.errors import ServiceError
-from imagestreams.web.http import WebRequest, go_to, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, go_to, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import Perms, project_access
 from triggers.models import FINISHED_STATUSES, WAITING_STATUSES, DeliveryStatus, Trigger
 from triggers.selectors import delivery_get, delivery_list, trigger_get, trigger_list
@@ -39,6 +39,7 @@ def trigger_list_view(request: WebRequest, project_name: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             trigger = trigger_create(
+                by=principal_of(request),
                 project=project,
                 name=data["name"],
                 stream=data["stream"].strip(),
@@ -129,7 +130,7 @@ def trigger_enable(request: WebRequest, project_name: str, name: str) -> HttpRes
     trigger = trigger_get(project=project, name=name)
     enabled = request.POST.get("enabled") == "on"
     try:
-        trigger = trigger_update(trigger=trigger, enabled=enabled)
+        trigger = trigger_update(by=principal_of(request), trigger=trigger, enabled=enabled)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -163,6 +164,6 @@ def trigger_delete_view(request: WebRequest, project_name: str, name: str) -> Ht
     if request.method == "GET":
         context = {"project": project, "perms": perms, "trigger": trigger}
         return render_page(request, "triggers/trigger_delete.html", context)
-    trigger_delete(trigger=trigger)
+    trigger_delete(by=principal_of(request), trigger=trigger)
     messages.success(request, f'Trigger "{name}" deleted; its pending deliveries will not be sent.')
     return go_to(request, reverse("triggers:triggers", args=[project.name]))

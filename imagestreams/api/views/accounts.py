@@ -14,7 +14,7 @@ from imagestreams.api.authentication import BearerTokenAuthentication, LimitedBa
 from imagestreams.api.inputs import InputSerializer, parse
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.throttling import limit_token_creation
-from imagestreams.api.views.base import paginated
+from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.selectors.tokens import tokens_of
 from imagestreams.services.tokens import MAX_TOKEN_DAYS, token_create, token_revoke
 
@@ -75,7 +75,7 @@ class TokenListCreateApi(APIView):
         user = person_for(request.user, "create tokens of a user")
         limit_token_creation(request, user)
         data = parse(self.InputSerializer, request.data)
-        token, raw = token_create(user=user, **data)
+        token, raw = token_create(by=principal_of(request), **data)
         token.token = raw
         return Response(self.CreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -83,5 +83,6 @@ class TokenListCreateApi(APIView):
 class TokenRevokeApi(APIView):
     @extend_schema(operation_id="tokens_revoke", responses={204: None}, tags=["accounts"])
     def delete(self, request: Request, token_id: int) -> Response:
-        token_revoke(user=person_for(request.user, "revoke tokens of a user"), token_id=token_id)
+        owner = person_for(request.user, "revoke tokens of a user")
+        token_revoke(by=principal_of(request), owner=owner, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,13 +8,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from imagestreams.access import Principal, acting
 from imagestreams.api.pagination import Pagination
 from imagestreams.services.errors import NotFound
 
+# Any client may send any User-Agent: an API call that names isctl is
+# recorded as what it surely is, with the client's claim beside it.
+ISCTL_CLAIMED = "api (isctl)"
 
-def actor_of(request: Request) -> str:
-    """Who history entries say made a change."""
-    return request.user.get_username()
+
+def principal_of(request: Request) -> Principal:
+    """Who acts in an API request (DRF has authenticated the token by now)."""
+    agent = request.headers.get("User-Agent", "")
+    return acting(request.user, ISCTL_CLAIMED if agent.startswith("isctl") else "api")
 
 
 def paginated(view: APIView, queryset, serializer_class) -> Response:

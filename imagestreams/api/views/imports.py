@@ -16,7 +16,7 @@ from imagestreams.api.serializers.images import (
     facts_of_image,
 )
 from imagestreams.api.serializers.streams import ImageStreamSerializer
-from imagestreams.api.views.base import actor_of
+from imagestreams.api.views.base import principal_of
 from imagestreams.models.streams import ImportStatus
 from imagestreams.selectors.images import images_by_digest
 from imagestreams.selectors.streams import stream_detail
@@ -95,7 +95,7 @@ class ImportApi(APIView):
         data = parse(self.InputSerializer, request.data)
         found = project_for(request.user, project, "edit")
         result = import_image(
-            project=found, request=ImportImageRequest(**data), actor=actor_of(request)
+            project=found, request=ImportImageRequest(**data), by=principal_of(request)
         )
         stream = stream_detail(project=found, name=result.stream_name) if result.stream else None
         output = {

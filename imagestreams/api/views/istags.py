@@ -13,7 +13,7 @@ from imagestreams.api.inputs import InputSerializer, parse, parse_istag, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.istags import ImageStreamTagSerializer
 from imagestreams.api.serializers.streams import TagEventSerializer
-from imagestreams.api.views.base import actor_of, paginated
+from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.selectors.istags import istag_get, istags_list
 from imagestreams.selectors.tags import tag_get, tag_history
 from imagestreams.services.rollback import tag_rollback
@@ -61,9 +61,7 @@ class IstagDetailApi(APIView):
     def delete(self, request: Request, project: str, istag: str) -> Response:
         stream, _ = parse_istag(istag)
         found = stream_for(request.user, project, stream, "edit").project
-        [message] = tag_delete(
-            project=found, destinations=[istag], actor=actor_of(request), user=request.user
-        )
+        [message] = tag_delete(project=found, destinations=[istag], by=principal_of(request))
         return Response(MessageSerializer({"message": message}).data)
 
 
@@ -109,6 +107,6 @@ class IstagRollbackApi(APIView):
         stream_name, tag_name = parse_istag(istag)
         stream = stream_for(request.user, project, stream_name, "edit")
         tag = tag_get(stream=stream, name=tag_name)
-        result = tag_rollback(tag=tag, actor=actor_of(request), **data)
+        result = tag_rollback(tag=tag, by=principal_of(request), **data)
         rolled = istag_get(project=stream.project, stream=stream_name, tag=tag_name)
         return Response(self.OutputSerializer({"message": result.message, "tag": rolled}).data)

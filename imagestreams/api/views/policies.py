@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from imagestreams.access import stream_for
 from imagestreams.api.inputs import InputSerializer, parse, parse_istag
 from imagestreams.api.serializers.istags import ImageStreamTagSerializer
+from imagestreams.api.views.base import principal_of
 from imagestreams.scheduling.services import tag_set_policy
 from imagestreams.selectors.istags import istag_get
 from imagestreams.selectors.tags import tag_get
@@ -56,7 +57,7 @@ class IstagPolicyApi(APIView):
         found = stream.project
         tag = tag_get(stream=stream, name=tag_name)
         policy = {k: v for k, v in (data["policy"] or {}).items() if v not in ("", None)}
-        result = tag_set_policy(tag=tag, policy=policy or None)
+        result = tag_set_policy(by=principal_of(request), tag=tag, policy=policy or None)
         try:
             current = istag_get(project=found, stream=stream_name, tag=tag_name)
         except NotFound:  # a tag awaiting its first import has no image yet

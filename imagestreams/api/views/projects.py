@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from imagestreams.access import person_for, project_for
 from imagestreams.api.inputs import InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
-from imagestreams.api.views.base import paginated
+from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.selectors.projects import project_detail, projects_list
 from imagestreams.services.projects import project_create
 
@@ -55,9 +55,9 @@ class ProjectListCreateApi(APIView):
         tags=["projects"],
     )
     def post(self, request: Request) -> Response:
-        creator = person_for(request.user, "create projects")
+        person_for(request.user, "create projects")
         data = parse(self.InputSerializer, request.data)
-        project = project_create(creator=creator, **data)
+        project = project_create(by=principal_of(request), **data)
         project = project_detail(user=request.user, project=project)
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 

@@ -12,7 +12,7 @@ from imagestreams.access import project_for, stream_for
 from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.streams import ImageStreamSerializer
-from imagestreams.api.views.base import paginated
+from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
 from imagestreams.selectors.streams import stream_detail, stream_with_tags, streams_list
 from imagestreams.services.streams import stream_create, stream_delete, stream_update
@@ -49,7 +49,7 @@ class StreamListCreateApi(APIView):
     def post(self, request: Request, project: str) -> Response:
         data = parse(self.InputSerializer, request.data)
         found = project_for(request.user, project, "edit")
-        stream = stream_create(project=found, **data)
+        stream = stream_create(by=principal_of(request), project=found, **data)
         stream = stream_detail(project=found, name=stream.name)
         return Response(ImageStreamSerializer(stream).data, status=status.HTTP_201_CREATED)
 
@@ -82,11 +82,18 @@ class StreamDetailApi(APIView):
     def patch(self, request: Request, project: str, name: str) -> Response:
         data = parse(self.PatchSerializer, request.data)
         stream = stream_for(request.user, project, name, "edit")
-        stream_update(stream=stream, expected_generation=data.pop("generation", None), **data)
+        stream_update(
+            by=principal_of(request),
+            stream=stream,
+            expected_generation=data.pop("generation", None),
+            **data,
+        )
         updated = stream_detail(project=stream.project, name=name)
         return Response(ImageStreamSerializer(updated).data)
 
     @extend_schema(operation_id="imagestreams_delete", responses={204: None}, tags=TAGS)
     def delete(self, request: Request, project: str, name: str) -> Response:
-        stream_delete(stream=stream_for(request.user, project, name, "edit"))
+        stream_delete(
+            by=principal_of(request), stream=stream_for(request.user, project, name, "edit")
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from imagestreams.access import project_for
 from imagestreams.api.inputs import InputSerializer, parse
-from imagestreams.api.views.base import actor_of
+from imagestreams.api.views.base import principal_of
 from imagestreams.services.tagging import TagOptions, tag_delete, tag_set
 
 TAGS = ["tagging"]
@@ -77,8 +77,7 @@ class TagApi(APIView):
             destinations=data.pop("destinations"),
             source_kind=data.pop("source_kind", None),
             options=TagOptions(**data),
-            actor=actor_of(request),
-            user=request.user,
+            by=principal_of(request),
         )
         shown = [
             {"destination": r.destination.display(found.name), "message": r.message}
@@ -103,7 +102,6 @@ class UntagApi(APIView):
         messages = tag_delete(
             project=found,
             destinations=data["destinations"],
-            actor=actor_of(request),
-            user=request.user,
+            by=principal_of(request),
         )
         return Response(self.OutputSerializer({"messages": messages}).data)

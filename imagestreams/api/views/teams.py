@@ -25,7 +25,7 @@ from imagestreams.api.serializers.teams import (
     SharedImageStreamSerializer,
     ShareSerializer,
 )
-from imagestreams.api.views.base import actor_of, paginated
+from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.models import Role
 from imagestreams.selectors.audit import (
     EXPORT_FORMATS,
@@ -91,13 +91,15 @@ class MemberDetailApi(APIView):
     def put(self, request: Request, project: str, username: str) -> Response:
         found = project_for(request.user, project, "admin")
         data = parse(self.InputSerializer, request.data)
-        membership = member_set(project=found, username=username, role=data["role"])
+        membership = member_set(
+            by=principal_of(request), project=found, username=username, role=data["role"]
+        )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(operation_id="members_remove", responses={204: None}, tags=TAGS)
     def delete(self, request: Request, project: str, username: str) -> Response:
         found = project_for(request.user, project, "admin")
-        member_remove(project=found, username=username)
+        member_remove(by=principal_of(request), project=found, username=username)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -130,7 +132,7 @@ class ServiceAccountListCreateApi(APIView):
     def post(self, request: Request, project: str) -> Response:
         found = project_for(request.user, project, "admin")
         data = parse(self.InputSerializer, request.data)
-        account = service_account_create(project=found, **data)
+        account = service_account_create(by=principal_of(request), project=found, **data)
         return Response(ServiceAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,7 +158,9 @@ class ServiceAccountDetailApi(APIView):
         found = project_for(request.user, project, "admin")
         data = parse(self.PatchSerializer, request.data)
         account = service_account_get(project=found, name=name)
-        account = service_account_update(account=account, role=data["role"])
+        account = service_account_update(
+            by=principal_of(request), account=account, role=data["role"]
+        )
         return Response(ServiceAccountSerializer(account).data)
 
     @extend_schema(
@@ -167,7 +171,9 @@ class ServiceAccountDetailApi(APIView):
     )
     def delete(self, request: Request, project: str, name: str) -> Response:
         found = project_for(request.user, project, "admin")
-        service_account_delete(account=service_account_get(project=found, name=name))
+        service_account_delete(
+            by=principal_of(request), account=service_account_get(project=found, name=name)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +208,7 @@ class ServiceAccountTokenListCreateApi(APIView):
         found = project_for(request.user, project, "admin")
         data = parse(self.InputSerializer, request.data)
         account = service_account_get(project=found, name=name)
-        token, raw = service_account_token_create(account=account, **data)
+        token, raw = service_account_token_create(by=principal_of(request), account=account, **data)
         token.token = raw
         return Response(
             ServiceAccountTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED
@@ -214,7 +220,7 @@ class ServiceAccountTokenRevokeApi(APIView):
     def delete(self, request: Request, project: str, name: str, token_id: int) -> Response:
         found = project_for(request.user, project, "admin")
         account = service_account_get(project=found, name=name)
-        service_account_token_revoke(account=account, token_id=token_id)
+        service_account_token_revoke(by=principal_of(request), account=account, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -257,7 +263,7 @@ class ShareListCreateApi(APIView):
             stream_name=data.get("stream") or None,
             target_project=data.get("target_project") or None,
             target_user=data.get("target_user") or None,
-            actor=actor_of(request),
+            by=principal_of(request),
         )
         return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
@@ -266,7 +272,7 @@ class ShareRevokeApi(APIView):
     @extend_schema(operation_id="shares_revoke", responses={204: None}, tags=TAGS)
     def delete(self, request: Request, project: str, share_id: int) -> Response:
         found = project_for(request.user, project, "admin")
-        share_revoke(project=found, share_id=share_id)
+        share_revoke(by=principal_of(request), project=found, share_id=share_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

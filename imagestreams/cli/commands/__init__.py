@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from imagestreams.cli.commands import (
+    audit,
     describing,
     getting,
     history,
     importing,
+    members,
     policy,
+    serviceaccounts,
     session,
+    shares,
     tagging,
+    triggers,
 )
 
 REGISTRY = (
@@ -20,4 +25,9 @@ REGISTRY = (
     getting.register,
     history.register,
     policy.register,
+    triggers.register,
+    members.register,
+    serviceaccounts.register,
+    shares.register,
+    audit.register,
 )

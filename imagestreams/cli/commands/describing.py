@@ -48,7 +48,7 @@ def register(subcommands, common) -> None:
 
 
 def run(ctx: Context) -> int:
-    kind, names = parse_resources(ctx.args.resources)
+    kind, names = parse_resources(ctx.args.resources, "describe")
     project = ctx.project
     now = ctx.now()
     texts = []

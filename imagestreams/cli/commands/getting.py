@@ -14,7 +14,12 @@ from imagestreams.cli.commands.resources import (
     parse_resources,
 )
 from imagestreams.cli.context import Context
-from imagestreams.cli.format.tables import isimages_table, istags_table, streams_table
+from imagestreams.cli.format.tables import (
+    isimages_table,
+    istags_table,
+    shown_name,
+    streams_table,
+)
 from imagestreams.cli.output import as_list
 from imagestreams.cli.parsing import HelpFormatter, describe, examples
 from imagestreams.cli.progress import Progress
@@ -63,7 +68,7 @@ def register(subcommands, common) -> None:
 
 
 def run(ctx: Context) -> int:
-    kind, names = parse_resources(ctx.args.resources)
+    kind, names = parse_resources(ctx.args.resources, "get")
     project = ctx.project
     with ctx.api() as api, Progress(ctx.stderr, f"Listing {KIND_NAMES[kind]}s"):
         objects = FETCHERS[kind](api, project, names)
@@ -77,11 +82,11 @@ def run(ctx: Context) -> int:
         return 0
     if output == "name":
         for obj in objects:
-            ctx.out(f"{KIND_NAMES[kind]}/{obj['name']}")
+            ctx.out(f"{KIND_NAMES[kind]}/{shown_name(obj, project)}")
         return 0
     now, wide = ctx.now(), output == "wide"
     if kind == IS:
-        ctx.stdout.write(streams_table(objects, now))
+        ctx.stdout.write(streams_table(objects, now, project=project))
     elif kind == ISTAG:
         ctx.stdout.write(istags_table(objects, now, wide=wide))
     else:
@@ -95,9 +100,11 @@ def _names_one_object(kind: str, names: list[str]) -> bool:
 
 
 def _streams(api: ApiClient, project: str, names: list[str]) -> list[dict[str, Any]]:
+    """The project's streams, then those other projects share with it."""
     if names:
         return [api.get(path("projects", project, "imagestreams", name)) for name in names]
-    return api.list(path("projects", project, "imagestreams"))
+    own = api.list(path("projects", project, "imagestreams"))
+    return own + api.list(path("projects", project, "sharedimagestreams"))
 
 
 def _istags(api: ApiClient, project: str, names: list[str]) -> list[dict[str, Any]]:

@@ -28,22 +28,41 @@ def kind_of(text: str) -> str:
     return kind
 
 
-def parse_resources(words: list[str]) -> tuple[str, list[str]]:
+def parse_resources(words: list[str], verb: str) -> tuple[str, list[str]]:
     """(kind, names) from `TYPE [NAME…]` or `TYPE/NAME [TYPE/NAME…]` (one kind)."""
     if not words:
         raise UsageError(f"you must specify the type of resource: {VALID}")
     if "/" not in words[0]:
-        return kind_of(words[0]), words[1:]
+        kind = kind_of(words[0])
+        return kind, [_checked(kind, name, verb) for name in words[1:]]
     kinds, names = set(), []
     for word in words:
         kind, slash, name = word.partition("/")
         if not slash or not name:
             raise UsageError(f'"{word}" must be TYPE/NAME, e.g. is/python')
         kinds.add(kind_of(kind))
-        names.append(name)
+        names.append(_checked(kind_of(kind), name, verb))
     if len(kinds) > 1:
         raise UsageError("give names of one type at a time")
     return kinds.pop(), names
+
+
+def _checked(kind: str, name: str, verb: str) -> str:
+    """Names are the project's own: another project is chosen with -n, as in oc."""
+    project, slash, rest = name.partition("/")
+    if not slash:
+        return name
+    kind_name = {IS: "image stream", ISTAG: "image stream tag", ISIMAGE: "image stream image"}
+    hint = (
+        f'for "{rest}" of project "{project}", run: isctl -n {project} {verb} {kind}/{rest}'
+        if project and rest and "/" not in rest
+        else ""
+    )
+    raise UsageError(
+        f'invalid {kind_name[kind]} name "{name}": arguments in resource/name form may not '
+        "have more than one slash",
+        hint=hint,
+    )
 
 
 def istag_name(name: str) -> str:

@@ -12,22 +12,34 @@ from imagestreams.cli.format.tabwriter import table_layout
 TAGS_WIDTH = 40  # characters budgeted for the TAGS column of `get is`
 
 
-def streams_table(streams: list[dict[str, Any]], now: datetime) -> str:
-    rows = [["NAME", "IMAGE REPOSITORY", "TAGS", "UPDATED"]]
+def streams_table(streams: list[dict[str, Any]], now: datetime, *, project: str = "") -> str:
+    """Streams of other projects (shared with this one) are named
+    PROJECT/NAME and marked `read-only` in a last column, shown only then."""
+    shared = any(shown_name(stream, project) != stream.get("name") for stream in streams)
+    rows = [["NAME", "IMAGE REPOSITORY", "TAGS", "UPDATED"] + (["SHARED"] if shared else [])]
     for stream in streams:
         tags = stream.get("tags") or []
         heads = [parse_time(tag["items"][0].get("created")) for tag in tags if tag.get("items")]
         latest = max((when for when in heads if when), default=None)
         repository = stream.get("spec_repository") or stream.get("repository") or ""
-        rows.append(
-            [
-                stream.get("name", ""),
-                stream.get("public_repository") or repository,
-                tags_up_to_width(tags, TAGS_WIDTH),
-                ago(latest, now),
-            ]
-        )
-    return table_layout(rows)
+        name = shown_name(stream, project)
+        row = [
+            name,
+            stream.get("public_repository") or repository,
+            tags_up_to_width(tags, TAGS_WIDTH),
+            ago(latest, now),
+        ]
+        rows.append(row + (["read-only" if name != stream.get("name") else ""] if shared else []))
+    # An own stream's SHARED cell is empty: no padding after UPDATED.
+    return "".join(line.rstrip() + "\n" for line in table_layout(rows).splitlines())
+
+
+def shown_name(stream: dict[str, Any], project: str) -> str:
+    """NAME, or PROJECT/NAME for a stream of another project."""
+    owner = stream.get("project")
+    if project and owner and owner != project:
+        return f"{owner}/{stream.get('name', '')}"
+    return stream.get("name", "")
 
 
 def tags_up_to_width(tags: list[dict[str, Any]], width: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from imagestreams import audit
+from imagestreams.access import acting_system
 from imagestreams.operations.pruning import PruneOptions, images_prune, parse_duration
 from imagestreams.services.errors import ServiceError
 
@@ -80,8 +80,9 @@ class Command(BaseCommand):
                 self.stderr.write(DRY_RUN)
             if not prune_options.prune_registry:
                 self.stderr.write(API_ONLY)
-            with audit.acting_as("prune_images", "command"):
-                report = images_prune(prune_options, out=self.stdout.write)
+            report = images_prune(
+                prune_options, by=acting_system("command", "prune_images"), out=self.stdout.write
+            )
         except ServiceError as exc:
             raise CommandError(exc.message) from None
         for error in report.errors:

@@ -11,7 +11,7 @@ from imagestreams.selectors.tokens import tokens_of
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.tokens import MAX_TOKEN_DAYS, token_create, token_revoke
 from imagestreams.web.forms import ServiceErrorsMixin
-from imagestreams.web.http import WebRequest, page, render_page
+from imagestreams.web.http import WebRequest, page, principal_of, render_page
 
 
 class TokenForm(ServiceErrorsMixin, forms.Form):
@@ -32,7 +32,7 @@ def tokens(request: WebRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, raw = token_create(user=request.user, **form.cleaned_data)
+            token, raw = token_create(by=principal_of(request), **form.cleaned_data)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -45,7 +45,7 @@ def tokens(request: WebRequest) -> HttpResponse:
 @page
 @require_POST
 def token_revoke_view(request: WebRequest, token_id: int) -> HttpResponse:
-    token_revoke(user=request.user, token_id=token_id)
+    token_revoke(by=principal_of(request), owner=request.user, token_id=token_id)
     messages.success(request, "Token revoked.")
     return _render(request, TokenForm(), None)
 

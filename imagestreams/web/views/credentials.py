@@ -12,7 +12,7 @@ from imagestreams.selectors.registry_credentials import credentials_list
 from imagestreams.services.credentials import credential_set
 from imagestreams.services.errors import ServiceError
 from imagestreams.web.forms import CredentialForm
-from imagestreams.web.http import WebRequest, page, render_page
+from imagestreams.web.http import WebRequest, page, principal_of, render_page
 from imagestreams.web.views.common import project_access
 
 
@@ -23,7 +23,9 @@ def credentials(request: WebRequest, project_name: str) -> HttpResponse:
     form = CredentialForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            credential = credential_set(project=project, **form.cleaned_data)
+            credential = credential_set(
+                by=principal_of(request), project=project, **form.cleaned_data
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:

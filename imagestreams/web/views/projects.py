@@ -15,7 +15,7 @@ from imagestreams.services.import_image import ImportImageRequest, import_image
 from imagestreams.services.projects import project_create
 from imagestreams.services.streams import stream_create
 from imagestreams.web.forms import ImportImageForm, ProjectCreateForm, StreamCreateForm
-from imagestreams.web.http import WebRequest, actor_of, go_to, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, go_to, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import Perms, project_access, stream_url
 
 STREAMS_PER_PAGE = 50
@@ -28,7 +28,7 @@ def project_list(request: WebRequest) -> HttpResponse:
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            project = project_create(creator=request.user, **form.cleaned_data)
+            project = project_create(by=principal_of(request), **form.cleaned_data)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -79,7 +79,9 @@ def stream_create_view(request: WebRequest, project_name: str) -> HttpResponse:
     form = StreamCreateForm(request.POST)
     if form.is_valid():
         try:
-            stream = stream_create(project=project, name=form.cleaned_data["name"])
+            stream = stream_create(
+                by=principal_of(request), project=project, name=form.cleaned_data["name"]
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -115,7 +117,7 @@ def import_image_view(request: WebRequest, project_name: str) -> HttpResponse:
                     reference_policy=data["reference_policy"],
                     import_mode=data["import_mode"],
                 ),
-                actor=actor_of(request),
+                by=principal_of(request),
             )
         except ServiceError as exc:
             form.add_service_error(exc)

@@ -12,7 +12,7 @@ from imagestreams.selectors.tag_rows import stream_tag_rows
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.tagging import TagOptions, tag_set
 from imagestreams.web.forms import TagAddForm
-from imagestreams.web.http import WebRequest, actor_of, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import Perms, stream_access, stream_url
 
 STREAM_TEMPLATE = "web/stream.html"
@@ -109,7 +109,6 @@ def _tag_from_form(request: WebRequest, project, stream: ImageStream, data: dict
         source_kind="istag" if kind == "alias" else kind,
         destinations=[f"{stream.name}:{data['name'].strip()}"],
         options=options,
-        actor=actor_of(request),
-        user=request.user,
+        by=principal_of(request),
     )
     return result.message

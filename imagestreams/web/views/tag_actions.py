@@ -15,7 +15,7 @@ from imagestreams.services.import_requests import tags_import_now
 from imagestreams.services.tag_spec import tag_spec_update
 from imagestreams.services.tagging import tag_delete
 from imagestreams.web.forms import ReferencePolicyForm, ScheduledForm
-from imagestreams.web.http import WebRequest, actor_of, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import tag_access
 from imagestreams.web.views.streams import STREAM_TEMPLATE, render_row, stream_context, stream_url
 
@@ -35,7 +35,7 @@ def tag_import_now(
     refreshes itself until it is done."""
     _, perms, stream, tag = tag_access(request, project_name, stream_name, tag_name, "edit")
     name = f"{stream.name}:{tag.name}"
-    if tags_import_now([tag]):
+    if tags_import_now([tag], by=principal_of(request)):
         messages.info(request, f"Import of {name} requested.")
     else:
         messages.error(request, f"{name} does not import from an external image.")
@@ -70,9 +70,7 @@ def tag_reference_policy(
 
 def _update_spec(request: WebRequest, project, tag, **changes) -> None:
     try:
-        result = tag_spec_update(
-            project=project, tag=tag, actor=actor_of(request), user=request.user, **changes
-        )
+        result = tag_spec_update(project=project, tag=tag, by=principal_of(request), **changes)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -100,8 +98,7 @@ def tag_delete_view(
         [message] = tag_delete(
             project=project,
             destinations=[f"{stream.name}:{tag.name}"],
-            actor=actor_of(request),
-            user=request.user,
+            by=principal_of(request),
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

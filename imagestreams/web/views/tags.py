@@ -15,7 +15,7 @@ from imagestreams.selectors.timeline import tag_timeline
 from imagestreams.services.errors import ServiceError
 from imagestreams.services.rollback import tag_rollback
 from imagestreams.web.forms import CompareForm, RollbackForm
-from imagestreams.web.http import WebRequest, actor_of, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, page, principal_of, render_page, render_partial
 from imagestreams.web.views.common import Perms, tag_access, tag_url
 
 TAG_TEMPLATE = "web/tag.html"
@@ -81,7 +81,7 @@ def tag_rollback_view(
         messages.error(request, "Choose the history entry to roll back to.")
     else:
         try:
-            result = tag_rollback(tag=tag, to=form.cleaned_data["to"], actor=actor_of(request))
+            result = tag_rollback(tag=tag, to=form.cleaned_data["to"], by=principal_of(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:

@@ -37,7 +37,7 @@ from imagestreams.services.teams import (
     share_grant,
     share_revoke,
 )
-from imagestreams.web.http import WebRequest, actor_of, go_to, page, render_page, render_partial
+from imagestreams.web.http import WebRequest, go_to, page, principal_of, render_page, render_partial
 from imagestreams.web.team_forms import (
     AuditFilterForm,
     MemberAddForm,
@@ -115,7 +115,12 @@ def members_view(request: WebRequest, project_name: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            member_set(project=project, username=data["username"].strip(), role=data["role"])
+            member_set(
+                by=principal_of(request),
+                project=project,
+                username=data["username"].strip(),
+                role=data["role"],
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -140,7 +145,7 @@ def member_role_view(request: WebRequest, project_name: str, username: str) -> H
     else:
         role = form.cleaned_data["role"]
         try:
-            member_set(project=project, username=username, role=role)
+            member_set(by=principal_of(request), project=project, username=username, role=role)
         except ServiceError as exc:
             messages.error(request, exc.message)  # e.g. the last admin's guard
         else:
@@ -155,7 +160,7 @@ def member_role_view(request: WebRequest, project_name: str, username: str) -> H
 def member_remove_view(request: WebRequest, project_name: str, username: str) -> HttpResponse:
     project, perms = project_access(request, project_name, "admin")
     try:
-        member_remove(project=project, username=username)
+        member_remove(by=principal_of(request), project=project, username=username)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -182,6 +187,7 @@ def service_accounts_view(request: WebRequest, project_name: str) -> HttpRespons
         data = form.cleaned_data
         try:
             account = service_account_create(
+                by=principal_of(request),
                 project=project,
                 name=data["name"].strip(),
                 role=data["role"],
@@ -234,7 +240,9 @@ def service_account_role_view(request: WebRequest, project_name: str, name: str)
     if not form.is_valid():
         messages.error(request, ROLE_ERROR)
     else:
-        account = service_account_update(account=account, role=form.cleaned_data["role"])
+        account = service_account_update(
+            by=principal_of(request), account=account, role=form.cleaned_data["role"]
+        )
         messages.success(request, f'Service account "{account.name}" is now {account.role}.')
     return _back(
         request,
@@ -249,7 +257,7 @@ def service_account_role_view(request: WebRequest, project_name: str, name: str)
 @require_POST
 def service_account_delete_view(request: WebRequest, project_name: str, name: str) -> HttpResponse:
     account, _ = _account_access(request, project_name, name)
-    service_account_delete(account=account)
+    service_account_delete(by=principal_of(request), account=account)
     messages.success(request, f'Service account "{name}" deleted; its tokens no longer work.')
     return go_to(request, reverse("web:service-accounts", args=[account.project.name]))
 
@@ -266,7 +274,9 @@ def service_account_token_create_view(
     extra: dict = {"token_form": form}
     if form.is_valid():
         try:
-            token, secret = service_account_token_create(account=account, **form.cleaned_data)
+            token, secret = service_account_token_create(
+                by=principal_of(request), account=account, **form.cleaned_data
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -282,7 +292,7 @@ def service_account_token_revoke_view(
 ) -> HttpResponse:
     account, perms = _account_access(request, project_name, name)
     try:
-        service_account_token_revoke(account=account, token_id=token_id)
+        service_account_token_revoke(by=principal_of(request), account=account, token_id=token_id)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -328,7 +338,7 @@ def sharing_view(request: WebRequest, project_name: str) -> HttpResponse:
                 stream_name=data["stream"] or None,
                 target_project=target if data["target_kind"] == "project" else None,
                 target_user=target if data["target_kind"] == "user" else None,
-                actor=actor_of(request),
+                by=principal_of(request),
             )
         except ServiceError as exc:
             form.add_service_error(exc)
@@ -348,7 +358,7 @@ def sharing_view(request: WebRequest, project_name: str) -> HttpResponse:
 def share_revoke_view(request: WebRequest, project_name: str, share_id: int) -> HttpResponse:
     project, perms = project_access(request, project_name, "admin")
     try:
-        share_revoke(project=project, share_id=share_id)
+        share_revoke(by=principal_of(request), project=project, share_id=share_id)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

@@ -1,0 +1,116 @@
+"""Triggers and their deliveries as tables and as `describe` text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from imagestreams.cli.format.humanize import ago, parse_time
+from imagestreams.cli.format.tables import short_digest
+from imagestreams.cli.format.tabwriter import table_layout
+from imagestreams.cli.format.writer import NONE, DescribeWriter
+
+ERROR_WIDTH = 60
+
+
+def watches(trigger: dict[str, Any]) -> str:
+    return f"{trigger.get('stream', '')}:{trigger.get('tag') or '*'}"
+
+
+def state(trigger: dict[str, Any]) -> str:
+    if trigger.get("enabled"):
+        return "enabled"
+    if trigger.get("disabled_reason"):
+        return "disabled"
+    return "paused"
+
+
+def triggers_table(triggers: list[dict[str, Any]], now: datetime, *, wide: bool) -> str:
+    header = ["NAME", "WATCHES", "KIND", "STATE", "LAST DELIVERY"] + (["URL"] if wide else [])
+    rows = [header]
+    for trigger in triggers:
+        row = [
+            trigger.get("name", ""),
+            watches(trigger),
+            trigger.get("preset", ""),
+            state(trigger),
+            _last_delivery(trigger, now),
+        ]
+        rows.append(row + ([trigger.get("url", "")] if wide else []))
+    return table_layout(rows)
+
+
+def deliveries_table(deliveries: list[dict[str, Any]], now: datetime) -> str:
+    rows = [["ID", "KIND", "STATUS", "TAG", "IMAGE", "ATTEMPTS", "RESPONSE", "CREATED"]]
+    for delivery in deliveries:
+        change = delivery.get("change") or {}
+        tag = f"{change['stream']}:{change['tag']}" if change else NONE
+        rows.append(
+            [
+                delivery.get("id", ""),
+                delivery.get("kind", ""),
+                delivery.get("status", ""),
+                tag,
+                short_digest(change.get("digest") or "") or NONE,
+                str(delivery.get("attempts", 0)),
+                response(delivery),
+                ago(parse_time(delivery.get("created")), now),
+            ]
+        )
+    return table_layout(rows)
+
+
+def response(delivery: dict[str, Any]) -> str:
+    """`HTTP 200`, or the start of the error when there was no answer."""
+    if delivery.get("response_status"):
+        return f"HTTP {delivery['response_status']}"
+    error = " ".join((delivery.get("error") or "").split())
+    if len(error) > ERROR_WIDTH:
+        error = error[: ERROR_WIDTH - 3] + "..."
+    return error or NONE
+
+
+def describe_trigger(
+    trigger: dict[str, Any], deliveries: list[dict[str, Any]], now: datetime
+) -> str:
+    out = DescribeWriter()
+    out.field("Name", trigger.get("name"))
+    out.field("Project", trigger.get("project"))
+    out.field("Watches", watches(trigger) + ("" if trigger.get("tag") else " (every tag)"))
+    out.field("Kind", trigger.get("preset"))
+    out.field("URL", trigger.get("url"))
+    out.mapping("Options", _flat(trigger.get("options") or {}))
+    out.field("Secret", "set" if trigger.get("has_secret") else "")
+    out.field("Auth Token", "set" if trigger.get("has_token") else "")
+    reason = trigger.get("disabled_reason")
+    out.field("State", f"{state(trigger)}: {reason}" if reason else state(trigger))
+    out.field("Failures", f"{trigger.get('consecutive_failures', 0)} in a row")
+    out.field("Last Delivery", _last_delivery(trigger, now))
+    out.field("Last Error", trigger.get("last_error"))
+    out.field("Created", ago(parse_time(trigger.get("created")), now))
+    out.field("Updated", ago(parse_time(trigger.get("updated")), now))
+    text = out.text()
+    if not deliveries:
+        return text + "\nRecent Deliveries:\t<none>\n"
+    table = deliveries_table(deliveries, now)
+    indented = "".join(f"  {line}\n" for line in table.splitlines())
+    return text + "\nRecent Deliveries:\n" + indented
+
+
+def _flat(options: dict[str, Any]) -> dict[str, Any]:
+    """Nested options (GitLab's variables) as `variables.NAME`."""
+    flat: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{name}": inner for name, inner in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _last_delivery(trigger: dict[str, Any], now: datetime) -> str:
+    when = parse_time(trigger.get("last_delivery_at"))
+    if when is None:
+        return NONE
+    status = trigger.get("last_response_status")
+    return f"{ago(when, now)} (HTTP {status})" if status else f"{ago(when, now)} (no answer)"
