@@ -266,6 +266,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FS_DIR", str(DATA_DIR / "celery-broker")))
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    # kombu's transport, writing each message whole (imagestreams.queue_fs).
+    CELERY_BROKER_TRANSPORT = "imagestreams.queue_fs:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # One host: producer and consumer share the queue folder.
         "data_folder_in": str(_broker_dir / "queue"),
