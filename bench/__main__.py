@@ -86,7 +86,9 @@ def _prepare(workdir: Path, sizes: Sizes) -> Lab:
     suffix = "" if sizes is FULL else f"_{sizes.name}_{uuid.uuid4().hex[:8]}"
     # Several checkouts of one machine may run full benchmarks: each names its own.
     suffix += os.environ.get("BENCH_DATABASE_SUFFIX", "")
-    lab = Lab(workdir, recreate_database(f"imagestreams_bench{suffix}"))
+    lab = Lab(
+        workdir, recreate_database(f"imagestreams_bench{suffix}"), web_workers=sizes.web_workers
+    )
     lab.export()
     import django
 

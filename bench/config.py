@@ -51,6 +51,8 @@ class Sizes:
     # 5. bulk import
     bulk_tags: int
     skopeo_bulk_runs: int
+    # gunicorn workers of the web (the API and bulk figures come from it)
+    web_workers: int
 
     @property
     def sweep_tags(self) -> int:
@@ -79,6 +81,7 @@ FULL = Sizes(
     ui_runs=15,
     bulk_tags=1000,
     skopeo_bulk_runs=1,
+    web_workers=4,  # as in the README's production example
 )
 
 # The smallest sizes that still take every code path: several repositories,
@@ -107,4 +110,5 @@ SMOKE = Sizes(
     ui_runs=1,
     bulk_tags=3,
     skopeo_bulk_runs=1,
+    web_workers=2,  # still several: requests spread over workers; fewer to boot
 )

@@ -1,6 +1,8 @@
 """The processes a benchmark run needs: its own PostgreSQL database, a Redis
 queue, two Distribution registries (an upstream one and the integrated one),
-gunicorn and Celery workers, all on loopback and all stopped at the end."""
+gunicorn and Celery workers, all on loopback and all stopped at the end.
+They start, are waited for and stop as the tests' processes do
+(tests/subprocesses.py), with the bench's settings (bench/settings.py)."""
 
 from __future__ import annotations
 
@@ -15,19 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 import psycopg
 
 from tests.registry_lab.net import free_port, wait_until
 from tests.registry_lab.registry import Notifications, RegistryProcess
+from tests.subprocesses import CELERY, ROOT, answers, spawn, stop, wait_ready
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-GUNICORN_WORKERS = 4  # as in the README's production example
-# The web server's worker settings (gunicorn arguments): the production
-# example's sync workers, unless a benchmark compares others.
+GUNICORN_WORKERS = 4  # as in the README's production example (bench.config.Sizes.web_workers)
+# The production example's sync workers, the first of the settings b3_api compares.
 GUNICORN_DEFAULT = ("-w", str(GUNICORN_WORKERS))
 
 
@@ -84,6 +84,7 @@ class Lab:
     worker_name: str = ""
     worker_processes_count: int = 0
     worker_settings: dict[str, str] = field(default_factory=dict)
+    web_workers: int = GUNICORN_WORKERS
 
     @property
     def probe_file(self) -> Path:
@@ -153,9 +154,10 @@ class Lab:
         self.integrated.start()
 
     # -- web ---------------------------------------------------------------------------
-    def start_web(self, workers: tuple[str, ...] = GUNICORN_DEFAULT, **settings: str) -> None:
-        """(Re)start gunicorn with these worker arguments and product settings."""
-        _stop(self.web)
+    def start_web(self, workers: tuple[str, ...] | None = None, **settings: str) -> None:
+        """(Re)start gunicorn with these worker arguments (default: `-w web_workers`)
+        and product settings."""
+        stop([self.web])
         command = [
             sys.executable,
             "-m",
@@ -163,14 +165,14 @@ class Lab:
             "imagestreams.wsgi:application",
             "-b",
             f"127.0.0.1:{self.web_port}",
-            *workers,
+            *(workers or ("-w", str(self.web_workers))),
             "--no-control-socket",
             "--timeout",
             "120",
         ]
-        self.web = _spawn(command, self.environment(**settings), self.workdir / "gunicorn.log")
-        if not wait_until(lambda: _answers(f"{self.web_url}/bench/trivial"), timeout=120):
-            raise LabError(f"gunicorn did not start; see {self.workdir / 'gunicorn.log'}")
+        log = self.workdir / "gunicorn.log"
+        self.web = spawn(command, {**os.environ, **self.environment(**settings)}, log)
+        wait_ready(self.web, lambda: answers(f"{self.web_url}/bench/trivial"), "gunicorn", log)
 
     # -- workers -----------------------------------------------------------------------
     def start_worker(
@@ -191,11 +193,7 @@ class Lab:
         self.worker_processes_count = processes
         self.worker_name = f"bench-{uuid.uuid4().hex[:6]}@bench"
         command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "imagestreams",
+            *CELERY,
             "worker",
             "-c",
             str(processes),
@@ -208,16 +206,14 @@ class Lab:
             "--without-mingle",
             "--without-gossip",
         ]
-        env = self.environment(**self.worker_settings)
-        self.worker = _spawn(command, env, self.workdir / "worker.log")
-        if ping and not wait_until(self._worker_ready, timeout=120, interval=0.25):
-            raise LabError(f"the Celery worker did not start; see {self.workdir / 'worker.log'}")
+        log = self.workdir / "worker.log"
+        self.worker = spawn(command, {**os.environ, **self.environment(**wanted)}, log)
+        if ping:
+            wait_ready(self.worker, self._worker_answers, "the Celery worker", log)
 
-    def _worker_ready(self) -> bool:
+    def _worker_answers(self) -> bool:
         from imagestreams.celery import app
 
-        if self.worker is None or self.worker.poll() is not None:
-            raise LabError(f"the Celery worker exited; see {self.workdir / 'worker.log'}")
         return bool(app.control.ping(destination=[self.worker_name], timeout=2.0))
 
     def worker_processes(self) -> list[psutil.Process]:
@@ -227,51 +223,19 @@ class Lab:
         return [parent, *parent.children(recursive=True)]
 
     def stop_worker(self) -> None:
-        _stop(self.worker)
+        stop([self.worker])
         self.worker = None
 
     # -- everything --------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop everything, in parallel (each takes a moment to exit)."""
-        started = [p for p in (self.worker, self.web) if p is not None and p.poll() is None]
-        for process in started:
-            process.terminate()
+        """Stop everything at once (each takes a moment to exit)."""
+        stop([self.worker, self.web], meanwhile=self._stop_registries)
+        self.worker = self.web = None
+
+    def _stop_registries(self) -> None:
         for registry in (self.integrated, self.upstream):
             if registry is not None:
                 registry.stop()
-        for process in started:
-            _stop(process)
-        self.worker = self.web = None
-
-
-def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("a") as out:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _stop(process: subprocess.Popen | None, timeout: float = 20.0) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=5.0).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 class MemorySampler:

@@ -47,7 +47,7 @@ def meta(ctx: Context) -> dict:
         },
         "settings": {
             "worker": "celery worker -c 2 (prefork), IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY=4",
-            "web": "gunicorn imagestreams.wsgi:application -w 4 (sync workers)",
+            "web": f"gunicorn imagestreams.wsgi:application -w {ctx.lab.web_workers} (sync)",
             "interval_seconds": 900,
             "batch_size": 50,
             "registry_requests_per_second": "lifted (100000)",

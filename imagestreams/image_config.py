@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from imagestreams.integrated_registry import integrated_registry_pull_host
 from imagestreams.models import OperatorSettings
 from imagestreams.models.operations import SINGLETON_ID
 from imagestreams.operations.registries import (
@@ -40,7 +41,7 @@ class ImageConfig:
             return None
         return RegistryWhitelist(
             list(self.allowed_registries_for_import),
-            internal_registry=settings.INTERNAL_REGISTRY_HOSTNAME,
+            internal_registry=integrated_registry_pull_host(),
         )
 
     def blocklist(self) -> RegistryBlocklist:
@@ -79,7 +80,7 @@ def trusted_import_hosts() -> frozenset[str]:
         if api.hostname:
             default = 443 if api.scheme == "https" else 80
             hosts.add(origin(api.hostname, api.port or default))
-    pull = settings.INTERNAL_REGISTRY_HOSTNAME
+    pull = integrated_registry_pull_host()
     if pull:
         parts = urlsplit(f"//{pull}")
         if parts.hostname:

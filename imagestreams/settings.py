@@ -216,7 +216,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The filesystem broker ignores the host; naming one spares kombu's warning
+# "No hostname was supplied" at every start of every process.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -283,7 +285,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # --- Image streams ----------------------------------------------------------
 # Host (and port) of the integrated registry; used for `referencePolicy: Local`
-# pull specs and for the repository shown on each stream. Empty = none.
+# pull specs and for the repository shown on each stream. Empty: the host of
+# IMAGESTREAMS_INTEGRATED_REGISTRY_URL (imagestreams.integrated_registry), else none.
 INTERNAL_REGISTRY_HOSTNAME = env("INTERNAL_REGISTRY_HOSTNAME")
 # OpenShift's maxImagesBulkImportedPerRepository; -1 = no limit.
 MAX_IMAGES_BULK_IMPORTED = envint("IMAGESTREAMS_MAX_IMAGES_BULK_IMPORTED", 50)
@@ -342,8 +345,10 @@ TRIGGER_MAX_ATTEMPTS = envint("IMAGESTREAMS_TRIGGER_MAX_ATTEMPTS", 8)
 TRIGGER_RETRY_BASE_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_BASE_SECONDS", 10.0)
 TRIGGER_RETRY_MAX_SECONDS = envfloat("IMAGESTREAMS_TRIGGER_RETRY_MAX_SECONDS", 3600.0)
 TRIGGER_DISABLE_AFTER_FAILURES = envint("IMAGESTREAMS_TRIGGER_DISABLE_AFTER", 5)
-# Refuse deliveries to loopback/private/link-local addresses (SSRF) unless allowed.
-TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", False)
+# Refuse deliveries to loopback/private/link-local addresses (SSRF) unless
+# allowed; allowed by default in development, like imports (see Security below),
+# so that a receiver on the same machine works when trying things out.
+TRIGGER_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 # A change not fanned out or a delivery still waiting this long is re-queued by the sweep.
 TRIGGERS_REQUEUE_AFTER_SECONDS = envfloat("IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER", 60.0)
 # A push to the integrated registry still waiting this long is re-queued by its sweep.

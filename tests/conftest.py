@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
+
+from tests.triggers.receiver import Receiver
 
 pytest_plugins = ["tests.registry_lab.fixtures", "tests.personas", "tests.serving"]
 
@@ -18,16 +21,21 @@ settings.load_profile("imagestreams")
 
 
 @pytest.fixture
-def eager_celery():
-    """Tasks run at once in the process that queues them (no worker): an import
-    queued on commit has happened when the request returns."""
-    from imagestreams.celery import app
+def receiver(settings) -> Iterator[Receiver]:
+    """A webhook receiver on loopback (which triggers may then call)."""
+    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
+    server = Receiver().start()
+    yield server
+    server.stop()
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
+
+@pytest.fixture
+def tasks_lost():
+    """What this test's process queues is lost instead of run (tests.processes.tasks_lost)."""
+    from tests.processes import tasks_lost
+
+    with tasks_lost():
+        yield
 
 
 @pytest.fixture

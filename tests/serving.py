@@ -1,6 +1,8 @@
 """The README's run command as a test fixture: `manage.py serve` (web, worker
 and beat in one command) with the embedded defaults, its own SQLite file and
-filesystem broker whatever DATABASE_URL the test run uses."""
+filesystem broker whatever DATABASE_URL the test run uses. So it runs with the
+product's settings, not the tests'; it starts, waits and stops through the
+same harness (tests/subprocesses.py) as tests/processes.py."""
 
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ import pytest
 
 from tests import processes
 from tests.registry_lab.net import PATIENCE, REQUEST_TIMEOUT, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.subprocesses import ROOT, spawn, stop, wait_ready
 
 
 @dataclass
@@ -28,6 +29,11 @@ class Served:
 
     def output(self) -> str:
         return self.log.read_text()
+
+    def box_printed(self) -> str:
+        """The output once `serve` printed its sign-in box (it ends with this line)."""
+        output = self.output()
+        return output if "Stop with Ctrl-C." in output else ""
 
     def admin_password(self) -> str:
         return re.search(r"password: (\S+)", self.output()).group(1)
@@ -86,21 +92,13 @@ def served(tmp_path, serve_env):
     port = free_port()
     env = embedded_env(tmp_path / "var") | serve_env
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn([sys.executable, "manage.py", "serve", "--port", str(port)], env, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(url), 120, "the web server")
-        yield Served(env, url, log)
+        wait_ready(process, lambda: _answers(url), "manage.py serve", log)
+        served = Served(env, url, log)
+        # The password is in the box, printed once worker and beat are up too.
+        wait_for(served.box_printed, 120, "the sign-in box")
+        yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop([process], timeout=15)

@@ -24,6 +24,9 @@ SECURE_SSL_REDIRECT = False
 # The test registries and receivers run on loopback; tests/reliability turns
 # the outbound guard back on where it is under test.
 IMPORT_ALLOW_PRIVATE_ADDRESSES = True
+# Webhooks keep the production default whatever DEBUG says: the tests with a
+# loopback receiver allow it themselves.
+TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
 # Every test signs in from 127.0.0.1: limits are tested in tests/reliability
 # with their own numbers. Counters of one run never meet another run's.
 RATE_LIMIT_SIGNIN = RATE_LIMIT_SIGNIN_ADDRESS = RATE_LIMIT_TOKENS = "1000000/60"
@@ -38,3 +41,12 @@ STORAGES = {
 STATIC_ROOT = DATA_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
+
+# One way to run Celery work in tests: in the pytest process a task runs where
+# it is queued, when its on-commit callback runs — inside
+# django_capture_on_commit_callbacks(execute=True), or at the commit in a
+# live-server test. Tests about processes start real workers instead
+# (tests/processes.py); their settings (tests/process_settings.py) use a broker.
+# A failing task is recorded in its result, as a worker would (on-commit
+# callbacks are robust anyway): tests of retries apply tasks themselves.
+CELERY_TASK_ALWAYS_EAGER = True

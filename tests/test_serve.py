@@ -14,9 +14,19 @@ from tests.serving import shell, wait_for
 pytestmark = pytest.mark.registry
 
 
+def sign_in_box_and_after(output: str) -> tuple[str, str]:
+    """The box `serve` prints once everything is up, and what came after it."""
+    box = re.search(r"^(=+)\n.*?^\1\n", output, re.M | re.S)
+    assert box, f"no sign-in box in the output:\n{output}"
+    return box.group(0), output[box.end() :]
+
+
 def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
     env, url = served.env, served.url
-    assert f"Log in at {url}/" in served.output()
+    box, _ = sign_in_box_and_after(served.output())
+    assert f"Sign in at {url}/" in box
+    assert f"isctl login --server {url} --username admin" in box
+    assert "isctl new-project" in box
     password = served.admin_password()
     login = httpx.Client(base_url=url, follow_redirects=True)
     page = login.get("/admin/login/")
@@ -50,3 +60,8 @@ def test_serve_runs_web_worker_and_beat(served, registry, pusher, unique_repo):
         return sum(float(value) for value in counted) >= 1
 
     wait_for(imports_counted, PATIENCE, "/metrics to show the worker's import")
+
+    # Quiet by default: while beat handed out its sweeps (every second here)
+    # and the worker imported, nothing was printed after the box; it is last.
+    _, after = sign_in_box_and_after(served.output())
+    assert after == "", f"output after the sign-in box:\n{after}"

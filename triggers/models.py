@@ -132,6 +132,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name_plural = "deliveries"
         constraints = [
             # The outbox's exactly-once rule: one delivery per change and trigger.
             models.UniqueConstraint(

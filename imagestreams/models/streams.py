@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.conf import settings
+from datetime import UTC
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from imagestreams.integrated_registry import integrated_registry_pull_host
 from imagestreams.models.images import Image
 from imagestreams.models.projects import Project
 from imagestreams.registry.reference import TAG_NAME
@@ -21,9 +23,12 @@ tag_name_validator = RegexValidator(
 )
 
 
+REPOSITORY_CHECK_ANNOTATION = "openshift.io/image.dockerRepositoryCheck"
+
+
 def repository_of(project: str, stream: str) -> str:
     """Pull repository of a stream in the integrated registry, or ''."""
-    host = settings.INTERNAL_REGISTRY_HOSTNAME
+    host = integrated_registry_pull_host()
     return f"{host}/{project}/{stream}" if host else ""
 
 
@@ -57,6 +62,15 @@ class ImageStream(models.Model):
     def repository(self) -> str:
         """Pull repository of this stream in the integrated registry, or ''."""
         return repository_of(self.project.name, self.name)
+
+    @property
+    def shown_annotations(self) -> dict[str, str]:
+        """The annotations, with the time of the last import that wrote the
+        stream where OpenShift keeps it (`openshift.io/image.dockerRepositoryCheck`)."""
+        if self.repository_checked_at is None:
+            return self.annotations
+        checked = self.repository_checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {**self.annotations, REPOSITORY_CHECK_ANNOTATION: checked}
 
     @property
     def insecure(self) -> bool:

@@ -33,17 +33,17 @@ from django.utils import timezone
 
 from imagestreams import audit
 from imagestreams.access import Principal
+from imagestreams.integrated_registry import (
+    integrated_registry_api_host,
+    integrated_registry_configured,
+    integrated_registry_pull_host,
+)
 from imagestreams.models import Image, ImageManifest, ImageStream, Tag, TagEvent
 from imagestreams.models.streams import SourceKind
 from imagestreams.registry.errors import RegistryError
 from imagestreams.registry.reference import ImageReference
 from imagestreams.services.errors import InvalidInput
-from imagestreams.services.pushes import (
-    integrated_registry_api_host,
-    integrated_registry_client,
-    integrated_registry_configured,
-    integrated_registry_pull_host,
-)
+from imagestreams.services.pushes import integrated_registry_client
 from imagestreams.services.streams import stream_lock
 
 logger = logging.getLogger(__name__)
@@ -294,7 +294,7 @@ def pinned_images() -> dict[tuple[str, str], set[str]]:
         from_kind__in=[SourceKind.IMAGE_STREAM_IMAGE, SourceKind.DOCKER_IMAGE],
         from_name__contains="@",
     ).values_list("from_kind", "from_name", "from_namespace", "stream__project__name")
-    internal = settings.INTERNAL_REGISTRY_HOSTNAME
+    internal = integrated_registry_pull_host()
     for kind, name, namespace, project in specs:
         if kind == SourceKind.IMAGE_STREAM_IMAGE:
             stream, _, digest = name.partition("@")

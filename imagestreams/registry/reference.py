@@ -20,7 +20,8 @@ from .errors import InvalidReference
 DEFAULT_TAG = "latest"
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
-MAX_NAME_LENGTH = 255
+MAX_NAME_LENGTH = 255  # the repository path (distribution/reference)
+MAX_REGISTRY_LENGTH = 255  # host[:port]
 MAX_TAG_LENGTH = 128
 
 # Hostnames that all mean Docker Hub when typed by a user.
@@ -142,14 +143,17 @@ def parse_reference(text: str) -> ImageReference:
     if registry:
         _check_registry(registry, reference=text)
     _check_path(path, reference=text)
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidReference(
-            f'invalid image reference "{text}": the repository name is {len(name)} '
-            f"characters long, the maximum is {MAX_NAME_LENGTH}"
-        )
-    return ImageReference(
+    parsed = ImageReference(
         registry=registry, path=path, tag=tag, digest=digest if "@" in text else None
     )
+    # distribution/reference limits the path without the registry host, as
+    # requested from the registry (Docker Hub's `library/` included).
+    if len(parsed.repository) > MAX_NAME_LENGTH:
+        raise InvalidReference(
+            f'invalid image reference "{text}": the repository path is '
+            f"{len(parsed.repository)} characters long, the maximum is {MAX_NAME_LENGTH}"
+        )
+    return parsed
 
 
 def _check_overall_shape(text: str) -> None:
@@ -177,8 +181,10 @@ def _split_tag(name_and_tag: str) -> tuple[str, str | None]:
 
 
 def _split_registry(name: str) -> tuple[str, str]:
+    # Docker's rule (distribution/reference's normalised parsing): a first
+    # component with a dot, a port, uppercase letters, or `localhost` is a host.
     first, slash, rest = name.partition("/")
-    looks_like_host = "." in first or ":" in first or first == "localhost"
+    looks_like_host = "." in first or ":" in first or first == "localhost" or first != first.lower()
     if slash and looks_like_host:
         return first, rest
     return "", name
@@ -186,6 +192,13 @@ def _split_registry(name: str) -> tuple[str, str]:
 
 def _check_registry(registry: str, *, reference: str) -> None:
     where = f'invalid image reference "{reference}": "{registry}" is not a valid registry host'
+    if len(registry) > MAX_REGISTRY_LENGTH:
+        # DNS names have at most 253 characters; this bound also keeps every
+        # stored registry column large enough.
+        raise InvalidReference(
+            f'invalid image reference "{reference}": the registry host is {len(registry)} '
+            f"characters long, the maximum is {MAX_REGISTRY_LENGTH}"
+        )
     if not _DOMAIN.fullmatch(registry):
         raise InvalidReference(
             f"{where} (expected a hostname or IP address with an optional :port)"

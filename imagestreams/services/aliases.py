@@ -47,3 +47,20 @@ def follow_tag_reference(stream: ImageStream, name: str) -> tuple[str, Tag | Non
             raise AliasError("circular")
         seen.add(name)
         name, followed = target, True
+
+
+def alias_chain_reaches(stream: ImageStream, start: str, names: set[str]) -> list[str] | None:
+    """The chain of aliases from `start` up to the first tag in `names`, or None
+    when it ends elsewhere. Making any of `names` an alias of `start` would
+    then close a loop (oc: "reference tag is circular")."""
+    tags = {tag.name: tag for tag in Tag.objects.filter(stream=stream)}
+    chain = [start]
+    while chain[-1] not in names:
+        tag = tags.get(chain[-1])
+        if tag is None or tag.from_kind != SourceKind.IMAGE_STREAM_TAG:
+            return None
+        target = alias_target_name(stream, tag)
+        if target is None or target in chain:
+            return None  # leaves the stream, or an older loop not through `names`
+        chain.append(target)
+    return chain

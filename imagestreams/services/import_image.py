@@ -26,7 +26,7 @@ from imagestreams.services.imports import (
     registry_client,
 )
 from imagestreams.services.streams import (
-    stream_bump_generation,
+    RequestGeneration,
     stream_get_or_create_locked,
     validate_stream_name,
 )
@@ -124,7 +124,8 @@ def import_image(
         stream = stream_get_or_create_locked(project=project, name=stream_name)
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
-        statuses = [_apply(stream, planned, result, by) for planned, result in fetched]
+        generation = RequestGeneration(stream)  # one per request, as in OpenShift
+        statuses = [_apply(stream, planned, result, by, generation) for planned, result in fetched]
     plan = [planned for planned, _ in fetched]
     results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
     telemetry.imports_finished(stream, results, cause="import")
@@ -279,7 +280,13 @@ def _dry_run_status(planned: PlannedTag, result) -> TagImportStatus:
     )
 
 
-def _apply(stream: ImageStream, planned: PlannedTag, result, by: Principal) -> TagImportStatus:
+def _apply(
+    stream: ImageStream,
+    planned: PlannedTag,
+    result,
+    by: Principal,
+    generation: RequestGeneration,
+) -> TagImportStatus:
     tag, created = Tag.objects.get_or_create(stream=stream, name=planned.name)
     source = str(planned.source)
     ref_changed = (
@@ -296,6 +303,8 @@ def _apply(stream: ImageStream, planned: PlannedTag, result, by: Principal) -> T
     tag.scheduled, tag.insecure = planned.scheduled, planned.insecure
     tag.reference_policy, tag.import_mode = planned.reference_policy, planned.import_mode
     if ref_changed:
-        tag.generation = stream_bump_generation(stream)
+        tag.generation = generation()
     tag.save(update_fields=Tag.SPEC_FIELDS)
-    return record_import(stream, tag, planned.source, result, cause=EventCause.IMPORT, by=by)
+    return record_import(
+        stream, tag, planned.source, result, cause=EventCause.IMPORT, by=by, generation=generation
+    )

@@ -21,7 +21,7 @@ from imagestreams.access import Principal, acting_system
 from imagestreams.enqueue import enqueue_on_commit
 from imagestreams.models import Tag
 from imagestreams.services.imports import TagImportStatus, tag_import
-from imagestreams.services.streams import stream_bump_generation, stream_lock
+from imagestreams.services.streams import RequestGeneration, stream_lock
 
 
 def import_requested(tag: Tag, *, by: Principal) -> None:
@@ -40,12 +40,14 @@ def tags_import_now(tags: Iterable[Tag], *, by: Principal) -> list[Tag]:
     """Import these tags again now ("Import now"); tags without an external source
     are skipped. Returns the tags whose import was requested."""
     requested = []
+    generations: dict[int, RequestGeneration] = {}  # one per stream and request
     with transaction.atomic():
         for tag in tags:
             if not tag.is_importable:
                 continue
-            stream = stream_lock(tag.stream_id)
-            generation = stream_bump_generation(stream)
+            if tag.stream_id not in generations:
+                generations[tag.stream_id] = RequestGeneration(stream_lock(tag.stream_id))
+            generation = generations[tag.stream_id]()
             Tag.objects.filter(pk=tag.pk).update(generation=generation)
             tag.generation = generation
             import_requested(tag, by=by)

@@ -33,7 +33,7 @@ from imagestreams.services.history import (
     tag_head,
 )
 from imagestreams.services.images import image_upsert
-from imagestreams.services.streams import stream_bump_generation, stream_lock
+from imagestreams.services.streams import RequestGeneration, stream_lock
 
 logger = logging.getLogger(__name__)
 
@@ -163,13 +163,16 @@ def record_import(
     cause: str,
     by: Principal,
     chosen_by_policy: str = "",
+    generation: RequestGeneration | None = None,
 ) -> TagImportStatus:
     """Apply a fetch result to a tag (stream locked, tag freshly read). A source
     that does not parse has no `reference`, only an error. History names the
-    upstream tag a tag policy chose (`chosen_by_policy`) as who moved the tag."""
+    upstream tag a tag policy chose (`chosen_by_policy`) as who moved the tag.
+    Imports of several tags in one request pass their shared `generation`."""
     now = timezone.now()
+    generation = generation or RequestGeneration(stream)
     if isinstance(result, RegistryError):
-        return _record_failure(stream, tag, result, now, by)
+        return _record_failure(stream, tag, result, now, by, generation)
     head = tag_head(tag)
     fetched = result.image
     unchanged = fetched is None or (
@@ -188,16 +191,15 @@ def record_import(
     assert fetched is not None  # else unchanged
     assert reference is not None  # something was fetched from it
     image = image_upsert(fetched, repository=reference.typed_repository)
-    generation = stream_bump_generation(stream)
-    tag.generation = generation
+    tag.generation = generation()
     Tag.objects.filter(pk=tag.pk).update(
-        generation=generation, upstream_digest=result.upstream_digest, last_checked_at=now
+        generation=tag.generation, upstream_digest=result.upstream_digest, last_checked_at=now
     )
     ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
     pull_spec = f"{reference.typed_repository}@{image.digest}"
     who = f"policy:{chosen_by_policy}" if chosen_by_policy else by.name
     event = NewEvent(
-        reference=pull_spec, image=image, generation=generation, cause=cause, actor=who
+        reference=pull_spec, image=image, generation=tag.generation, cause=cause, actor=who
     )
     changes = tag_add_event_and_follow(tag, event)
     audit.record(
@@ -219,7 +221,12 @@ def record_import(
 
 
 def _record_failure(
-    stream: ImageStream, tag: Tag, error: RegistryError, now, by: Principal
+    stream: ImageStream,
+    tag: Tag,
+    error: RegistryError,
+    now,
+    by: Principal,
+    generation: RequestGeneration | None = None,
 ) -> TagImportStatus:
     status = TagImportStatus(
         tag=tag.name, status=ImportStatus.FAILURE, reason=error.reason, message=error.message
@@ -232,7 +239,9 @@ def _record_failure(
             last_checked_at=now, condition_generation=max(tag.generation, tag.condition_generation)
         )
         return status
-    generation = stream_bump_generation(stream)
+    new_generation = (generation or RequestGeneration(stream))()
+    # A failure is a write too: OpenShift stamps the check on the stream.
+    ImageStream.objects.filter(pk=stream.pk).update(repository_checked_at=now)
     audit.record(
         "tag.import_failed",
         by=by,
@@ -241,10 +250,10 @@ def _record_failure(
         after={"reason": error.reason, "message": error.message},
     )
     Tag.objects.filter(pk=tag.pk).update(
-        generation=generation,
+        generation=new_generation,
         condition_reason=error.reason,
         condition_message=error.message,
-        condition_generation=generation,
+        condition_generation=new_generation,
         condition_time=now,
         last_checked_at=now,
     )

@@ -19,6 +19,10 @@ from django.conf import settings
 
 from imagestreams.access import Principal
 from imagestreams.image_config import image_config
+from imagestreams.integrated_registry import (
+    integrated_registry_api_host,
+    integrated_registry_pull_host,
+)
 from imagestreams.models import ImageStream, Project, Tag
 from imagestreams.models.streams import EventCause
 from imagestreams.registry.auth import Challenge
@@ -51,20 +55,6 @@ class PushTarget:
     stream: str
     tag: str
     repository: str  # as in the registry: <project>/<stream>
-
-
-def integrated_registry_configured() -> bool:
-    return bool(settings.INTEGRATED_REGISTRY_URL)
-
-
-def integrated_registry_api_host() -> str:
-    """`host:port` of the registry's API, as this service reaches it."""
-    return urlsplit(settings.INTEGRATED_REGISTRY_URL).netloc
-
-
-def integrated_registry_pull_host() -> str:
-    """The host clients pull from (INTERNAL_REGISTRY_HOSTNAME), else the API host."""
-    return settings.INTERNAL_REGISTRY_HOSTNAME or integrated_registry_api_host()
 
 
 def integrated_registry_client() -> RegistryClient:

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from imagestreams.access import acting_system
 from imagestreams.enqueue import enqueue_on_commit
+from imagestreams.integrated_registry import integrated_registry_configured
 from imagestreams.models import RegistryEvent
 from imagestreams.models.pushes import RegistryEventSource, RegistryEventStatus
 from imagestreams.registry.errors import RegistryError
@@ -220,7 +221,7 @@ def integrated_registry_reconcile() -> list[RegistryEvent]:
     tag we applied. Repairs go through the same path as notifications, as
     events stamped now, so an older notification arriving later is skipped.
     """
-    if not pushes.integrated_registry_configured():
+    if not integrated_registry_configured():
         return []
     repaired = []
     with pushes.integrated_registry_client() as client:

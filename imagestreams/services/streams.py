@@ -95,6 +95,25 @@ def stream_bump_generation(stream: ImageStream) -> int:
     return stream.generation
 
 
+class RequestGeneration:
+    """The generation every write of one request shares (stream locked).
+
+    OpenShift raises a stream's generation once per request: an import of 50
+    tags is one new generation, carried by every spec tag, history entry and
+    condition it writes. Calling this the first time bumps the stream; later
+    calls return the same number; a request that changes nothing bumps nothing.
+    """
+
+    def __init__(self, stream: ImageStream) -> None:
+        self.stream = stream
+        self.value: int | None = None
+
+    def __call__(self) -> int:
+        if self.value is None:
+            self.value = stream_bump_generation(self.stream)
+        return self.value
+
+
 def stream_update(
     *,
     by: Principal,

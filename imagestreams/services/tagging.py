@@ -15,6 +15,7 @@ from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
 from imagestreams.operations.admission import check_tag_source
+from imagestreams.services.aliases import alias_chain_reaches
 from imagestreams.services.errors import InvalidInput, NotFound
 from imagestreams.services.history import NewEvent, tag_add_event_and_follow
 from imagestreams.services.import_requests import import_requested
@@ -121,6 +122,8 @@ def tag_set(
                 spec.name, insecure=options.insecure, project=target.project, stream=target.stream
             )
     with transaction.atomic():
+        if options.alias:
+            _refuse_circular_alias(parsed, targets)
         results = [
             _apply_to_destination(target, spec, parsed, options, by, project.name)
             for target in sorted(targets, key=str)
@@ -147,6 +150,28 @@ def _validate_combination(
                 raise InvalidInput("cannot set alias across different Image Streams")
             if target.tag == name.tag:
                 raise InvalidInput(f'cannot make "{target.tag}" an alias of itself')
+
+
+def _refuse_circular_alias(source: TagSource, targets: list[StreamTagName]) -> None:
+    """An alias whose target already follows (through aliases) one of the
+    destinations would loop for ever; checked with the stream locked."""
+    name = source.stream_name
+    assert name is not None  # --alias requires a <stream>:<tag> source
+    stream = (
+        ImageStream.objects.select_for_update()
+        .filter(project__name=name.project, name=name.stream)
+        .first()
+    )
+    if stream is None:
+        return
+    chain = alias_chain_reaches(stream, name.tag, {target.tag for target in targets})
+    if chain is not None:
+        loop = " -> ".join([chain[-1], *chain])
+        raise InvalidInput(
+            f'cannot make "{chain[-1]}" an alias of "{name.tag}": reference tag is circular '
+            f"({loop})",
+            field="source",
+        )
 
 
 def _check_access(user, source: TagSource | None, targets: list[StreamTagName]) -> None:

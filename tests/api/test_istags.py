@@ -38,6 +38,22 @@ def test_the_local_reference_policy_pulls_through_the_integrated_registry(
     assert resolved["reference_policy"] == "Local"
 
 
+def test_without_a_pull_hostname_the_integrated_registry_url_gives_the_host(
+    viewer_api, python, settings
+):
+    settings.INTEGRATED_REGISTRY_URL = "http://registry.internal:5000"
+    settings.INTERNAL_REGISTRY_HOSTNAME = ""
+    Tag.objects.filter(pk=python.tag.pk).update(reference_policy=ReferencePolicy.LOCAL)
+
+    stream = viewer_api.get(url("projects/team/imagestreams/python")).json()
+    image = viewer_api.get(f"{ISTAGS}/python:3.6").json()["image"]
+
+    assert stream["repository"] == "registry.internal:5000/team/python"
+    assert image["reference"] == f"registry.internal:5000/team/python@{python.image.digest}"
+    resolved = viewer_api.get(url("resolve/team/python:3.6")).json()
+    assert resolved["pull_spec"] == image["reference"]
+
+
 def test_a_tag_without_an_image_is_not_an_istag(viewer_api, python):
     TagFactory(stream=python.stream, name="pending")
     response = viewer_api.get(f"{ISTAGS}/python:pending")

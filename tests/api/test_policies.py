@@ -21,7 +21,7 @@ def repository(registry, pusher, unique_repo):
 
 
 @pytest.fixture
-def app_stable(editor_api, team, repository, eager_celery):
+def app_stable(editor_api, team, repository):
     repo, _ = repository
     response = editor_api.post(
         url("projects/team/imports"),

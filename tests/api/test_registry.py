@@ -3,6 +3,8 @@ every request says "insecure": true)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from imagestreams.models import AuditEvent, ImageStream, Tag
@@ -93,6 +95,21 @@ def test_reimporting_an_unchanged_tag_still_shows_its_image(editor_api, team, pu
     assert status["image"]["imported"] is not None
 
 
+def test_an_import_stamps_the_stream_with_the_repository_check_as_openshift(
+    editor_api, viewer_api, team, pushed
+):
+    check = "openshift.io/image.dockerRepositoryCheck"
+    created = editor_api.post(url("projects/team/imagestreams"), {"name": "python"}).json()
+    assert check not in created["annotations"]
+
+    body = {"target": "python:3.5", "from": pushed.reference, "insecure": True}
+    imported = editor_api.post(IMPORTS, body).json()["stream"]["annotations"]
+    stream = viewer_api.get(url("projects/team/imagestreams/python")).json()
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", imported[check])
+    assert stream["annotations"] == imported
+
+
 def test_a_failed_import_reports_the_tag_and_keeps_the_last_image(
     editor_api, team, registry, pusher, pushed, unique_repo
 ):
@@ -130,6 +147,32 @@ def test_import_all_takes_the_whole_repository_within_the_limit(
     assert body["stream"]["spec_repository"] == f"{registry.host}/{unique_repo}"
 
 
+def test_one_import_request_is_one_generation_however_many_tags(
+    editor_api, team, registry, pusher, unique_repo
+):
+    """OpenShift raises a stream's generation once per request; the tags, their
+    new history entries and failures all carry that one generation."""
+    client = pusher(registry)
+    names = ["1.0", "1.1", "1.2", "2.0", "latest"]
+    for name in names:
+        client.push_image(unique_repo, name, text=f"{name} first")
+    request = {"target": "app", "from": f"{registry.host}/{unique_repo}", "all": True}
+    first = editor_api.post(IMPORTS, request | {"confirm": True, "insecure": True}).json()
+    generation = first["stream"]["generation"]
+    assert generation == 2  # created at 1, then one import request
+
+    for name in names:
+        client.push_image(unique_repo, name, text=f"{name} second")
+    second = editor_api.post(IMPORTS, request | {"insecure": True}).json()
+
+    assert [s["status"] for s in second["statuses"]] == ["Success"] * len(names)
+    stream = second["stream"]
+    assert stream["generation"] == generation + 1
+    assert {t["spec"]["generation"] for t in stream["tags"]} == {generation + 1}
+    assert {t["items"][0]["generation"] for t in stream["tags"]} == {generation + 1}
+    assert not any(t["import_pending"] for t in stream["tags"])
+
+
 def test_preserve_original_keeps_every_platform(
     editor_api, viewer_api, team, registry, pusher, unique_repo
 ):
@@ -154,7 +197,7 @@ def test_preserve_original_keeps_every_platform(
 
 
 def test_tag_from_an_external_image_imports_it(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+    editor_api, team, pushed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(
@@ -170,9 +213,7 @@ def test_tag_from_an_external_image_imports_it(
     assert istag["image"]["labels"] == {"io.k8s.display-name": "Python 3.5"}
 
 
-def test_tag_scheduled_and_back(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
-):
+def test_tag_scheduled_and_back(editor_api, team, pushed, django_capture_on_commit_callbacks):
     body = {"source": pushed.reference, "destinations": ["python:3.5"], "insecure": True}
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(TAG, {**body, "scheduled": True})
@@ -189,7 +230,7 @@ def test_tag_scheduled_and_back(
 
 
 def test_a_tag_from_an_external_image_is_imported_as_the_person_who_asked(
-    editor_api, team, pushed, eager_celery, django_capture_on_commit_callbacks
+    editor_api, team, pushed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_api.post(

@@ -109,3 +109,43 @@ def test_destinations_are_required(editor_api, python):
     for body in ({"source": "python:3.6"}, {"source": "python:3.6", "destinations": []}):
         response = editor_api.post(TAG, body)
         assert (response.status_code, response.json()["field"]) == (400, "destinations")
+
+
+def _spec(name: str) -> tuple:
+    tag = Tag.objects.get(stream__name="python", name=name)
+    return tag.from_kind, tag.from_name, tag.generation
+
+
+def test_an_alias_that_would_close_a_loop_is_refused_and_changes_nothing(editor_api, python):
+    alias = {"source": "python:3.6", "destinations": ["python:stable"], "alias": True}
+    assert editor_api.post(TAG, alias).status_code == 200
+    before = _spec("3.6")
+
+    response = editor_api.post(
+        TAG, {"source": "python:stable", "destinations": ["python:3.6"], "alias": True}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        'cannot make "3.6" an alias of "stable": reference tag is circular (3.6 -> stable -> 3.6)'
+    )
+    assert _spec("3.6") == before
+
+
+def test_longer_alias_loops_are_refused_with_every_destination(editor_api, python):
+    for source, destination in (("3.6", "a"), ("a", "b")):
+        body = {"source": f"python:{source}", "destinations": [f"python:{destination}"]}
+        assert editor_api.post(TAG, body | {"alias": True}).status_code == 200
+    before = _spec("3.6")
+
+    response = editor_api.post(
+        TAG, {"source": "python:b", "destinations": ["python:x", "python:3.6"], "alias": True}
+    )
+
+    assert response.status_code == 400
+    assert "reference tag is circular (3.6 -> b -> a -> 3.6)" in response.json()["detail"]
+    assert _spec("3.6") == before
+    assert not Tag.objects.filter(name="x").exists()
+    # Following the chain the other way round is no loop.
+    body = {"source": "python:b", "destinations": ["python:c"], "alias": True}
+    assert editor_api.post(TAG, body).status_code == 200

@@ -15,7 +15,6 @@ from imagestreams.models import Tag
 from imagestreams.services.projects import project_create
 from imagestreams.services.streams import stream_create
 from imagestreams.tasks import tag_import_task
-from tests.triggers.receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 
@@ -53,7 +52,7 @@ def short(digest: str) -> str:
 
 
 def test_a_team_imports_aliases_updates_compares_and_rolls_back(
-    page: Page, live_server, team, registry, pusher, unique_repo, eager_celery, screenshot
+    page: Page, live_server, team, registry, pusher, unique_repo, screenshot
 ):
     client = pusher(registry)
     v1 = client.push_image(
@@ -147,10 +146,10 @@ def test_a_team_imports_aliases_updates_compares_and_rolls_back(
 
 
 def test_an_import_in_progress_updates_its_row_by_itself(
-    page: Page, live_server, team, registry, pusher, unique_repo, screenshot
+    page: Page, live_server, team, registry, pusher, unique_repo, tasks_lost, screenshot
 ):
-    """No eager Celery here: the row waits, polling, until a worker (this
-    test, calling the task) has imported the image."""
+    """The import the page queues is not run: the row waits, polling, until
+    a worker (this test, calling the task) has imported the image."""
     pushed = pusher(registry).push_image(
         unique_repo, "1", platforms=["linux/amd64", "linux/arm64/v8"]
     )
@@ -189,30 +188,25 @@ def test_an_import_in_progress_updates_its_row_by_itself(
 
 
 def test_a_trigger_is_added_and_a_test_delivery_sent(
-    page: Page, live_server, team, settings, screenshot
+    page: Page, live_server, team, receiver, screenshot
 ):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
-    receiver = Receiver().start()
-    try:
-        stream_create(project=team, name="app", by=acting_system())
-        sign_in(page, live_server)
-        page.goto(f"{live_server.url}/p/team/")
-        page.get_by_role("link", name="Triggers").click()
-        expect(page.get_by_text("No triggers yet")).to_be_visible()
-        page.get_by_label("Name", exact=True).fill("deploy-staging")
-        page.get_by_label("Image stream").fill("app")
-        page.get_by_label("Tag", exact=True).fill("1")
-        page.get_by_label("URL").fill(f"{receiver.url}/hooks/deploy")
-        page.get_by_role("button", name="Add trigger").click()
-        expect(page.get_by_role("heading", name="deploy-staging")).to_be_visible()
+    stream_create(project=team, name="app", by=acting_system())
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/p/team/")
+    page.get_by_role("link", name="Triggers").click()
+    expect(page.get_by_text("No triggers yet")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("deploy-staging")
+    page.get_by_label("Image stream").fill("app")
+    page.get_by_label("Tag", exact=True).fill("1")
+    page.get_by_label("URL").fill(f"{receiver.url}/hooks/deploy")
+    page.get_by_role("button", name="Add trigger").click()
+    expect(page.get_by_role("heading", name="deploy-staging")).to_be_visible()
 
-        mark_page(page)
-        page.get_by_role("button", name="Send a test delivery").click()
-        expect(page.locator("#messages")).to_contain_text("Test delivery sent: 200")
-        expect(page.locator("#trigger-main")).to_contain_text("Succeeded")
-        assert still_same_page(page)
-        [request] = receiver.wait_for(1)
-        assert request.path == "/hooks/deploy"
-        screenshot(page, "trigger")
-    finally:
-        receiver.stop()
+    mark_page(page)
+    page.get_by_role("button", name="Send a test delivery").click()
+    expect(page.locator("#messages")).to_contain_text("Test delivery sent: 200")
+    expect(page.locator("#trigger-main")).to_contain_text("Succeeded")
+    assert still_same_page(page)
+    [request] = receiver.wait_for(1)
+    assert request.path == "/hooks/deploy"
+    screenshot(page, "trigger")

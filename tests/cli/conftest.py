@@ -46,15 +46,3 @@ def isctl(config_file, capsys, monkeypatch):
         return Result(code, out, err)
 
     return run
-
-
-@pytest.fixture
-def eager_celery():
-    """Imports enqueued on commit run inside the request that enqueued them."""
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False

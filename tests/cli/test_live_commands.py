@@ -21,7 +21,7 @@ ISCTL = Path(sys.executable).parent / "isctl"
 
 
 @pytest.fixture
-def server(live_server, team, eager_celery) -> str:
+def server(live_server, team) -> str:
     return live_server.url
 
 

@@ -11,7 +11,7 @@ pytestmark = LIVE
 
 
 @pytest.fixture
-def server(live_server, team, eager_celery) -> str:
+def server(live_server, team) -> str:
     return live_server.url
 
 

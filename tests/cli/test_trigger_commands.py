@@ -4,7 +4,6 @@ move the watched tag) and a real webhook receiver."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,17 +13,13 @@ from tests.triggers.receiver import Receiver
 pytestmark = LIVE
 
 
-@pytest.fixture
-def receiver(settings) -> Iterator[Receiver]:
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
+@pytest.fixture(autouse=True)
+def immediate_retries(settings):
     settings.TRIGGER_RETRY_BASE_SECONDS = 0
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
-def server(live_server, team, eager_celery) -> str:
+def server(live_server, team) -> str:
     return live_server.url
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
+from imagestreams.operations.first_run import first_run_setup
 from tests.cli.live import LIVE
 
 pytestmark = LIVE
@@ -32,6 +32,8 @@ AGE = re.compile(
     r"(Less than a second|1 second|\d+ seconds|About a minute|\d+ minutes|About an hour"
     r"|\d+ hours|\d+ days|\d+ weeks|\d+ months|\d+ years) ago"
 )
+
+CHECKED = re.compile(r"(openshift\.io/image\.dockerRepositoryCheck=)\d{4}-\d\d-\d\dT[\d:]{8}Z")
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,15 @@ which runs these commands against a live server and a local registry and fails w
 page no longer matches. Only the parts that change from run to run are normalised: the
 registry is shown as `localhost:5000` (it stands in for Docker Hub and speaks plain HTTP,
 hence the `--insecure` flags, which Docker Hub does not need), the server as
-`http://localhost:8000`, and every relative time as "About a minute ago". `describe` aligns
+`http://localhost:8000`, every relative time as "About a minute ago" and the time of the
+last import as `2017-08-01T12:00:00Z`. `describe` aligns
 its columns with TAB characters, shown here as spaces.
 
-You need a running server (see the README: `DEBUG=1 .venv/bin/python manage.py serve`
-starts one at http://localhost:8000) and an account on it; here the user is `developer`.
+You need a running server: `DEBUG=1 .venv/bin/python manage.py serve` (see the README)
+starts one at http://localhost:8000. On its first run it creates the account `admin` and a
+project `default`, and prints the admin's password in the box it shows once everything is
+up; this walk-through starts from exactly that, signed in as `admin`. (Teammates get their
+own accounts in the admin, http://localhost:8000/admin/.)
 """
 
 STEPS = [
@@ -71,11 +77,12 @@ STEPS = [
         """
         ## Log in and create a project
 
-        `isctl login` asks for your password, creates an API token with it and saves the
-        server and the token in `~/.config/isctl/config.json` (readable only by you).
+        Copy the `isctl login` line from the box `serve` printed. It asks for the password
+        shown there, creates an API token with it and saves the server and the token in
+        `~/.config/isctl/config.json` (readable only by you).
         """,
-        "isctl login --server {server} --username developer",
-        argv=("login", "--server", "{server}", "--username", "developer", "--password-stdin"),
+        "isctl login --server {server} --username admin",
+        argv=("login", "--server", "{server}", "--username", "admin", "--password-stdin"),
         stdin=PASSWORD + "\n",
     ),
     step(
@@ -242,12 +249,14 @@ def render(outputs: list[str]) -> str:
 
 def normalise(text: str, registry_host: str, server_url: str) -> str:
     text = text.expandtabs(8).replace(registry_host, REGISTRY).replace(server_url, SERVER)
-    return AGE.sub("About a minute ago", text)
+    text = AGE.sub("About a minute ago", text)
+    return CHECKED.sub(r"\g<1>2017-08-01T12:00:00Z", text)
 
 
 @pytest.fixture
-def developer(db):
-    return get_user_model().objects.create_user("developer", password=PASSWORD)
+def first_run(db):
+    """What `manage.py serve` creates on its first run, with a known password."""
+    first_run_setup(PASSWORD)
 
 
 def push_upstream_images(client) -> None:
@@ -274,9 +283,7 @@ def push_upstream_images(client) -> None:
     )
 
 
-def test_the_tutorial_is_the_real_output_of_isctl(
-    live_server, developer, eager_celery, isctl, registry, pusher
-):
+def test_the_tutorial_is_the_real_output_of_isctl(live_server, first_run, isctl, registry, pusher):
     push_upstream_images(pusher(registry))
 
     def fill(word: str) -> str:

@@ -20,8 +20,7 @@ from tests.concurrency.burst import (
     push_burst_images,
     wait_for_all_tags,
 )
-from tests.reliability.cluster import Cluster, require_cluster
-from tests.reliability.load import start_gunicorn
+from tests.processes import FAST_LOOPS, require_postgres, running
 
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 WEB_WORKERS = 2
@@ -94,16 +93,14 @@ def tags(burst: Burst) -> list[tuple[str, dict]]:
 
 
 def test_simultaneous_imports_and_tags_through_the_api(tmp_path, registry, pusher, unique_repo):
-    require_cluster()
+    require_postgres("gunicorn, worker and beat processes share the test database")
     burst = push_burst_images(pusher, registry, unique_repo)
     token = api_token()
-    cluster = Cluster(tmp_path)
-    cluster.start_redis()
-    cluster.env["GUNICORN_CMD_ARGS"] = f"--threads {THREADS_PER_WORKER}"
-    gunicorn, base = start_gunicorn(cluster.env, WEB_WORKERS, tmp_path / "gunicorn.log")
-    try:
-        cluster.start("beat")
-        cluster.start("worker-1")
+    with running(tmp_path, **FAST_LOOPS) as cluster:
+        cluster.start_redis()
+        base = cluster.gunicorn(WEB_WORKERS, "gunicorn", "--threads", str(THREADS_PER_WORKER))
+        cluster.beat()
+        cluster.worker("worker-1")
         failures = post_together(base, token, imports(burst))
         failures += post_together(base, token, tags(burst))
         assert not failures, "\n".join(failures) + "\n" + cluster.logs()
@@ -112,10 +109,6 @@ def test_simultaneous_imports_and_tags_through_the_api(tmp_path, registry, pushe
             found = wait_for_all_tags(api, burst)
         # Read before stopping: the SIGTERM that stops the worker's pool logs its own error.
         logs = {log.name: log.read_text() for log in tmp_path.glob("*.log")}
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
-        cluster.stop_all()
     assert {name: found[name] for name in burst.expected()} == burst.expected()
     for text in logs.values():
         assert_clean_log(text)

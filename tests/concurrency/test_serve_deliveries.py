@@ -15,7 +15,6 @@ import pytest
 
 from tests.concurrency.burst import PROJECT, assert_clean_log
 from tests.serving import shell, wait_for
-from tests.triggers.receiver import Receiver
 
 pytestmark = pytest.mark.registry
 
@@ -26,13 +25,6 @@ DELIVERY_HEADER = "x-imagestreams-delivery"  # the receiver lower-cases names
 @pytest.fixture
 def serve_env() -> dict[str, str]:
     return {"IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1"}
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def api_client(served) -> httpx.Client:

@@ -26,14 +26,3 @@ def run_import(project):
         )
 
     return run
-
-
-@pytest.fixture
-def eager_celery():
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False

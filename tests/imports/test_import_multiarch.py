@@ -64,7 +64,7 @@ def test_preserve_original_keeps_the_index_and_every_child(
 
 
 def test_tagging_an_external_image_imports_it_in_the_background(
-    registry, pusher, unique_repo, project, eager_celery, django_capture_on_commit_callbacks
+    registry, pusher, unique_repo, project, django_capture_on_commit_callbacks
 ):
     pushed = pusher(registry).push_image(unique_repo, "1")
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,14 +10,3 @@ def operator(client, db):
     user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def eager_celery():
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False

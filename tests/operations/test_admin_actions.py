@@ -12,7 +12,6 @@ from imagestreams.services.tagging import TagOptions, tag_set
 from imagestreams.services.teams import service_account_create, service_account_token_create
 from imagestreams.services.tokens import token_create
 from tests.factories import StreamFactory, TagEventFactory, TagFactory
-from tests.triggers.receiver import Receiver
 from triggers.models import Delivery, DeliveryAttempt, Trigger
 from triggers.services.triggers import trigger_create
 
@@ -31,7 +30,7 @@ def act(client, page: str, action: str, objects) -> str:
 
 @pytest.mark.registry
 def test_import_now_imports_the_selected_tags(
-    operator, team, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+    operator, team, registry, pusher, unique_repo, django_capture_on_commit_callbacks
 ):
     pushed = pusher(registry).push_image(unique_repo, "1", text="import now")
     stream = StreamFactory(project=team, name="app")
@@ -97,30 +96,25 @@ def test_triggers_are_disabled_and_enabled_through_the_service(operator, team):
 
 
 def test_a_failed_delivery_is_sent_again(
-    operator, team, settings, eager_celery, django_capture_on_commit_callbacks
+    operator, team, receiver, django_capture_on_commit_callbacks
 ):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
-    receiver = Receiver().start()
-    try:
-        trigger_create(
-            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    trigger_create(
+        project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    )
+    receiver.answer(400)
+    with django_capture_on_commit_callbacks(execute=True):
+        tag_set(
+            project=team,
+            source="quay.io/example/app:1",
+            destinations=["app:1"],
+            options=TagOptions(reference=True),
+            by=acting_system(),
         )
-        receiver.answer(400)
-        with django_capture_on_commit_callbacks(execute=True):
-            tag_set(
-                project=team,
-                source="quay.io/example/app:1",
-                destinations=["app:1"],
-                options=TagOptions(reference=True),
-                by=acting_system(),
-            )
-        delivery = Delivery.objects.get()
-        assert delivery.status == "failed"
-        with django_capture_on_commit_callbacks(execute=True):
-            page = act(operator, "triggers/delivery", "resend", [delivery])
-        receiver.wait_for(2)
-    finally:
-        receiver.stop()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = act(operator, "triggers/delivery", "resend", [delivery])
+    receiver.wait_for(2)
     assert f"Delivery {delivery.uuid} queued to be sent again." in page
     delivery.refresh_from_db()
     assert delivery.status == "succeeded"

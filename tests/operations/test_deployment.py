@@ -7,11 +7,7 @@ and trigger, each sent once, no task run by both workers."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -22,18 +18,14 @@ from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.operations.test_metrics import scrape, value
 from tests.processes import (
-    REDIS_URL,
-    database_url,
     require_postgres_and_redis,
-    wait_for,
+    running,
     wait_for_checks,
     wait_for_more_runs,
 )
-from tests.triggers.receiver import Receiver
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
-ROOT = Path(__file__).resolve().parents[2]
 STREAMS = 6
 IMPORTS = {"imagestreams.tasks.tag_import_task", "imagestreams.tasks.scheduled_check_batch"}
 TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
@@ -43,71 +35,29 @@ pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def deployment(tmp_path):
     """worker-1, worker-2 and beat, started as in docs/operations.md."""
-    require_postgres_and_redis(
-        "the deployment test needs PostgreSQL: several processes share one database "
-        "(run `bash .ci/test`, which sets DATABASE_URL to PostgreSQL)"
-    )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.operations.deployment_settings",
-        "DEPLOYMENT_TEST_QUEUE": f"deployment-test-{uuid.uuid4().hex[:8]}",
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": REDIS_URL,
-        "DATA_DIR": str(tmp_path / "var"),
-        "LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
+    require_postgres_and_redis("several processes share one database")
+    with running(
+        tmp_path,
+        LOG_FORMAT="json",
         # Every process counts in its own file there; /metrics adds them up.
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory(tmp_path)),
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_directory(tmp_path)),
         # Short periods so that a run takes seconds, not minutes.
-        "IMAGESTREAMS_RECONCILE_SECONDS": "1",
-        "IMAGESTREAMS_SCHEDULED_INTERVAL": "2",
-        "IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL": "1",
-        "IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS": "0.5",
-        "IMAGESTREAMS_SCHEDULED_BATCH_SIZE": "1",
-        "IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS": "1",
-        "IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER": "5",
-        "IMAGESTREAMS_REGISTRY_EVENTS_SWEEP_SECONDS": "1",
-        "IMAGESTREAMS_REGISTRY_EVENTS_REQUEUE_AFTER": "5",
-        "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
-    }
-    celery = [sys.executable, "-m", "celery", "-A", "imagestreams"]
-    queue = env["DEPLOYMENT_TEST_QUEUE"]
-    worker = [
-        *celery,
-        "worker",
-        "--concurrency=1",
-        "--prefetch-multiplier=1",
-        "--without-gossip",
-        "--without-mingle",
-        "-Q",
-        queue,
-        "--loglevel=INFO",
-    ]
-    commands = {
-        "worker-1": [*worker, "-n", f"one-{queue}@%h"],
-        "worker-2": [*worker, "-n", f"two-{queue}@%h"],
-        "beat": [*celery, "beat", "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")],
-    }
-    logs = {name: tmp_path / f"{name}.log" for name in commands}
-    started = []
-    try:
-        for name, command in commands.items():
-            with logs[name].open("w") as out:
-                started.append(
-                    subprocess.Popen(
-                        command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-                    )
-                )
-        yield logs
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        IMAGESTREAMS_RECONCILE_SECONDS="1",
+        IMAGESTREAMS_SCHEDULED_INTERVAL="2",
+        IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL="1",
+        IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS="0.5",
+        IMAGESTREAMS_SCHEDULED_BATCH_SIZE="1",
+        IMAGESTREAMS_TRIGGERS_SWEEP_SECONDS="1",
+        IMAGESTREAMS_TRIGGERS_REQUEUE_AFTER="5",
+        IMAGESTREAMS_REGISTRY_EVENTS_SWEEP_SECONDS="1",
+        IMAGESTREAMS_REGISTRY_EVENTS_REQUEUE_AFTER="5",
+    ) as processes:
+        for name in ("worker-1", "worker-2"):
+            processes.worker(
+                name, "--prefetch-multiplier=1", "--without-gossip", "--without-mingle"
+            )
+        processes.beat()
+        yield processes
 
 
 def metrics_directory(tmp_path: Path) -> Path:
@@ -138,74 +88,62 @@ def test_two_workers_and_one_beat_share_the_work_without_duplicates(
     pusher,
     unique_repo,
     team,
-    settings,
+    receiver,
     operator_settings,
     client,
     tmp_path,
     monkeypatch,
 ):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on loopback
     # Read by the workers from the database: the lab registry speaks plain HTTP.
     operator_settings(insecure_registries=registry.host)
-    receiver = Receiver().start()
-    try:
-        images = pusher(registry)
-        first = images.push_image(unique_repo, "1", text="first")
-        tags = []
-        for n in range(STREAMS):
-            trigger_create(
-                project=team,
-                name=f"hook{n}",
-                stream=f"app{n}",
-                url=receiver.url,
-                by=acting_system(),
-            )
-            [result] = tag_set(
-                project=team,
-                source=first.reference,
-                destinations=[f"app{n}:1"],
-                options=TagOptions(scheduled=True),
-                by=acting_system(),
-            )
-            tags.append(result.tag)
-        # This process's broker is in memory: the imports tag_set queued are
-        # lost, and beat's reconcile loop hands them to the workers.
-        logs = list(deployment.values())
-        wait_for(lambda: histories(tags) == [[first.digest]] * STREAMS, "the first imports", logs)
-        second = images.push_image(unique_repo, "1", text="second")
-        wait_for(
-            lambda: histories(tags) == [[second.digest, first.digest]] * STREAMS,
-            "the scheduled checks to find the new image",
-            logs,
+    images = pusher(registry)
+    first = images.push_image(unique_repo, "1", text="first")
+    tags = []
+    for n in range(STREAMS):
+        trigger_create(
+            project=team, name=f"hook{n}", stream=f"app{n}", url=receiver.url, by=acting_system()
         )
-        wait_for(
-            lambda: Delivery.objects.filter(status="succeeded").count() == 2 * STREAMS,
-            "every delivery",
-            logs,
+        [result] = tag_set(
+            project=team,
+            source=first.reference,
+            destinations=[f"app{n}:1"],
+            options=TagOptions(scheduled=True),
+            by=acting_system(),
         )
-        # More checks of every tag and more sweeps of every kind: nothing may be added.
-        wait_for_checks(tags, logs)
-        wait_for_more_runs(logs)
-        for name in ("worker-1", "worker-2"):
-            wait_for(
-                lambda name=name: {task for task, _ in tasks_run(deployment[name])} & IMPORTS,
-                f"{name} to run an import or a scheduled check",
-                logs,
-            )
-    finally:
-        receiver.stop()
+        tags.append(result.tag)
+    # This process's broker is in memory: the imports tag_set queued are
+    # lost, and beat's reconcile loop hands them to the workers.
+    logs = deployment.log_files()
+    deployment.wait_for(lambda: histories(tags) == [[first.digest]] * STREAMS, "the first imports")
+    second = images.push_image(unique_repo, "1", text="second")
+    deployment.wait_for(
+        lambda: histories(tags) == [[second.digest, first.digest]] * STREAMS,
+        "the scheduled checks to find the new image",
+    )
+    deployment.wait_for(
+        lambda: Delivery.objects.filter(status="succeeded").count() == 2 * STREAMS,
+        "every delivery",
+    )
+    # More checks of every tag and more sweeps of every kind: nothing may be added.
+    wait_for_checks(tags, logs)
+    wait_for_more_runs(logs)
+    for name in ("worker-1", "worker-2"):
+        deployment.wait_for(
+            lambda name=name: {task for task, _ in tasks_run(deployment.log(name))} & IMPORTS,
+            f"{name} to run an import or a scheduled check",
+        )
 
     assert histories(tags) == [[second.digest, first.digest]] * STREAMS
     assert Delivery.objects.count() == 2 * STREAMS  # one per change and trigger
     sent = Counter(request.headers["x-imagestreams-delivery"] for request in receiver.requests)
     assert len(sent) == 2 * STREAMS and set(sent.values()) == {1}
 
-    runs = {name: tasks_run(deployment[name]) for name in ("worker-1", "worker-2")}
+    runs = {name: tasks_run(deployment.log(name)) for name in ("worker-1", "worker-2")}
     ids = Counter(task_id for worker in runs.values() for _, task_id in worker)
     assert ids and max(ids.values()) == 1, "a task ran on both workers"
     done = {task for worker in runs.values() for task, _ in worker}
     assert "triggers.tasks.delivery_send_task" in done
-    assert "Sending due task scheduled-sweep" in deployment["beat"].read_text()
+    assert "Sending due task scheduled-sweep" in deployment.log("beat").read_text()
 
     # The counters of both workers' processes, added up by /metrics.
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_directory(tmp_path)))

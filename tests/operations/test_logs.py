@@ -16,7 +16,6 @@ from imagestreams.access import acting_system
 from imagestreams.operations.logs import PlainContextFilter
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
-from tests.triggers.receiver import Receiver
 from triggers.services.triggers import trigger_create
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,31 +83,22 @@ def test_an_import_logs_its_project_stream_and_tag(
 
 @pytest.mark.django_db
 def test_a_delivery_logs_its_project_stream_tag_and_trigger(
-    team, settings, caplog, django_capture_on_commit_callbacks
+    team, receiver, caplog, django_capture_on_commit_callbacks
 ):
-    from imagestreams.celery import app
-
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
-    receiver = Receiver().start()
-    app.conf.task_always_eager = True
-    try:
-        trigger_create(
-            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    trigger_create(
+        project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    )
+    with (
+        caplog.at_level(logging.INFO, logger="imagestreams.operations"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tag_set(
+            project=team,
+            source="quay.io/example/app:1",
+            destinations=["app:1"],
+            options=TagOptions(reference=True),
+            by=acting_system(),
         )
-        with (
-            caplog.at_level(logging.INFO, logger="imagestreams.operations"),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            tag_set(
-                project=team,
-                source="quay.io/example/app:1",
-                destinations=["app:1"],
-                options=TagOptions(reference=True),
-                by=acting_system(),
-            )
-    finally:
-        app.conf.task_always_eager = False
-        receiver.stop()
     [record] = [r for r in caplog.records if r.getMessage().startswith("delivery ")]
     assert (record.project, record.stream, record.tag, record.trigger) == (
         "team",

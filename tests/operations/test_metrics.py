@@ -25,7 +25,6 @@ from imagestreams.access import acting_system
 from imagestreams.models import Tag
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.api.conftest import url
-from tests.triggers.receiver import Receiver
 from triggers.services.triggers import trigger_create
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +77,7 @@ def test_imports_are_counted_by_registry_result_and_cause(
 
 @pytest.mark.registry
 def test_scheduled_checks_are_counted_timed_and_their_backlog_shown(
-    client, team, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+    client, team, registry, pusher, unique_repo, django_capture_on_commit_callbacks
 ):
     pushed = pusher(registry).push_image(unique_repo, "1", text="scheduled")
     for name in ("a", "b", "c"):
@@ -115,35 +114,30 @@ def test_scheduled_checks_are_counted_timed_and_their_backlog_shown(
 
 
 def test_deliveries_are_counted_with_their_latency(
-    client, team, settings, eager_celery, django_capture_on_commit_callbacks
+    client, team, receiver, django_capture_on_commit_callbacks
 ):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
-    receiver = Receiver().start()
     before = scrape(client)
-    try:
-        trigger_create(
-            project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    trigger_create(
+        project=team, name="hook", stream="app", url=f"{receiver.url}/hook", by=acting_system()
+    )
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tag_set(
+            project=team,
+            source="quay.io/example/app:1",
+            destinations=["base:1"],
+            by=acting_system(),
         )
-        with (
-            CaptureQueriesContext(connection) as queries,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            tag_set(
-                project=team,
-                source="quay.io/example/app:1",
-                destinations=["base:1"],
-                by=acting_system(),
-            )
-            tag_set(
-                project=team,
-                source="quay.io/example/app:1",
-                destinations=["app:1"],
-                options=TagOptions(reference=True),
-                by=acting_system(),
-            )
-        receiver.wait_for(1)
-    finally:
-        receiver.stop()
+        tag_set(
+            project=team,
+            source="quay.io/example/app:1",
+            destinations=["app:1"],
+            options=TagOptions(reference=True),
+            by=acting_system(),
+        )
+    receiver.wait_for(1)
     assert not [q["sql"] for q in queries if "metric" in q["sql"]]
     samples = scrape(client)
     attempts = "imagestreams_delivery_attempts_total"

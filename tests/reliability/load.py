@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from imagestreams.access import acting, acting_system
-from tests.registry_lab.net import LOOPBACK, PATIENCE, REQUEST_TIMEOUT, free_port, wait_until
+from tests.registry_lab.net import REQUEST_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 # Requests per client are also capped, so a fast server cannot make a run unbounded.
@@ -194,27 +193,6 @@ def sweep_progress(since) -> dict[str, int]:
     }
 
 
-def start_gunicorn(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "imagestreams.wsgi:application"]
-    command += ["-b", f"{LOOPBACK}:{port}", "-w", str(workers), "--no-control-socket"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT
-    )
-    base = f"http://{LOOPBACK}:{port}"
-    if not wait_until(lambda: _answers(f"{base}/login/"), interval=0.2):
-        process.terminate()
-        raise RuntimeError(f"gunicorn did not start; see {log}")
-    return process, base
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=REQUEST_TIMEOUT).status_code < 500
-    except httpx.HTTPError:
-        return False
-
-
 @dataclass
 class LoadRun:
     results: Results
@@ -240,10 +218,10 @@ def run_load(
     duration: float | None = None,
     requests_per_client: int = MAX_REQUESTS_PER_CLIENT,
 ) -> LoadRun:
-    """With `cluster` (tests.reliability.cluster.Cluster, Redis started) and
-    the database ready: seed, start gunicorn, workers and beat, run the
-    clients (each for `requests_per_client` requests, or `duration` seconds
-    if sooner), stop gunicorn; workers and beat go on until the cluster is
+    """With `cluster` (tests.processes.Processes, Redis started) and the
+    database ready: seed, start gunicorn, workers and beat, run the clients
+    (each for `requests_per_client` requests, or `duration` seconds if
+    sooner), stop gunicorn; workers and beat go on until the cluster is
     stopped."""
     from django.utils import timezone
 
@@ -256,10 +234,10 @@ def run_load(
         IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS="1",
         IMAGESTREAMS_RATE_LIMIT_TOKENS="1000000/60",
     )
-    gunicorn, base = start_gunicorn(cluster.env, web_workers, cluster.workdir / "gunicorn.log")
+    base = cluster.gunicorn(web_workers)
     try:
-        cluster.start("beat")
-        cluster.start("worker-1")
+        cluster.beat()
+        cluster.worker("worker-1")
         started_at = timezone.now()
         results = Results()
         until = None if duration is None else time.monotonic() + duration
@@ -277,8 +255,7 @@ def run_load(
             thread.join()  # each client's loop is bounded
         return LoadRun(results, started_at, time.monotonic() - began)
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=PATIENCE)
+        cluster.stop("gunicorn")
 
 
 def main() -> None:
@@ -293,8 +270,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="imagestreams-load-"))
     os.environ.setdefault("SECRET_KEY", "load-test-not-secret")
     os.environ["DATA_DIR"] = str(workdir / "var")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.reliability.process_settings"
-    os.environ["RELIABILITY_TEST_QUEUE"] = "load"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.process_settings"
+    os.environ["TEST_PROCESS_QUEUE"] = "load"
     os.environ["CELERY_BROKER_URL"] = "memory://"
     import django
     from django.core.management import call_command
@@ -303,15 +280,14 @@ def main() -> None:
     django.setup()
     call_command("migrate", verbosity=0)
 
+    from tests.processes import FAST_LOOPS, running
     from tests.registry_lab.images import Pusher
     from tests.registry_lab.registry import RegistryProcess
-    from tests.reliability.cluster import Cluster
 
     with RegistryProcess(workdir / "registry") as registry:
         Pusher(registry.url).push_image("load/app", "1", text="load")
-        cluster = Cluster(workdir)
-        cluster.start_redis()
-        try:
+        with running(workdir, **FAST_LOOPS) as cluster:
+            cluster.start_redis()
             run = run_load(
                 cluster=cluster,
                 source=f"{registry.host}/load/app:1",
@@ -321,8 +297,6 @@ def main() -> None:
                 web_workers=args.web_workers,
             )
             report = run.report()
-        finally:
-            cluster.stop_all()
     print(
         f"{args.clients} clients, {args.duration:.0f}s, {args.scheduled_tags} scheduled tags, "
         f"{args.web_workers} gunicorn workers, 1 Celery worker (prefork) + beat"

@@ -9,7 +9,6 @@ PostgreSQL address where nothing listens."""
 from __future__ import annotations
 
 import logging
-import os
 from types import SimpleNamespace
 
 import httpx
@@ -27,8 +26,8 @@ from imagestreams.tasks import (
 )
 from imagestreams.unavailable import CODE
 from tests.personas import PASSWORD
+from tests.processes import running
 from tests.registry_lab.net import free_port
-from tests.reliability.load import start_gunicorn
 from triggers.tasks import delivery_send_task, triggers_sweep_task
 
 LOCKED = OperationalError("database is locked")
@@ -199,21 +198,13 @@ def test_a_sweep_skips_its_run_while_the_database_is_locked(monkeypatch, caplog,
 
 
 def test_a_server_whose_database_is_down_answers_503(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/nothing-listens",
-        "DATA_DIR": str(tmp_path / "var"),
-    }
-    server, base = start_gunicorn(env, workers=1, log=tmp_path / "gunicorn.log")
-    try:
+    nowhere = f"postgres://postgres@127.0.0.1:{free_port()}/nothing-listens"
+    with running(tmp_path, DATABASE_URL=nowhere) as processes:
+        base = processes.gunicorn(workers=1)
         with httpx.Client(base_url=base, timeout=30, cookies={"sessionid": "s" * 32}) as http:
             api = http.get("/api/v1/projects", headers={"Authorization": "Bearer isk_x"})
             page = http.get("/", headers={"Accept": "text/html"})
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    log = (tmp_path / "gunicorn.log").read_text()
+    log = processes.log("gunicorn").read_text()
     assert_unavailable_json(api)
     assert page.status_code == 503, log
     assert "Temporarily unavailable" in page.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.cluster import Cluster, require_cluster
+from tests.processes import FAST_LOOPS, require_postgres, running
 from tests.reliability.load import run_load
 
 pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
@@ -15,11 +15,10 @@ KINDS = {"read", "history", "tag", "import"}
 
 
 def test_a_short_load_run_has_no_errors(tmp_path, registry, pusher, unique_repo):
-    require_cluster()
+    require_postgres("gunicorn, worker and beat processes share the test database")
     pusher(registry).push_image(unique_repo, "1")
-    cluster = Cluster(tmp_path)
-    cluster.start_redis()
-    try:
+    with running(tmp_path, **FAST_LOOPS) as cluster:
+        cluster.start_redis()
         run = run_load(
             cluster=cluster,
             source=f"{registry.host}/{unique_repo}:1",
@@ -32,8 +31,6 @@ def test_a_short_load_run_has_no_errors(tmp_path, registry, pusher, unique_repo)
             lambda: run.sweep()["checked during the run"] > 0, "the sweep to check a tag"
         )
         report = run.report()
-    finally:
-        cluster.stop_all()
     print(report)
     results = run.results
     assert results.errors == [], report

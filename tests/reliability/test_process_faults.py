@@ -19,8 +19,8 @@ from imagestreams.access import acting_system
 from imagestreams.models import Tag, TagEvent
 from imagestreams.services.tagging import TagOptions, tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+from tests.processes import FAST_LOOPS, Processes, eventually_stable, require_postgres, running
 from tests.registry_lab.net import PATIENCE
-from tests.reliability.cluster import Cluster, eventually_stable, require_cluster
 from tests.reliability.faults import FaultProxy
 from tests.triggers.receiver import Answer, Receiver
 from triggers.models import Delivery, DeliveryStatus
@@ -31,19 +31,11 @@ pytestmark = [pytest.mark.registry, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def cluster(tmp_path, db):
-    require_cluster()
-    processes = Cluster(tmp_path)
-    processes.start_redis()
-    yield processes
-    processes.stop_all()
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
-    server = Receiver().start()
-    yield server
-    server.stop()
+    """Workers and beat on a private redis-server, started by each test."""
+    require_postgres("worker and beat processes share the test database")
+    with running(tmp_path, **FAST_LOOPS) as processes:
+        processes.start_redis()
+        yield processes
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def delivered(receiver: Receiver) -> bool:
     )
 
 
-def assert_exactly_once(cluster: Cluster, receiver: Receiver) -> None:
+def assert_exactly_once(cluster: Processes, receiver: Receiver) -> None:
     """One delivery row per history entry of the watched stream; the receiver,
     deduplicating by delivery id, saw exactly those."""
     state = eventually_stable(
@@ -115,7 +107,7 @@ def test_work_queued_in_redis_survives_a_redis_crash(
 ):
     client = pusher(registry)
     images = [client.push_image(unique_repo, str(n), text=str(n)) for n in range(3)]
-    cluster.start("beat")
+    cluster.beat()
     for n, image in enumerate(images):
         tag_set(
             project=watched,
@@ -131,7 +123,7 @@ def test_work_queued_in_redis_survives_a_redis_crash(
         lambda: cluster.redis.queued(cluster.queue) >= 4, "beat to queue imports and the delivery"
     )
 
-    beat_log = cluster.workdir / "beat.log"
+    beat_log = cluster.log("beat")
     before = len(beat_log.read_text())
     cluster.redis.stop()  # everything queued is gone (no persistence)
     cluster.wait_for(  # beat keeps running without its broker
@@ -139,8 +131,8 @@ def test_work_queued_in_redis_survives_a_redis_crash(
         "beat to miss its broker",
     )
     cluster.redis.start()  # same port, empty
-    cluster.start("worker-1")
-    cluster.start("worker-2")
+    cluster.worker("worker-1")
+    cluster.worker("worker-2")
 
     wanted = {str(n): [image.digest] for n, image in enumerate(images)}
     cluster.wait_for(
@@ -159,8 +151,8 @@ def test_a_worker_killed_in_the_middle_of_an_import(
     proxy = FaultProxy(registry.url).start()
     try:
         proxy.hold_heads()  # the import stops at its first registry answer
-        cluster.start("beat")
-        cluster.start("worker-1")
+        cluster.beat()
+        cluster.worker("worker-1")
         tag_set(
             project=watched,
             source=f"{proxy.host}/{unique_repo}:1",
@@ -171,7 +163,7 @@ def test_a_worker_killed_in_the_middle_of_an_import(
         assert proxy.heads_held.acquire(timeout=PATIENCE), cluster.logs()
         cluster.kill("worker-1")  # mid-import, its task unacknowledged
         proxy.release()
-        cluster.start("worker-2")
+        cluster.worker("worker-2")
         cluster.wait_for(lambda: histories() == {"1": [pushed.digest]}, "another worker's import")
         cluster.wait_for(lambda: delivered(receiver), "the delivery")
         assert_exactly_once(cluster, receiver)
@@ -182,12 +174,12 @@ def test_a_worker_killed_in_the_middle_of_an_import(
 
 def test_a_worker_killed_in_the_middle_of_a_delivery(cluster, watched, receiver):
     receiver.answer(Answer(200, hold=True))  # the first send hangs in the receiver
-    cluster.start("beat")
-    cluster.start("worker-1")
+    cluster.beat()
+    cluster.worker("worker-1")
     tag_set(project=watched, source="base:1", destinations=["app:1"], by=acting_system())
     receiver.wait_for(1)
     cluster.kill("worker-1")  # after sending, before recording the answer
-    cluster.start("worker-2")
+    cluster.worker("worker-2")
     cluster.wait_for(lambda: delivered(receiver) and len(receiver.requests) >= 2, "a re-send")
     assert_exactly_once(cluster, receiver)
     delivery = Delivery.objects.get()
@@ -208,15 +200,15 @@ def test_beat_restarted_forgets_no_scheduled_tag_and_checks_none_twice(
             options=TagOptions(insecure=True, scheduled=True),
             by=acting_system(),
         )
-    cluster.start("beat")
-    cluster.start("worker-1")
+    cluster.beat()
+    cluster.worker("worker-1")
     cluster.wait_for(lambda: histories() == {str(n): [first.digest] for n in range(3)}, "imports")
 
     cluster.kill("beat")  # batches it had already handed out still run
     cluster.wait_for(lambda: not claimed(), "the batches beat had handed out")
     second = client.push_image(unique_repo, "1", text="two")
     cluster.wait_for(all_due, "every tag to fall due while beat is down")
-    cluster.start("beat")
+    cluster.beat()
     cluster.wait_for(
         lambda: histories() == {str(n): [second.digest, first.digest] for n in range(3)},
         "the re-push after beat came back",
@@ -230,8 +222,8 @@ def test_dropped_database_connections_are_reopened(
 ):
     client = pusher(registry)
     first = client.push_image(unique_repo, "1", text="one")
-    cluster.start("beat")
-    cluster.start("worker-1")
+    cluster.beat()
+    cluster.worker("worker-1")
     tag_set(
         project=watched,
         source=first.reference,

@@ -90,6 +90,29 @@ def test_production_defaults(tmp_path):
     }
 
 
+def _outbound_switches(env: dict[str, str]) -> dict[str, bool]:
+    names = ["IMPORT_ALLOW_PRIVATE_ADDRESSES", "TRIGGER_ALLOW_PRIVATE_ADDRESSES"]
+    code = (
+        "from django.conf import settings; import json; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
+    result = manage(env, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_in_development_imports_and_trigger_webhooks_may_reach_this_machine(tmp_path):
+    """DEBUG=1 (trying things out on one machine): a registry and a webhook
+    receiver on loopback both work; the environment can still refuse either."""
+    development = production_env(tmp_path) | {"DEBUG": "1"}
+    assert _outbound_switches(development) == {
+        "IMPORT_ALLOW_PRIVATE_ADDRESSES": True,
+        "TRIGGER_ALLOW_PRIVATE_ADDRESSES": True,
+    }
+    development["IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES"] = "0"
+    assert _outbound_switches(development)["TRIGGER_ALLOW_PRIVATE_ADDRESSES"] is False
+
+
 @pytest.mark.django_db
 def test_responses_carry_the_security_headers(client, settings):
     settings.SECURE_HSTS_SECONDS = 31536000

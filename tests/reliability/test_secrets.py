@@ -17,7 +17,6 @@ from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.personas import PASSWORD
 from tests.triggers.outbox import fan_out
-from tests.triggers.receiver import Receiver
 from triggers.models import Trigger
 from triggers.tasks import delivery_send_task
 
@@ -29,13 +28,9 @@ WEBHOOK_TOKEN = "webhook-token-9Kd"
 GUESSED_PASSWORD = "guessed-password-2Lm"
 
 
-@pytest.fixture
-def receiver(settings):
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
+@pytest.fixture(autouse=True)
+def immediate_retries(settings):
     settings.TRIGGER_RETRY_BASE_SECONDS = 0
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def test_secrets_are_never_returned_nor_logged(

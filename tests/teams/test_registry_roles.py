@@ -72,7 +72,7 @@ def token_registry(live_server, token_keys, settings, tmp_path, teams):
 
 
 @pytest.fixture
-def paired_registry(live_server, token_keys, settings, tmp_path, teams, eager_celery):
+def paired_registry(live_server, token_keys, settings, tmp_path, teams):
     """The same, also sending its push notifications to the live server,
     which reads pushed manifests back with the deployer's (viewer) token.
     Only where needed: on SQLite the notifications' work and the clients'

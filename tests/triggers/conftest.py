@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from imagestreams.access import acting_system
@@ -9,7 +7,6 @@ from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import REQUEST_TIMEOUT
 from tests.triggers.outbox import fan_out
-from tests.triggers.receiver import Receiver
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
 
@@ -22,24 +19,6 @@ def webhook_settings(settings):
     settings.TRIGGER_TIMEOUT = REQUEST_TIMEOUT
     settings.TRIGGER_MAX_ATTEMPTS = 4
     return settings
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def eager_celery():
-    from imagestreams.celery import app
-
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def hook(editor_api, receiver) -> dict:
 
 
 @pytest.fixture
-def sent_delivery(team, hook, eager_celery, django_capture_on_commit_callbacks) -> Delivery:
+def sent_delivery(team, hook, django_capture_on_commit_callbacks) -> Delivery:
     """A delivery of a real change of team/app:1, already sent."""
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory())
@@ -179,7 +179,7 @@ def test_a_test_delivery_is_sent_at_once_without_retries(hook, editor_api, recei
 
 
 def test_deliveries_are_listed_with_their_attempts_and_can_be_resent(
-    sent_delivery, editor_api, receiver, eager_celery, django_capture_on_commit_callbacks
+    sent_delivery, editor_api, receiver, django_capture_on_commit_callbacks
 ):
     listed = editor_api.get(f"{TRIGGERS}/deploy/deliveries").json()["results"]
     [delivery] = listed

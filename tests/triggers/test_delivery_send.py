@@ -219,7 +219,7 @@ def test_running_the_send_task_twice_sends_once(make_trigger, change, receiver):
 
 
 def test_the_sweep_requeues_lost_and_interrupted_deliveries(
-    settings, make_trigger, change, receiver, eager_celery, django_capture_on_commit_callbacks
+    settings, make_trigger, change, receiver, django_capture_on_commit_callbacks
 ):
     settings.TRIGGERS_REQUEUE_AFTER_SECONDS = 60
     make_trigger(stream="app", tag="1")

@@ -42,7 +42,7 @@ def base(team):
 
 
 @pytest.fixture
-def api(editor_api, django_capture_on_commit_callbacks, eager_celery):
+def api(editor_api, django_capture_on_commit_callbacks):
     """The editor's API client; after-commit work (sending) runs as in production."""
 
     class Api:
@@ -180,7 +180,7 @@ def later() -> timezone.datetime:
 
 
 def test_a_fan_out_that_crashes_midway_writes_nothing_and_the_sweep_redoes_it_once(
-    team, base, make_trigger, receiver, eager_celery, django_capture_on_commit_callbacks
+    team, base, make_trigger, receiver, django_capture_on_commit_callbacks
 ):
     make_trigger(name="first", stream="app", tag="1")
     make_trigger(name="second", stream="app")
@@ -221,7 +221,7 @@ def test_a_fan_out_that_crashes_midway_writes_nothing_and_the_sweep_redoes_it_on
 
 
 def test_a_late_fan_out_does_not_fire_triggers_created_after_the_change(
-    team, base, make_trigger, receiver, eager_celery, django_capture_on_commit_callbacks
+    team, base, make_trigger, receiver, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks():  # the fan-out task is lost
         tag_set(project=team, source="base:1", destinations=["app:1"], by=acting_system())

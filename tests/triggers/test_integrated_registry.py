@@ -22,7 +22,7 @@ PLATFORMS = ["linux/amd64", "linux/arm64/v8"]
 
 
 @pytest.fixture
-def integrated(live_server, registry_factory, settings, team, eager_celery):
+def integrated(live_server, registry_factory, settings, team):
     """`integrated()` starts a registry paired with the live server."""
 
     def start(authorization: str = "Bearer notify-secret"):

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.registry]
 
 
 @pytest.fixture
-def token_registry(live_server, token_keys, settings, tmp_path, team, eager_celery):
+def token_registry(live_server, token_keys, settings, tmp_path, team):
     """`token_registry(notify=True)`: a registry whose token server is the live
     server, paired with it; its notifications are refused when notify=False.
     Without credentials configured, the service reads it all the same."""

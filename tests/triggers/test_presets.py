@@ -19,7 +19,7 @@ DIGEST = "sha256:" + "7" * 64
 
 
 @pytest.fixture
-def move_tag(team, eager_celery, django_capture_on_commit_callbacks):
+def move_tag(team, django_capture_on_commit_callbacks):
     """Point team/app:1 at a new image; the deliveries are sent."""
     base = StreamFactory(project=team, name="base")
     TagEventFactory(tag=TagFactory(stream=base, name="1"), image=ImageFactory(digest=DIGEST))

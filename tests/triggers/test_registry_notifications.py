@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def integrated(registry, settings, team, eager_celery):
+def integrated(registry, settings, team):
     """The shared test registry as the integrated registry."""
     settings.INTEGRATED_REGISTRY_URL = registry.url
     settings.INTERNAL_REGISTRY_HOSTNAME = "registry.example.com"

@@ -37,7 +37,7 @@ def test_a_failed_first_import_creates_nothing_and_explains(eddie, project, regi
 
 
 def test_import_now_picks_up_a_repush_as_the_person_who_asked(
-    eddie, project, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+    eddie, project, registry, pusher, unique_repo, django_capture_on_commit_callbacks
 ):
     client = pusher(registry)
     first = client.push_image(unique_repo, "1", text="one")
@@ -84,7 +84,7 @@ def test_import_now_with_the_broker_down_is_kept_and_done_by_the_pending_loop(
 
 
 def test_a_tag_added_from_an_external_image_is_imported(
-    eddie, project, registry, pusher, unique_repo, eager_celery, django_capture_on_commit_callbacks
+    eddie, project, registry, pusher, unique_repo, django_capture_on_commit_callbacks
 ):
     eddie.post("/p/team/streams/new", {"name": "app"})
     pushed = pusher(registry).push_image(unique_repo, "2")

@@ -307,7 +307,7 @@ def test_row_actions_on_a_missing_tag_are_not_found(eddie, stream):
 
 
 def test_import_now_reports_an_unreachable_registry(
-    eddie, stream, eager_celery, django_capture_on_commit_callbacks
+    eddie, stream, django_capture_on_commit_callbacks
 ):
     tag = TagFactory(stream=stream, name="1", from_name="127.0.0.1:9/nothing/here:1")
     TagEventFactory(tag=tag)

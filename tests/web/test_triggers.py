@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from imagestreams.access import acting_system
 from imagestreams.services.history import NewEvent, tag_add_event
 from tests.factories import ImageFactory, StreamFactory, TagFactory
 from tests.triggers.outbox import fan_out
-from tests.triggers.receiver import Receiver
 from tests.web.conftest import HTMX, page_text
 from triggers.models import Delivery, DeliveryStatus, Trigger
 from triggers.services.deliveries import trigger_send_test
@@ -26,13 +23,6 @@ PAGE = "/p/team/triggers/deploy/"
 def loopback_webhooks(settings):
     settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = True
     settings.TRIGGER_RETRY_BASE_SECONDS = 0
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -146,7 +146,11 @@ class ImageStreamSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
     generation = serializers.IntegerField()
     lookup_local = serializers.BooleanField()
-    annotations = serializers.DictField(child=serializers.CharField())
+    annotations = serializers.DictField(
+        source="shown_annotations",
+        child=serializers.CharField(),
+        help_text="With openshift.io/image.dockerRepositoryCheck: the last import that wrote it.",
+    )
     repository = serializers.CharField(help_text="In the integrated registry, or empty.")
     spec_repository = serializers.CharField(help_text="Remote repository imported as a whole.")
     tags = NamedTagSerializer(source="tags.all", many=True, help_text="Sorted by name.")
