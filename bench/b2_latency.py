@@ -27,6 +27,7 @@ from itertools import pairwise
 import httpx
 from django.utils import timezone
 
+from bench.config import DEFAULT_LEVEL
 from bench.context import Context
 from bench.seed import base_image, project, variant
 from bench.tools import percentile
@@ -40,7 +41,10 @@ from triggers.models import DeliveryAttempt
 from triggers.services.triggers import trigger_create
 
 PROJECT = "latency"
-TIMEOUT = 30.0
+TIMEOUT = 60.0
+EMBEDDED_POLLING = 0.1  # the product's default (IMAGESTREAMS_FS_BROKER_POLLING_SECONDS)
+OLD_POLLING_CHANGES = 30  # at kombu's default of 1 s, each change takes about 2 s
+IDLE_SECONDS = 10.0
 
 
 def run(ctx: Context) -> dict:
@@ -56,10 +60,47 @@ def run(ctx: Context) -> dict:
         url=f"{receiver.url}/check",
         by=acting_system(),
     )
-    return {"push": _push_path(ctx), "scheduled": _scheduled_path(ctx, owner)}
+    results = {"push": _push_path(ctx)}
+    results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
+    results["push_embedded_1s"] = _embedded(ctx, polling=1.0, changes=OLD_POLLING_CHANGES)
+    results["scheduled"] = _scheduled_path(ctx, owner)
+    return results
 
 
-def _push_path(ctx: Context) -> dict:
+def _embedded(ctx: Context, *, polling: float, changes: int | None) -> dict:
+    """The push path with web and worker on the filesystem broker (what
+    `manage.py serve` runs; the database stays PostgreSQL), the broker
+    polled every `polling` seconds; then the idle worker's CPU use."""
+    broker = {
+        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_FS_DIR": str(ctx.workdir / "fs-broker"),
+        "IMAGESTREAMS_FS_BROKER_POLLING_SECONDS": str(polling),
+    }
+    lab = ctx.lab
+    try:
+        lab.start_web(**broker)
+        lab.start_worker(
+            processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, ping=False, **broker
+        )
+        result = _push_path(ctx, changes=changes)
+        result["polling_seconds"] = polling
+        result["idle_worker_cpu_percent"] = _idle_cpu(lab, IDLE_SECONDS)
+    finally:
+        lab.start_web()
+        lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
+    return result
+
+
+def _idle_cpu(lab, seconds: float) -> float:
+    """Percent of one core the worker's processes use while nothing happens."""
+    processes = lab.worker_processes()
+    before = sum(sum(p.cpu_times()[:2]) for p in processes)
+    time.sleep(seconds)
+    after = sum(sum(p.cpu_times()[:2]) for p in processes)
+    return round(100 * (after - before) / seconds, 2)
+
+
+def _push_path(ctx: Context, changes: int | None = None) -> dict:
     repository = f"{PROJECT}/app"
     base = base_image(repository)
     with Pusher(ctx.lab.integrated.url) as pusher:
@@ -70,7 +111,7 @@ def _push_path(ctx: Context) -> dict:
         manifest = variant(base, note)
         return manifest.digest, _put(client, repository, "latest", manifest)
 
-    return _measure(ctx, ctx.lab.integrated.url, change, path="/push")
+    return _measure(ctx, ctx.lab.integrated.url, change, path="/push", changes=changes)
 
 
 def _scheduled_path(ctx: Context, owner) -> dict:
@@ -118,13 +159,16 @@ def _signed(secret: str, body: str) -> dict[str, str]:
     }
 
 
-def _measure(ctx: Context, registry_url: str, change, *, path: str) -> dict:
+def _measure(
+    ctx: Context, registry_url: str, change, *, path: str, changes: int | None = None
+) -> dict:
     sizes = ctx.sizes
-    latencies, changes = [], []
+    count = min(changes, sizes.latency_changes) if changes else sizes.latency_changes
+    latencies, moves = [], []
     # The database's timestamps are wall-clock times: translate ours once.
     wall = time.time() - time.monotonic()
     with httpx.Client(base_url=registry_url, timeout=30.0) as client:
-        for index in range(sizes.latency_warmup + sizes.latency_changes):
+        for index in range(sizes.latency_warmup + count):
             seen = len(ctx.receiver.requests)
             digest, pushed = change(client, f"{path}-{index}-{uuid.uuid4().hex}")
             received = _wait_for_webhooks(ctx, seen + 1)[-1]
@@ -133,8 +177,8 @@ def _measure(ctx: Context, registry_url: str, change, *, path: str) -> dict:
                 raise RuntimeError(f"unexpected webhook {received.path}: {payload}")
             if index >= sizes.latency_warmup:
                 latencies.append(1000 * (received.at - pushed))
-                changes.append((digest, wall + pushed, wall + received.at))
-    return {**_summary(latencies), "stages_ms": _stages(changes)}
+                moves.append((digest, wall + pushed, wall + received.at))
+    return {**_summary(latencies), "stages_ms": _stages(moves)}
 
 
 def _stages(changes: list[tuple[str, float, float]]) -> dict[str, float]:

@@ -5,6 +5,10 @@ trivial views on the same server in the same rounds:
 - `/bench/trivial`: plain Django returning a small JSON body (the yardstick);
 - `/bench/trivial-api`: a DRF view with the API's bearer-token authentication,
   which separates the framework's and the token check's cost from ours.
+
+Resolve is measured twice: a plain GET, and the GET of a pipeline that polls
+with the ETag it got (`If-None-Match`, answered 304 while the tag is
+unchanged). Then the same server with other gunicorn worker settings.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from rest_framework.test import APIClient
 
 from bench.apps import count_queries
 from bench.context import Context
+from bench.lab import GUNICORN_DEFAULT
 from bench.profiles import SpyRecording
 from bench.seed import bench_user, seed_history_stream
 from bench.tools import ab, spread
@@ -23,28 +28,38 @@ from imagestreams.services.tokens import token_create
 PROJECT = "api"
 STREAM = "app"
 CONCURRENCY = 32
+# gunicorn worker settings compared: the production example (sync), fewer
+# sync workers, `manage.py serve`'s threads, and threads over more processes.
+GUNICORN_CONFIGS = {
+    "sync, 4 processes": GUNICORN_DEFAULT,
+    "sync, 2 processes": ("-w", "2"),
+    "gthread, 2 processes x 8 threads": ("-w", "2", "--worker-class", "gthread", "--threads", "8"),
+    "gthread, 4 processes x 4 threads": ("-w", "4", "--worker-class", "gthread", "--threads", "4"),
+}
 
 
 def run(ctx: Context) -> dict:
     seed_history_stream(PROJECT, STREAM, host=ctx.upstream_host, tags=20, history=5)
     _, token = token_create(by=acting(bench_user(), "task"), name="bench")
     auth = {"Authorization": f"Bearer {token}"}
+    resolve = f"/api/v1/resolve/{PROJECT}/{STREAM}:v0"
     endpoints = {
         "trivial": ("/bench/trivial", {}),
         "trivial_api": ("/bench/trivial-api", auth),
-        "resolve": (f"/api/v1/resolve/{PROJECT}/{STREAM}:v0", auth),
+        "resolve": (resolve, auth),
+        "resolve_304": (resolve, {**auth, "If-None-Match": _etag(ctx, resolve, auth)}),
         "describe": (f"/api/v1/projects/{PROJECT}/imagestreams/{STREAM}", auth),
     }
     for path, headers in endpoints.values():
         answer = httpx.get(ctx.lab.web_url + path, headers=headers, timeout=10)
-        if answer.status_code != 200:
+        if answer.status_code != (304 if "If-None-Match" in headers else 200):
             raise RuntimeError(f"GET {path} -> {answer.status_code}: {answer.text[:300]}")
     rounds: dict[str, list] = {name: [] for name in endpoints}
     for _ in range(ctx.sizes.runs):
         for name, (path, headers) in endpoints.items():
             rounds[name].append(_load(ctx, path, headers, CONCURRENCY, ctx.sizes.api_seconds))
     results = {name: _figures(runs) for name, runs in rounds.items()}
-    for name in ("trivial_api", "resolve", "describe"):
+    for name in ("trivial_api", "resolve", "resolve_304", "describe"):
         results[name]["rps_ratio_to_trivial"] = spread(
             [r.rps / t.rps for r, t in zip(rounds[name], rounds["trivial"], strict=True)], 2
         )
@@ -52,10 +67,19 @@ def run(ctx: Context) -> dict:
         "concurrency": CONCURRENCY,
         "endpoints": {name: path for name, (path, _) in endpoints.items()},
         "results": results,
-        "queries": _queries(token),
+        "queries": _queries(token, endpoints["resolve_304"][1]["If-None-Match"]),
         "levels": _levels(ctx, endpoints),
         "profile": _profile(ctx, *endpoints["resolve"]),
+        "gunicorn": _gunicorn_configs(ctx, endpoints),
     }
+
+
+def _etag(ctx: Context, path: str, headers: dict) -> str:
+    answer = httpx.get(ctx.lab.web_url + path, headers=headers, timeout=10)
+    etag = answer.headers.get("ETag", "")
+    if answer.status_code != 200 or not etag:
+        raise RuntimeError(f"GET {path} -> {answer.status_code} without an ETag")
+    return etag
 
 
 def _load(ctx: Context, path: str, headers: dict, concurrency: int, seconds: float):
@@ -65,7 +89,26 @@ def _load(ctx: Context, path: str, headers: dict, concurrency: int, seconds: flo
         seconds=seconds,
         headers=headers,
         workdir=ctx.workdir,
+        not_modified="If-None-Match" in headers,
     )
+
+
+def _gunicorn_configs(ctx: Context, endpoints: dict) -> list[dict]:
+    """The trivial view, resolve and describe under each worker setting (one
+    run each, in the same order), then the default server again."""
+    compared = []
+    try:
+        for name, workers in GUNICORN_CONFIGS.items():
+            ctx.lab.start_web(workers)
+            point: dict = {"config": name, "args": " ".join(workers)}
+            for endpoint in ("trivial", "resolve", "resolve_304", "describe"):
+                path, headers = endpoints[endpoint]
+                result = _load(ctx, path, headers, CONCURRENCY, ctx.sizes.api_seconds)
+                point[endpoint] = {"rps": round(result.rps, 1), "p99_ms": result.p99}
+            compared.append(point)
+    finally:
+        ctx.lab.start_web()
+    return compared
 
 
 def _figures(runs: list) -> dict:
@@ -89,20 +132,23 @@ def _levels(ctx: Context, endpoints: dict) -> list[dict]:
     return points
 
 
-def _queries(token: str) -> dict[str, int]:
-    """SQL statements per request (Django's test client, same settings)."""
+def _queries(token: str, etag: str) -> dict[str, int]:
+    """SQL statements per request (Django's test client, same settings), the
+    token checked before (it is, for AUTH_CACHE_SECONDS, in each web process)."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    resolve = f"/api/v1/resolve/{PROJECT}/{STREAM}:v0"
     counts = {}
-    for name, path in (
-        ("resolve", f"/api/v1/resolve/{PROJECT}/{STREAM}:v0"),
-        ("describe", f"/api/v1/projects/{PROJECT}/imagestreams/{STREAM}"),
-        ("trivial_api", "/bench/trivial-api"),
+    for name, path, headers in (
+        ("resolve", resolve, {}),
+        ("resolve_304", resolve, {"HTTP_IF_NONE_MATCH": etag}),
+        ("describe", f"/api/v1/projects/{PROJECT}/imagestreams/{STREAM}", {}),
+        ("trivial_api", "/bench/trivial-api", {}),
     ):
-        client.get(path)  # warm (e.g. the token's last-used time)
+        client.get(path, **headers)  # warm (the token's check and last-used time)
         with count_queries() as queries:
-            response = client.get(path)
-        if response.status_code != 200:
+            response = client.get(path, **headers)
+        if response.status_code != (304 if headers else 200):
             raise RuntimeError(f"GET {path} -> {response.status_code}")
         counts[name] = queries.count
     return counts

@@ -27,6 +27,8 @@ from tests.subprocesses import CELERY, ROOT, answers, spawn, stop, wait_ready
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 GUNICORN_WORKERS = 4  # as in the README's production example (bench.config.Sizes.web_workers)
+# The production example's sync workers, the first of the settings b3_api compares.
+GUNICORN_DEFAULT = ("-w", str(GUNICORN_WORKERS))
 
 
 class LabError(RuntimeError):
@@ -104,6 +106,9 @@ class Lab:
             "DATABASE_URL": self.database_url,
             "DATABASE_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": REDIS_URL,
+            # The cache is Redis as in production (README): rate limits, stream versions.
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": f"{self.queue}-cache",
             "BENCH_QUEUE": self.queue,
             "BENCH_PROBE_FILE": str(self.probe_file),
             "SECRET_KEY": self.secret_key,
@@ -149,7 +154,10 @@ class Lab:
         self.integrated.start()
 
     # -- web ---------------------------------------------------------------------------
-    def start_web(self) -> None:
+    def start_web(self, workers: tuple[str, ...] | None = None, **settings: str) -> None:
+        """(Re)start gunicorn with these worker arguments (default: `-w web_workers`)
+        and product settings."""
+        stop([self.web])
         command = [
             sys.executable,
             "-m",
@@ -157,21 +165,23 @@ class Lab:
             "imagestreams.wsgi:application",
             "-b",
             f"127.0.0.1:{self.web_port}",
-            "-w",
-            str(self.web_workers),
+            *(workers or ("-w", str(self.web_workers))),
             "--no-control-socket",
             "--timeout",
             "120",
         ]
         log = self.workdir / "gunicorn.log"
-        self.web = spawn(command, {**os.environ, **self.environment()}, log)
+        self.web = spawn(command, {**os.environ, **self.environment(**settings)}, log)
         wait_ready(self.web, lambda: answers(f"{self.web_url}/bench/trivial"), "gunicorn", log)
 
     # -- workers -----------------------------------------------------------------------
-    def start_worker(self, *, processes: int, threads: int, **settings: str) -> None:
+    def start_worker(
+        self, *, processes: int, threads: int, ping: bool = True, **settings: str
+    ) -> None:
         """(Re)start the Celery worker: `processes` prefork children, each
         checking with `threads` requests in flight per registry; `settings`
-        are more environment variables of the product."""
+        are more environment variables of the product. Without `ping` (a broker
+        the driver does not use), the caller's first task tells when it is up."""
         wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
         if self.worker is not None and (self.worker_processes_count, self.worker_settings) == (
             processes,
@@ -198,7 +208,8 @@ class Lab:
         ]
         log = self.workdir / "worker.log"
         self.worker = spawn(command, {**os.environ, **self.environment(**wanted)}, log)
-        wait_ready(self.worker, self._worker_answers, "the Celery worker", log)
+        if ping:
+            wait_ready(self.worker, self._worker_answers, "the Celery worker", log)
 
     def _worker_answers(self) -> bool:
         from imagestreams.celery import app

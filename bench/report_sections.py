@@ -49,8 +49,15 @@ def summary(results: dict) -> str:
     if "sweep" in results:
         rows += _sweep_targets(results["sweep"])
     if "latency" in results:
-        p99 = results["latency"]["push"]["p99_ms"]
-        rows.append(_row("Push to trigger, p99", "< 1,000 ms", f"{p99:,} ms", p99, 1000, False))
+        latency = results["latency"]
+        p99 = latency["push"]["p99_ms"]
+        rows.append(
+            _row("Push to trigger, p99 (Redis)", "< 250 ms", f"{p99:,} ms", p99, 250, False)
+        )
+        if "push_embedded" in latency:
+            p99 = latency["push_embedded"]["p99_ms"]
+            label = "Push to trigger, p99 (filesystem broker, as `manage.py serve`)"
+            rows.append(_row(label, "< 1,000 ms", f"{p99:,} ms", p99, 1000, False))
     if "api" in results:
         rows += _api_targets(results["api"])
     if "ui" in results:
@@ -147,6 +154,12 @@ def _api_targets(api: dict) -> list[list]:
     p99 = resolve["p99_ms"]
     label = "Resolve p99 (c=32)"
     rows.append(_row(label, "< 50 ms", s(p99, " ms", 1), p99["median"], 50, False))
+    describe = api["results"]["describe"]["rps_ratio_to_trivial"]
+    label = "Describe stream rps / trivial view rps (c=32)"
+    rows.append(_row(label, ">= 0.25", s(describe, digits=2), describe["median"], 0.25, True))
+    if "resolve" in api.get("queries", {}):
+        count = api["queries"]["resolve"]
+        rows.append(_row("Resolve SQL statements", "<= 2", str(count), count, 2, False))
     return rows
 
 
@@ -437,19 +450,36 @@ def latency(results: dict, pictures: dict[str, str]) -> str:
     rows = []
     for name, label in (
         ("push", "push to the integrated registry"),
+        ("push_embedded", "the same, filesystem broker polled every 0.1 s (`manage.py serve`)"),
+        ("push_embedded_1s", "the same, filesystem broker polled every 1 s (kombu's default)"),
         ("scheduled", "upstream push + registry webhook, scheduled check"),
     ):
+        if name not in data:
+            continue
         path = data[name]
         row = [label, path["changes"], path["p50_ms"], path["p95_ms"], path["p99_ms"]]
         rows.append([*row, path["max_ms"]])
     header = ["from", "changes", "p50 ms", "p95 ms", "p99 ms", "max ms"]
     parts = ["## 2. Change-to-trigger latency", LATENCY_INTRO, table(header, rows)]
     parts.append(_picture(pictures, "trigger-latency", "Latency distribution"))
-    for name, label in (("push", "a push"), ("scheduled", "an upstream change")):
-        stages = data[name].get("stages_ms")
+    for name, label in (
+        ("push", "a push"),
+        ("push_embedded", "a push through the filesystem broker"),
+        ("scheduled", "an upstream change"),
+    ):
+        stages = data.get(name, {}).get("stages_ms")
         if stages:
             shown = ", ".join(f"{step} {ms:+g}" for step, ms in stages.items())
             parts.append(f"- Where the time goes for {label} (median ms per step): {shown}.")
+    idle = [
+        f"{data[name]['idle_worker_cpu_percent']}% of one core polled every "
+        f"{data[name]['polling_seconds']:g} s"
+        for name in ("push_embedded", "push_embedded_1s")
+        if "idle_worker_cpu_percent" in data.get(name, {})
+    ]
+    if idle:
+        shown = "; ".join(idle)
+        parts.append(f"- The idle worker on the filesystem broker (both processes): {shown}.")
     return "\n\n".join(part for part in parts if part)
 
 
@@ -459,6 +489,7 @@ API_LABELS = {
     "trivial": "trivial Django JSON view (no auth)",
     "trivial_api": "trivial DRF view with token auth",
     "resolve": "resolve `api/app:v0`",
+    "resolve_304": "resolve, polling with its ETag (304)",
     "describe": "describe stream `api/app` (20 tags)",
 }
 
@@ -488,7 +519,26 @@ def api(results: dict, pictures: dict[str, str]) -> str:
     parts.append(f"- Resolve vs the trivial view by concurrency (one run each): {levels}.")
     what = "the gunicorn workers while resolve was under load"
     parts.append(_profile(data.get("profile", {}), what))
+    if data.get("gunicorn"):
+        parts.append(_gunicorn(data["gunicorn"], data["concurrency"]))
     return "\n\n".join(part for part in parts if part)
+
+
+def _gunicorn(configs: list[dict], concurrency: int) -> str:
+    names = (("trivial", "trivial view"), ("resolve", "resolve"))
+    names += (("resolve_304", "resolve 304"), ("describe", "describe"))
+    header = ["gunicorn workers", "arguments"]
+    header += [f"{label} rps (p99 ms)" for _, label in names]
+    rows = [
+        [c["config"], f"`{c['args']}`"]
+        + [f"{c[key]['rps']:,.0f} ({c[key]['p99_ms']:.0f})" for key, _ in names if key in c]
+        for c in configs
+    ]
+    intro = (
+        f"### gunicorn worker settings\n\nThe same endpoints at c={concurrency}, one run each, "
+        "gunicorn restarted with each setting in turn (see docs/operations.md for the choice)."
+    )
+    return intro + "\n\n" + table(header, rows)
 
 
 # --- 4. UI ---------------------------------------------------------------------------

@@ -11,9 +11,11 @@ one user.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from imagestreams.models import ImageStream, Membership, Project, Role, ServiceAccount, Share
@@ -169,6 +171,67 @@ def is_shared_with(principal, stream: ImageStream) -> bool:
         .filter(Q(stream=stream) | Q(stream__isnull=True), project_id=stream.project_id)
         .exists()
     )
+
+
+def viewable_sql(principal, stream: str) -> tuple[str, list]:
+    """SQL condition (and its parameters) on the image stream table aliased
+    `stream`: true where `principal` may view that stream, by its project or a
+    share. For hot reads that check access in their one query; what it
+    refuses says nothing about why (refusals go through stream_for)."""
+    if not getattr(principal, "is_authenticated", False):
+        return "1 = 0", []
+    if principal.is_superuser:
+        return "1 = 1", []
+    shares = Share._meta.db_table
+    account = _service_account(principal)
+    shared = (
+        f"EXISTS (SELECT 1 FROM {shares} sh WHERE sh.project_id = {stream}.project_id "
+        f"AND (sh.stream_id IS NULL OR sh.stream_id = {stream}.id) AND {{reaches}})"
+    )
+    if account is not None:
+        reaches = "sh.target_project_id = %s"
+        return (
+            f"({stream}.project_id = %s OR {shared.format(reaches=reaches)})",
+            [account.project_id, account.project_id],
+        )
+    members = Membership._meta.db_table
+    member = (
+        f"EXISTS (SELECT 1 FROM {members} m WHERE m.project_id = {stream}.project_id "
+        "AND m.user_id = %s)"
+    )
+    reaches = (
+        f"(sh.target_user_id = %s OR sh.target_project_id IN "
+        f"(SELECT m2.project_id FROM {members} m2 WHERE m2.user_id = %s))"
+    )
+    return f"({member} OR {shared.format(reaches=reaches)})", [principal.pk] * 3
+
+
+# (principal, project, stream) -> when this process last found that principal
+# may view the stream. Lets a poll be answered 304 without a query; a
+# removed member or share stops being trusted AUTH_CACHE_SECONDS later.
+_viewed: dict[tuple[str, str, str], float] = {}
+_VIEWED_MAX = 10_000
+
+
+def _principal_key(principal) -> str:
+    account = _service_account(principal)
+    return f"account:{account.pk}" if account is not None else f"user:{principal.pk}"
+
+
+def remember_viewed(principal, project_name: str, stream_name: str) -> None:
+    """`principal` was just found (in the database) to be allowed to view the stream."""
+    if settings.AUTH_CACHE_SECONDS <= 0 or not getattr(principal, "is_authenticated", False):
+        return
+    if len(_viewed) >= _VIEWED_MAX:
+        _viewed.clear()
+    _viewed[(_principal_key(principal), project_name, stream_name)] = time.monotonic()
+
+
+def viewed_recently(principal, project_name: str, stream_name: str) -> bool:
+    if not getattr(principal, "is_authenticated", False):
+        return False
+    seen = _viewed.get((_principal_key(principal), project_name, stream_name))
+    return seen is not None and time.monotonic() - seen < settings.AUTH_CACHE_SECONDS
 
 
 def stream_for(principal, project_name: str, stream_name: str, action: str = "view") -> ImageStream:

@@ -268,6 +268,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FS_DIR", str(DATA_DIR / "celery-broker")))
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    # kombu's transport, writing each message whole (imagestreams.queue_fs).
+    CELERY_BROKER_TRANSPORT = "imagestreams.queue_fs:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # One host: producer and consumer share the queue folder.
         "data_folder_in": str(_broker_dir / "queue"),
@@ -275,6 +277,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # How often an idle worker looks for new messages: each task waits
+        # up to this long (a push's webhook goes through two tasks). kombu's
+        # default is 1 s; a look is one directory listing (docs/operations.md).
+        "polling_interval": envfloat("IMAGESTREAMS_FS_BROKER_POLLING_SECONDS", 0.1),
     }
 
 # --- Image streams ----------------------------------------------------------
@@ -395,6 +401,10 @@ except ValueError as _error:
 # only when allowed (SSRF, imagestreams.registry.netguard); allowed by default
 # in development, where the registry often runs on the same machine.
 IMPORT_ALLOW_PRIVATE_ADDRESSES = envbool("IMAGESTREAMS_IMPORT_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+
+# How long a web process trusts an API token it has checked (revocation,
+# expiry and disabled accounts take effect within this); 0: check every request.
+AUTH_CACHE_SECONDS = envfloat("IMAGESTREAMS_AUTH_CACHE_SECONDS", 10.0)
 
 # The cache holds the rate limits' counters: shared by every web process
 # through Redis when REDIS_URL is set, per process otherwise.

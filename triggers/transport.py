@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -67,6 +69,26 @@ def sign(request: OutgoingRequest, *, secret: str, delivery_id: str, event: str)
         request.headers[HEADER_SIGNATURE] = signature(secret, timestamp, request.body)
 
 
+_clients: dict[tuple[int, bool, float], httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(allow_private: bool, timeout: float) -> httpx.Client:
+    """This process's client for these settings, kept across deliveries: a
+    receiver's connection is reused (no new connect, address check or TLS
+    handshake per webhook). The guard checked the address when it opened it."""
+    key = (os.getpid(), allow_private, timeout)  # a forked worker builds its own
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = _new_client(Guard(allow_private=allow_private), timeout)
+        return client
+
+
+def _new_client(guard: Guard, timeout: float) -> httpx.Client:
+    return httpx.Client(transport=guard.transport(), timeout=timeout, follow_redirects=False)
+
+
 def send(
     request: OutgoingRequest, *, timeout: float, allow_private: bool, guard: Guard | None = None
 ) -> SendResult:
@@ -75,20 +97,18 @@ def send(
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    guard = guard or Guard(allow_private=allow_private)
     try:
         url = httpx.URL(request.url)
         url.host  # noqa: B018 (decoding a punycode host may fail too)
     except (httpx.InvalidURL, ValueError) as exc:
         # Saved before URLs were checked this way; waiting will not fix it.
         return SendResult(AttemptOutcome.FAILURE, elapsed(), error=f"invalid url: {exc}")
+    own = _new_client(guard, timeout) if guard is not None else None
+    client = own or _client(allow_private, timeout)
     try:
-        with (
-            httpx.Client(transport=guard.transport(), timeout=timeout, follow_redirects=False) as c,
-            c.stream(
-                request.method, url, headers=request.headers, content=request.body
-            ) as response,
-        ):
+        with client.stream(
+            request.method, url, headers=request.headers, content=request.body
+        ) as response:
             body = _read_start(response)
     except httpx.TimeoutException:
         return SendResult(AttemptOutcome.RETRY, elapsed(), error=f"timed out after {timeout:g}s")
@@ -97,6 +117,9 @@ def send(
             # Not retried: the address will not become public by waiting.
             return SendResult(AttemptOutcome.FAILURE, elapsed(), error=blocked_message(blocked))
         return SendResult(AttemptOutcome.RETRY, elapsed(), error=f"cannot connect: {exc}")
+    finally:
+        if own is not None:
+            own.close()
     return classify(response, body, elapsed())
 
 

@@ -26,6 +26,12 @@ tag_name_validator = RegexValidator(
 REPOSITORY_CHECK_ANNOTATION = "openshift.io/image.dockerRepositoryCheck"
 
 
+def repository_of(project: str, stream: str) -> str:
+    """Pull repository of a stream in the integrated registry, or ''."""
+    host = integrated_registry_pull_host()
+    return f"{host}/{project}/{stream}" if host else ""
+
+
 class ImageStream(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="streams")
     name = models.CharField(max_length=255, validators=[stream_name_validator])
@@ -55,8 +61,7 @@ class ImageStream(models.Model):
     @property
     def repository(self) -> str:
         """Pull repository of this stream in the integrated registry, or ''."""
-        host = integrated_registry_pull_host()
-        return f"{host}/{self.project.name}/{self.name}" if host else ""
+        return repository_of(self.project.name, self.name)
 
     @property
     def shown_annotations(self) -> dict[str, str]:

@@ -3,7 +3,7 @@ of queries however many streams, tags and history entries there are."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.services.errors import NotFound
@@ -28,9 +28,13 @@ def history_prefetch() -> Prefetch:
     return Prefetch("events", queryset=events)
 
 
-def _with_tags(streams: QuerySet[ImageStream]) -> QuerySet[ImageStream]:
+def _tags_prefetch() -> Prefetch:
     tags = Tag.objects.order_by("name").prefetch_related(history_prefetch())
-    return streams.select_related("project").prefetch_related(Prefetch("tags", queryset=tags))
+    return Prefetch("tags", queryset=tags)
+
+
+def _with_tags(streams: QuerySet[ImageStream]) -> QuerySet[ImageStream]:
+    return streams.select_related("project").prefetch_related(_tags_prefetch())
 
 
 def streams_list(*, project: Project, search: str = "") -> QuerySet[ImageStream]:
@@ -44,4 +48,11 @@ def stream_detail(*, project: Project, name: str) -> ImageStream:
     stream = _with_tags(ImageStream.objects.filter(project=project, name=name)).first()
     if stream is None:
         raise NotFound(f'image stream "{name}" not found', field="name")
+    return stream
+
+
+def stream_with_tags(stream: ImageStream) -> ImageStream:
+    """`stream` (with its project, as access.stream_for gives it) and its tags
+    and histories, without reading the stream again."""
+    prefetch_related_objects([stream], _tags_prefetch())
     return stream

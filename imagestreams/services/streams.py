@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from imagestreams import audit
 from imagestreams.access import Principal
+from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project
 from imagestreams.models.streams import stream_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
@@ -67,7 +68,7 @@ def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
     """
     validate_stream_name(project, name)
     ImageStream.objects.get_or_create(project=project, name=name)
-    return (
+    return _locked(
         ImageStream.objects.select_for_update()
         .select_related("project")
         .get(project=project, name=name)
@@ -75,7 +76,16 @@ def stream_get_or_create_locked(*, project: Project, name: str) -> ImageStream:
 
 
 def stream_lock(stream_id: int) -> ImageStream:
-    return ImageStream.objects.select_for_update().select_related("project").get(pk=stream_id)
+    return _locked(
+        ImageStream.objects.select_for_update().select_related("project").get(pk=stream_id)
+    )
+
+
+def _locked(stream: ImageStream) -> ImageStream:
+    # Whoever locks a stream may change its tags: readers' cached versions of it
+    # (ETags of resolve) end with this transaction.
+    stream_changed(stream.project.name, stream.name)
+    return stream
 
 
 def stream_bump_generation(stream: ImageStream) -> int:
@@ -154,4 +164,5 @@ def stream_update(
 def stream_delete(*, by: Principal, stream: ImageStream) -> None:
     with transaction.atomic():
         audit.record("stream.delete", by=by, project=stream.project, target=stream.name)
+        stream_changed(stream.project.name, stream.name)
         stream.delete()

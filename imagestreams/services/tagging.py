@@ -11,6 +11,7 @@ from django.db import transaction
 
 from imagestreams import audit
 from imagestreams.access import Principal
+from imagestreams.freshness import stream_changed
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.models.streams import EventCause, ImportMode, ReferencePolicy, SourceKind
 from imagestreams.operations.admission import check_tag_source
@@ -330,6 +331,7 @@ def tag_delete(*, by: Principal, project: Project, destinations: list[str]) -> l
                 target=f"{tag.stream.name}:{tag.name}",
                 before={"from": tag.from_name, "kind": tag.from_kind},
             )
+            stream_changed(tag.stream.project.name, tag.stream.name)
             tag.delete()
     return [f"Deleted tag {target}." for target in targets]
 

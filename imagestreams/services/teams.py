@@ -16,7 +16,7 @@ from imagestreams.access import Principal
 from imagestreams.models import ApiToken, Membership, Project, Role, ServiceAccount, Share
 from imagestreams.models.projects import project_name_validator
 from imagestreams.services.errors import Conflict, InvalidInput, NotFound
-from imagestreams.services.tokens import MAX_TOKEN_DAYS
+from imagestreams.services.tokens import MAX_TOKEN_DAYS, forget_recent_tokens
 
 
 def _role(role: str) -> str:
@@ -117,6 +117,7 @@ def service_account_update(*, by: Principal, account: ServiceAccount, role: str)
     before = account.role
     account.role = _role(role)
     account.save(update_fields=["role"])
+    forget_recent_tokens()  # they carry the account's role
     audit.record(
         "serviceaccount.update",
         by=by,
@@ -132,6 +133,7 @@ def service_account_update(*, by: Principal, account: ServiceAccount, role: str)
 def service_account_delete(*, by: Principal, account: ServiceAccount) -> None:
     audit.record("serviceaccount.delete", by=by, project=account.project, target=account.name)
     account.delete()
+    forget_recent_tokens()
 
 
 @transaction.atomic
@@ -173,6 +175,7 @@ def service_account_token_revoke(*, by: Principal, account: ServiceAccount, toke
     if token is None:
         raise NotFound(f"token {token_id} not found", field="id")
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    forget_recent_tokens()
     audit.record(
         "token.revoke", by=by, project=account.project, target=f"{account.name}/{token.name}"
     )

@@ -3,9 +3,13 @@ sha256 hash, shown once, revoked by their user."""
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
 from datetime import timedelta
 from typing import cast
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +25,13 @@ MAX_NAME_LENGTH = cast(int, ApiToken._meta.get_field("name").max_length)  # a Ch
 # Recording every request would turn each API read into a write; a minute is
 # precise enough to tell which tokens are still in use.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Tokens checked recently, by hash, in this process: (checked at, token with its
+# user and service account). Most API calls then read nothing to authenticate;
+# a revoked or expired token, or a disabled account, is refused at most
+# settings.AUTH_CACHE_SECONDS later (at once in the process that revoked it).
+_recent: dict[str, tuple[float, ApiToken]] = {}
+_recent_lock = threading.Lock()
+_RECENT_MAX = 10_000
 
 
 class TokenRejected(Exception):
@@ -68,6 +79,7 @@ def token_revoke(*, by: Principal, owner, token_id: int) -> None:
         )
         if not revoked:
             raise NotFound(f"token {token_id} not found", field="id")
+        forget_recent_tokens()
         audit.record(
             "token.revoke", by=by, project=None, target=f"{owner.get_username()}/{token_id}"
         )
@@ -77,9 +89,12 @@ def token_authenticate(raw: str) -> ApiToken:
     """The active token whose secret is `raw`, its last use recorded."""
     if not raw.startswith(TOKEN_PREFIX):
         raise TokenRejected(f'invalid token: API tokens start with "{TOKEN_PREFIX}"')
+    key_hash = hash_token(raw)
+    if (recent := _recently_checked(key_hash)) is not None:
+        return recent
     token = (
         ApiToken.objects.select_related("user", "service_account__project")
-        .filter(key_hash=hash_token(raw))
+        .filter(key_hash=key_hash)
         .first()
     )
     if token is None:
@@ -95,7 +110,43 @@ def token_authenticate(raw: str) -> ApiToken:
     if token.user is not None and not token.user.is_active:
         raise TokenRejected("the account of this token is disabled")
     _record_use(token, now)
+    _remember(key_hash, token)
     return token
+
+
+def _recently_checked(key_hash: str) -> ApiToken | None:
+    """A copy of the token if this process checked it less than
+    AUTH_CACHE_SECONDS ago and it has not expired since."""
+    found = _recent.get(key_hash)
+    if found is None:
+        return None
+    checked, token = found
+    if time.monotonic() - checked >= settings.AUTH_CACHE_SECONDS:
+        return None
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    _record_use(token, now)
+    # Each request gets its own instances: views may cache things on them.
+    fresh = copy.copy(token)
+    if token.user is not None:
+        fresh.user = copy.copy(token.user)
+    return fresh
+
+
+def _remember(key_hash: str, token: ApiToken) -> None:
+    if settings.AUTH_CACHE_SECONDS <= 0:
+        return
+    with _recent_lock:
+        if len(_recent) >= _RECENT_MAX:
+            _recent.clear()
+        _recent[key_hash] = (time.monotonic(), token)
+
+
+def forget_recent_tokens() -> None:
+    """Check every token against the database again (this process)."""
+    with _recent_lock:
+        _recent.clear()
 
 
 def _record_use(token: ApiToken, now) -> None:

@@ -13,6 +13,7 @@ from imagestreams.access import acting
 from imagestreams.models import ApiToken
 from imagestreams.services.tokens import token_create, token_revoke
 from tests.personas import PASSWORD
+from tests.registry_lab.net import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,8 @@ def test_a_token_of_a_disabled_account_is_refused(personas):
     assert bearer(raw).get("/api/v1/whoami").status_code == 401
 
 
-def test_last_use_is_recorded_at_most_once_a_minute(personas, django_assert_num_queries):
+def test_last_use_is_recorded_at_most_once_a_minute(personas, settings, django_assert_num_queries):
+    settings.AUTH_CACHE_SECONDS = 0  # every call reads the token
     token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
     client = bearer(raw)
     client.get("/api/v1/whoami")
@@ -107,6 +109,34 @@ def test_last_use_is_recorded_at_most_once_a_minute(personas, django_assert_num_
     client.get("/api/v1/whoami")
     token.refresh_from_db()
     assert token.last_used_at > first_use
+
+
+def test_a_token_checked_recently_costs_no_query(personas, django_assert_num_queries):
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
+    client = bearer(raw)
+    client.get("/api/v1/whoami")
+    for _ in range(3):
+        with django_assert_num_queries(0):
+            response = client.get("/api/v1/whoami")
+        assert response.json()["username"] == "editor"
+
+
+def test_a_token_revoked_after_use_is_refused_at_once(personas):
+    token, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
+    client = bearer(raw)
+    assert client.get("/api/v1/whoami").status_code == 200
+    token_revoke(by=acting(personas["editor"], "task"), owner=personas["editor"], token_id=token.pk)
+    assert client.get("/api/v1/whoami").status_code == 401
+
+
+def test_an_account_disabled_after_use_is_refused_once_the_check_is_due(personas, settings):
+    settings.AUTH_CACHE_SECONDS = 0.2
+    _, raw = token_create(by=acting(personas["editor"], "task"), name="ci")
+    client = bearer(raw)
+    assert client.get("/api/v1/whoami").status_code == 200
+    personas["editor"].is_active = False
+    personas["editor"].save()
+    assert wait_until(lambda: client.get("/api/v1/whoami").status_code == 401)
 
 
 def test_only_a_hash_of_the_token_is_stored(personas):

@@ -86,10 +86,11 @@ def test_each_delivery_is_sent_once(served, receiver, registry, pusher, unique_r
         assert imported.status_code == 200, imported.text
         shell(
             served.env,
+            "from imagestreams.access import acting_system\n"
             "from imagestreams.models import Project\n"
             "from triggers.services.triggers import trigger_create\n"
             f"trigger_create(project=Project.objects.get(name='{PROJECT}'), name='deploy', "
-            f"stream='watched', url='{receiver.url}/hook')",
+            f"stream='watched', url='{receiver.url}/hook', by=acting_system('command'))",
         )
         failures = tag_together(api, CHANGES)
     assert not failures, "\n".join(failures) + "\n--- server log\n" + served.output()[-6000:]

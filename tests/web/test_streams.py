@@ -208,7 +208,8 @@ def test_an_editor_tags_an_external_image_which_is_then_imported(
         "quay.io/org/app:1",
         True,
     )
-    assert len(callbacks) == 1  # the import task, queued on commit
+    # The import task, queued on commit (besides forgetting the stream's cached version).
+    assert len([c for c in callbacks if "tag_import_task" in repr(c)]) == 1
 
 
 def test_a_bad_source_is_explained_in_the_form_and_nothing_is_written(eddie, tagged):

@@ -14,7 +14,7 @@ from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.streams import ImageStreamSerializer
 from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
-from imagestreams.selectors.streams import stream_detail, streams_list
+from imagestreams.selectors.streams import stream_detail, stream_with_tags, streams_list
 from imagestreams.services.streams import stream_create, stream_delete, stream_update
 
 MAX_GENERATION = 2**63 - 1
@@ -70,8 +70,8 @@ class StreamDetailApi(APIView):
     @extend_schema(operation_id="imagestreams_get", responses=ImageStreamSerializer, tags=TAGS)
     def get(self, request: Request, project: str, name: str) -> Response:
         # Shares give view access to single streams of projects one is not in.
-        found = stream_for(request.user, project, name, "view").project
-        return Response(ImageStreamSerializer(stream_detail(project=found, name=name)).data)
+        stream = stream_for(request.user, project, name, "view")
+        return Response(ImageStreamSerializer(stream_with_tags(stream)).data)
 
     @extend_schema(
         operation_id="imagestreams_update",
