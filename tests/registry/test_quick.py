@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import pytest
@@ -16,13 +17,20 @@ async def unpaced(host: str):
     yield
 
 
+def run(coroutine):
+    """asyncio.run on a thread of its own: a browser test of the same worker
+    process may have left Playwright's event loop running on this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_the_resolver_refuses_internal_addresses():
     with pytest.raises(BlockedAddress):
-        asyncio.run(GuardedResolver(Guard()).resolve("127.0.0.1", 5000))
+        run(GuardedResolver(Guard()).resolve("127.0.0.1", 5000))
 
 
 def test_the_resolver_lets_the_operator_allow_private_addresses():
-    [found] = asyncio.run(GuardedResolver(Guard(allow_private=True)).resolve("127.0.0.1", 5000))
+    [found] = run(GuardedResolver(Guard(allow_private=True)).resolve("127.0.0.1", 5000))
     assert (found["host"], found["port"]) == ("127.0.0.1", 5000)
 
 

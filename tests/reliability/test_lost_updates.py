@@ -133,7 +133,7 @@ def test_import_image_keeps_the_sweeps_claim(editor_api, team, registry, pusher,
     stream = StreamFactory(project=team, name="app")
     tag = TagFactory(stream=stream, name="1", from_name=pushed.reference, scheduled=True)
     with worker_writes_during(
-        "imagestreams.services.import_image.stream_bump_generation", sweep_claims(tag)
+        "imagestreams.services.streams.stream_bump_generation", sweep_claims(tag)
     ) as ran:
         response = editor_api.post(
             url("projects/team/imports"),

@@ -271,7 +271,7 @@ def redis_cache(settings):
     """The production cache: Redis, shared by every web process."""
     import redis
 
-    from tests.scheduling.test_processes import REDIS_URL
+    from tests.processes import REDIS_URL
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
