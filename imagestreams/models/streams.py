@@ -233,12 +233,18 @@ class Tag(models.Model):
             }
 
     def observed_generation(self, head: TagEvent | None) -> int:
-        head_generation = head.generation if head else 0
+        return self._observed(head.generation if head else 0)
+
+    def _observed(self, head_generation: int) -> int:
         condition_generation = self.condition_generation if self.has_condition else 0
         return max(head_generation, condition_generation)
 
     def import_pending(self, head: TagEvent | None) -> bool:
-        return self.is_importable and self.generation > self.observed_generation(head)
+        return self.import_pending_after(head.generation if head else 0)
+
+    def import_pending_after(self, head_generation: int) -> bool:
+        """`import_pending` given only the generation of the newest entry (0: none)."""
+        return self.is_importable and self.generation > self._observed(head_generation)
 
 
 class ImportStatus(models.TextChoices):

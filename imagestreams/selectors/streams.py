@@ -3,7 +3,7 @@ of queries however many streams, tags and history entries there are."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.services.errors import NotFound
@@ -51,8 +51,29 @@ def stream_detail(*, project: Project, name: str) -> ImageStream:
     return stream
 
 
-def stream_with_tags(stream: ImageStream) -> ImageStream:
-    """`stream` (with its project, as access.stream_for gives it) and its tags
-    and histories, without reading the stream again."""
-    prefetch_related_objects([stream], _tags_prefetch())
-    return stream
+# A history entry as `stream_history` reads it: tag id, then what the API shows.
+HISTORY_COLUMNS = (
+    "tag_id",
+    "created",
+    "docker_image_reference",
+    "image__digest",
+    "generation",
+    "cause",
+    "actor",
+)
+
+
+def stream_history(stream: ImageStream) -> tuple[list[Tag], dict[int, list[tuple]]]:
+    """The stream's tags (sorted by name) and each tag's history, newest first,
+    as plain rows (HISTORY_COLUMNS without the tag id): long histories would
+    otherwise cost a model instance and an image instance per entry."""
+    tags = list(Tag.objects.filter(stream=stream).order_by("name"))
+    history: dict[int, list[tuple]] = {tag.pk: [] for tag in tags}
+    rows = (
+        TagEvent.objects.filter(tag__stream=stream)
+        .order_by("tag_id", "-id")
+        .values_list(*HISTORY_COLUMNS)
+    )
+    for tag_id, *row in rows:
+        history[tag_id].append(tuple(row))
+    return tags, history

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from imagestreams.models import Tag
+from imagestreams.models import ImageStream, Tag
 
 
 class TagEventSerializer(serializers.Serializer):
@@ -100,6 +100,46 @@ def event_of(event) -> dict:
         "generation": event.generation,
         "cause": event.cause,
         "actor": event.actor,
+    }
+
+
+def described(stream: ImageStream, tags: list[Tag], history: dict[int, list[tuple]]) -> dict:
+    """ImageStreamSerializer's output for one stream, from the rows of
+    selectors.streams.stream_history (no instance per history entry)."""
+    time = _TIME.to_representation
+    return {
+        "name": stream.name,
+        "project": stream.project.name,
+        "created": time(stream.created),
+        "generation": stream.generation,
+        "lookup_local": stream.lookup_local,
+        "annotations": {
+            str(k): None if v is None else str(v) for k, v in stream.shown_annotations.items()
+        },
+        "repository": stream.repository,
+        "spec_repository": stream.spec_repository,
+        "tags": [
+            {
+                "name": tag.name,
+                "spec": spec_of(tag),
+                "items": [
+                    {
+                        "created": time(created),
+                        "reference": reference,
+                        "image": digest or "",
+                        "generation": generation,
+                        "cause": cause,
+                        "actor": actor,
+                    }
+                    for created, reference, digest, generation, cause, actor in history[tag.pk]
+                ],
+                "conditions": conditions_of(tag),
+                "import_pending": tag.import_pending_after(
+                    history[tag.pk][0][3] if history[tag.pk] else 0
+                ),
+            }
+            for tag in tags
+        ],
     }
 
 

@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 from imagestreams.access import project_for, stream_for
 from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
-from imagestreams.api.serializers.streams import ImageStreamSerializer
+from imagestreams.api.serializers.streams import ImageStreamSerializer, described
 from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
-from imagestreams.selectors.streams import stream_detail, stream_with_tags, streams_list
+from imagestreams.selectors.streams import stream_detail, stream_history, streams_list
 from imagestreams.services.streams import stream_create, stream_delete, stream_update
 
 MAX_GENERATION = 2**63 - 1
@@ -71,7 +71,7 @@ class StreamDetailApi(APIView):
     def get(self, request: Request, project: str, name: str) -> Response:
         # Shares give view access to single streams of projects one is not in.
         stream = stream_for(request.user, project, name, "view")
-        return Response(ImageStreamSerializer(stream_with_tags(stream)).data)
+        return Response(described(stream, *stream_history(stream)))
 
     @extend_schema(
         operation_id="imagestreams_update",
