@@ -51,6 +51,27 @@ def stream_detail(*, project: Project, name: str) -> ImageStream:
     return stream
 
 
+# What describing a tag reads (its spec, condition and whether an import is pending).
+DESCRIBED_TAG_FIELDS = (
+    "id",
+    "name",
+    "has_spec",
+    "from_kind",
+    "from_name",
+    "from_namespace",
+    "reference",
+    "scheduled",
+    "insecure",
+    "import_mode",
+    "reference_policy",
+    "annotations",
+    "generation",
+    "condition_reason",
+    "condition_message",
+    "condition_generation",
+    "condition_time",
+)
+
 # A history entry as `stream_history` reads it: tag id, then what the API shows.
 HISTORY_COLUMNS = (
     "tag_id",
@@ -67,7 +88,7 @@ def stream_history(stream: ImageStream) -> tuple[list[Tag], dict[int, list[tuple
     """The stream's tags (sorted by name) and each tag's history, newest first,
     as plain rows (HISTORY_COLUMNS without the tag id): long histories would
     otherwise cost a model instance and an image instance per entry."""
-    tags = list(Tag.objects.filter(stream=stream).order_by("name"))
+    tags = list(Tag.objects.filter(stream=stream).only(*DESCRIBED_TAG_FIELDS).order_by("name"))
     history: dict[int, list[tuple]] = {tag.pk: [] for tag in tags}
     rows = (
         TagEvent.objects.filter(tag__stream=stream)

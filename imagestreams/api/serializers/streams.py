@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from imagestreams.models import ImageStream, Tag
 
@@ -106,7 +107,11 @@ def event_of(event) -> dict:
 def described(stream: ImageStream, tags: list[Tag], history: dict[int, list[tuple]]) -> dict:
     """ImageStreamSerializer's output for one stream, from the rows of
     selectors.streams.stream_history (no instance per history entry)."""
-    time = _TIME.to_representation
+    # One field for the whole answer: the time zone and format are looked up
+    # once, not per history entry (the same text as _TIME's).
+    time = serializers.DateTimeField(
+        format=api_settings.DATETIME_FORMAT, default_timezone=_TIME.default_timezone()
+    ).to_representation
     return {
         "name": stream.name,
         "project": stream.project.name,
