@@ -43,8 +43,7 @@ from triggers.services.triggers import trigger_create
 PROJECT = "latency"
 TIMEOUT = 60.0
 EMBEDDED_POLLING = 0.1  # the product's default (IMAGESTREAMS_FS_BROKER_POLLING_SECONDS)
-OLD_POLLING_CHANGES = 30  # at kombu's default of 1 s, each change takes about 2 s
-IDLE_SECONDS = 10.0
+SLOW_POLLING = 1.0  # kombu's default
 
 
 def run(ctx: Context) -> dict:
@@ -62,7 +61,9 @@ def run(ctx: Context) -> dict:
     )
     results = {"push": _push_path(ctx)}
     results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
-    results["push_embedded_1s"] = _embedded(ctx, polling=1.0, changes=OLD_POLLING_CHANGES)
+    if ctx.sizes.slow_polling_changes:
+        slow = ctx.sizes.slow_polling_changes
+        results["push_embedded_1s"] = _embedded(ctx, polling=SLOW_POLLING, changes=slow)
     results["scheduled"] = _scheduled_path(ctx, owner)
     return results
 
@@ -84,7 +85,7 @@ def _embedded(ctx: Context, *, polling: float, changes: int | None) -> dict:
         )
         result = _push_path(ctx, changes=changes)
         result["polling_seconds"] = polling
-        result["idle_worker_cpu_percent"] = _idle_cpu(lab, IDLE_SECONDS)
+        result["idle_worker_cpu_percent"] = _idle_cpu(lab, ctx.sizes.idle_seconds)
     finally:
         lab.start_web()
         lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)

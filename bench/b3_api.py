@@ -98,7 +98,7 @@ def _gunicorn_configs(ctx: Context, endpoints: dict) -> list[dict]:
     run each, in the same order), then the default server again."""
     compared = []
     try:
-        for name, workers in GUNICORN_CONFIGS.items():
+        for name, workers in list(GUNICORN_CONFIGS.items())[: ctx.sizes.gunicorn_configs]:
             ctx.lab.start_web(workers)
             point: dict = {"config": name, "args": " ".join(workers)}
             for endpoint in ("trivial", "resolve", "resolve_304", "describe"):
