@@ -22,6 +22,7 @@ import json
 import statistics
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import httpx
@@ -79,17 +80,32 @@ def _embedded(ctx: Context, *, polling: float, changes: int | None) -> dict:
     }
     lab = ctx.lab
     try:
-        lab.start_web(**broker)
-        lab.start_worker(
-            processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, ping=False, **broker
-        )
+        _restart(lab, broker, ping=False)
         result = _push_path(ctx, changes=changes)
         result["polling_seconds"] = polling
         result["idle_worker_cpu_percent"] = _idle_cpu(lab, ctx.sizes.idle_seconds)
     finally:
-        lab.start_web()
-        lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
+        _restart(lab, {}, ping=True)
     return result
+
+
+def _restart(lab, settings: dict[str, str], *, ping: bool) -> None:
+    """Web and worker with these settings, restarted side by side (each
+    takes seconds to stop and boot; nothing is measured meanwhile)."""
+    level = DEFAULT_LEVEL
+    with ThreadPoolExecutor(2) as pool:
+        started = [
+            pool.submit(lab.start_web, **settings),
+            pool.submit(
+                lab.start_worker,
+                processes=level.processes,
+                threads=level.threads,
+                ping=ping,
+                **settings,
+            ),
+        ]
+    for future in started:
+        future.result()
 
 
 def _idle_cpu(lab, seconds: float) -> float:

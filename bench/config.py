@@ -46,7 +46,7 @@ class Sizes:
     api_seconds: float
     api_levels: tuple[int, ...]
     api_level_seconds: float
-    gunicorn_configs: int  # how many of b3_api.GUNICORN_CONFIGS are compared (in order)
+    gunicorn_configs: tuple[str, ...]  # which of b3_api.GUNICORN_CONFIGS are compared (): all
     # 4. UI
     ui_tags: int
     ui_history: int
@@ -81,7 +81,7 @@ FULL = Sizes(
     api_seconds=6,
     api_levels=(1, 4, 16, 32, 64),
     api_level_seconds=3,
-    gunicorn_configs=4,
+    gunicorn_configs=(),
     ui_tags=500,
     ui_history=20,
     ui_runs=15,
@@ -113,7 +113,7 @@ SMOKE = Sizes(
     api_seconds=0,
     api_levels=(32,),
     api_level_seconds=0,
-    gunicorn_configs=1,
+    gunicorn_configs=("gthread, 2 processes x 8 threads",),  # two processes to boot
     ui_tags=3,
     ui_history=2,
     ui_runs=1,
