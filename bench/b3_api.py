@@ -96,9 +96,11 @@ def _load(ctx: Context, path: str, headers: dict, concurrency: int, seconds: flo
 def _gunicorn_configs(ctx: Context, endpoints: dict) -> list[dict]:
     """The trivial view, resolve and describe under each worker setting (one
     run each, in the same order), then the default server again."""
+    chosen = ctx.sizes.gunicorn_configs or tuple(GUNICORN_CONFIGS)
     compared = []
     try:
-        for name, workers in GUNICORN_CONFIGS.items():
+        for name in chosen:
+            workers = GUNICORN_CONFIGS[name]
             ctx.lab.start_web(workers)
             point: dict = {"config": name, "args": " ".join(workers)}
             for endpoint in ("trivial", "resolve", "resolve_304", "describe"):

@@ -40,10 +40,13 @@ class Sizes:
     # 2. change-to-trigger latency
     latency_changes: int
     latency_warmup: int
+    slow_polling_changes: int  # the filesystem broker at kombu's 1 s polling (0: not measured)
+    idle_seconds: float  # the idle worker's CPU use on the filesystem broker
     # 3. API
     api_seconds: float
     api_levels: tuple[int, ...]
     api_level_seconds: float
+    gunicorn_configs: tuple[str, ...]  # which of b3_api.GUNICORN_CONFIGS are compared (): all
     # 4. UI
     ui_tags: int
     ui_history: int
@@ -73,9 +76,12 @@ FULL = Sizes(
     scale_seconds=150,
     latency_changes=200,
     latency_warmup=5,
+    slow_polling_changes=30,  # each change takes about 2 s
+    idle_seconds=10,
     api_seconds=6,
     api_levels=(1, 4, 16, 32, 64),
     api_level_seconds=3,
+    gunicorn_configs=(),
     ui_tags=500,
     ui_history=20,
     ui_runs=15,
@@ -102,9 +108,12 @@ SMOKE = Sizes(
     scale_seconds=2,
     latency_changes=3,
     latency_warmup=1,
+    slow_polling_changes=0,  # the same code path as the 0.1 s polling, 2 s a change
+    idle_seconds=0.5,
     api_seconds=0,
     api_levels=(32,),
     api_level_seconds=0,
+    gunicorn_configs=("gthread, 2 processes x 8 threads",),  # two processes to boot
     ui_tags=3,
     ui_history=2,
     ui_runs=1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -188,7 +189,6 @@ class Lab:
             wanted,
         ):
             return
-        self.stop_worker()
         self.worker_settings = wanted
         self.worker_processes_count = processes
         self.worker_name = f"bench-{uuid.uuid4().hex[:6]}@bench"
@@ -207,7 +207,12 @@ class Lab:
             "--without-gossip",
         ]
         log = self.workdir / "worker.log"
+        old = self.worker
+        _terminate_worker(old)
+        # The new worker boots while the old one shuts down (nothing is sent
+        # to the queue meanwhile); both are done before a measurement starts.
         self.worker = spawn(command, {**os.environ, **self.environment(**wanted)}, log)
+        _wait_worker(old)
         if ping:
             wait_ready(self.worker, self._worker_answers, "the Celery worker", log)
 
@@ -223,19 +228,42 @@ class Lab:
         return [parent, *parent.children(recursive=True)]
 
     def stop_worker(self) -> None:
-        stop([self.worker])
+        _terminate_worker(self.worker)
+        _wait_worker(self.worker)
         self.worker = None
 
     # -- everything --------------------------------------------------------------------
     def stop(self) -> None:
         """Stop everything at once (each takes a moment to exit)."""
-        stop([self.worker, self.web], meanwhile=self._stop_registries)
+        _terminate_worker(self.worker)
+        stop([self.web], meanwhile=self._stop_registries)
+        _wait_worker(self.worker)
         self.worker = self.web = None
 
     def _stop_registries(self) -> None:
         for registry in (self.integrated, self.upstream):
             if registry is not None:
                 registry.stop()
+
+
+def _terminate_worker(worker: subprocess.Popen | None) -> None:
+    """SIGTERM to the Celery worker's main process only, which then stops its
+    pool. SIGTERM to the whole process group can kill a pool child holding
+    the lock of the pool's shared task queue (the plain prefork pool that
+    the filesystem broker runs) and the main process then hangs at exit,
+    until killed."""
+    if worker is not None and worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+
+
+def _wait_worker(worker: subprocess.Popen | None, timeout: float = 20.0) -> None:
+    """Wait for a terminated worker; after `timeout`, stop its whole group."""
+    if worker is None:
+        return
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop([worker])
 
 
 class MemorySampler:
