@@ -70,9 +70,10 @@ def wait_for_all_tags(api: httpx.Client, burst: Burst, timeout: float = 300) -> 
 
     try:
         wait_for(complete, timeout, "every tag of the burst to have its image")
-    except BaseException:
+    except BaseException as stopped:
+        # Say why the wait ended (the deadline, or a dead server), not only what is missing.
         missing = sorted(expected.keys() - seen.keys())
-        raise AssertionError(f"tags missing after the burst: {missing}") from None
+        raise AssertionError(f"tags missing after the burst: {missing} ({stopped!r})") from stopped
     return seen
 
 
