@@ -58,6 +58,7 @@ class TriggerForm(forms.ModelForm):
             url=cleaned.get("url", ""),
             options=cleaned.get("options") or {},
             has_token=has_token,
+            has_ssh_key=bool(self.instance.ssh_key_encrypted),
         )
         try:
             checked = validate_spec(spec)

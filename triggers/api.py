@@ -43,7 +43,17 @@ class TriggerFields(InputSerializer):
         required=False,
         allow_blank=True,
         write_only=True,
-        help_text="GitHub token, GitLab trigger token, or a bearer token for a JSON webhook.",
+        help_text="GitHub token, GitLab trigger token, a bearer token for a JSON webhook, or "
+        "a token allowed to push (Git write-back to an https:// URL).",
+    )
+    ssh_key = serializers.CharField(
+        max_length=16384,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Git write-back to an SSH URL: the deploy key's private key (OpenSSH or PEM "
+        "text, no passphrase); stored encrypted, never shown. The server's host key goes in "
+        "options.known_hosts.",
     )
     enabled = serializers.BooleanField(required=False)
 

@@ -47,6 +47,8 @@ class Trigger(models.Model):
     options = models.JSONField(default=dict, blank=True)
     secret_encrypted = models.TextField(blank=True, editable=False)
     token_encrypted = models.TextField(blank=True, editable=False)
+    # A Git write-back's deploy key (SSH URLs), OpenSSH format.
+    ssh_key_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -86,6 +88,12 @@ class Trigger(models.Model):
 
     def get_token(self) -> str:
         return crypto.decrypt(self.token_encrypted) if self.token_encrypted else ""
+
+    def set_ssh_key(self, key: str) -> None:
+        self.ssh_key_encrypted = crypto.encrypt(key) if key else ""
+
+    def get_ssh_key(self) -> str:
+        return crypto.decrypt(self.ssh_key_encrypted) if self.ssh_key_encrypted else ""
 
 
 class DeliveryKind(models.TextChoices):

@@ -12,6 +12,7 @@ class TriggerSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.name")
     has_secret = serializers.SerializerMethodField()
     has_token = serializers.SerializerMethodField()
+    has_ssh_key = serializers.SerializerMethodField()
     paused = serializers.BooleanField()
 
     class Meta:
@@ -26,6 +27,7 @@ class TriggerSerializer(serializers.ModelSerializer):
             "options",
             "has_secret",
             "has_token",
+            "has_ssh_key",
             "enabled",
             "paused",
             "disabled_reason",
@@ -42,6 +44,9 @@ class TriggerSerializer(serializers.ModelSerializer):
 
     def get_has_token(self, trigger: Trigger) -> bool:
         return bool(trigger.token_encrypted)
+
+    def get_has_ssh_key(self, trigger: Trigger) -> bool:
+        return bool(trigger.ssh_key_encrypted)
 
 
 class ChangeSerializer(serializers.ModelSerializer):

@@ -46,7 +46,9 @@ def test_defaults_are_filled_in_and_the_token_is_never_shown(editor_api, team):
     [
         ({"token": ""}, "token is required for the git preset"),
         ({"url": ""}, "url is required for a Git write-back"),
-        ({"url": "ssh://git@example.com/x.git"}, "url must be an http:// or https:// URL"),
+        ({"url": "ftp://example.com/x.git"}, "url must be the repository's https:// URL or an SSH"),
+        ({"url": "ssh://example.com/x.git", "token": ""}, "the user is required"),
+        ({"url": "ssh://git@example.com/x.git"}, "token is for https:// URLs"),
         ({"url": "https://bot:tok@example.com/x.git"}, "url must not contain credentials"),
         ({"options": {"updates": []}}, "updates must be a list of 1 to 50 updates"),
         ({"options": {"updates": [{"file": "a.yaml", "type": "sed"}]}}, "type must be one of"),

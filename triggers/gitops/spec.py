@@ -8,6 +8,9 @@ Options (all text unless said):
 - `username`: the HTTPS user name sent with the token (default
   `x-access-token`, which GitHub and Gitea accept; GitLab takes any name with
   a project or personal access token);
+- `known_hosts` (SSH URLs only, required there): the Git server's host
+  key(s), known_hosts lines or a bare public key (triggers.gitops.ssh
+  checks them against the URL's host);
 - `author_name`, `author_email`: the commit author and committer;
 - `message`: a template with `{project}`, `{stream}`, `{tag}`, `{digest}`,
   `{previous_digest}`, `{pull_spec}`, `{cause}`, `{actor}`, `{trigger}`,
@@ -63,6 +66,7 @@ GIT_OPTIONS = {
     "branch",
     "push_branch",
     "username",
+    "known_hosts",
     "author_name",
     "author_email",
     "message",
@@ -103,6 +107,7 @@ class GitOptions:
     author_email: str
     message: str
     updates: tuple[Update, ...]
+    known_hosts: str = ""
 
     @classmethod
     def from_options(cls, options: dict) -> GitOptions:
@@ -115,6 +120,7 @@ class GitOptions:
             author_email=options["author_email"],
             message=options["message"],
             updates=tuple(Update(**update) for update in options["updates"]),
+            known_hosts=options.get("known_hosts", ""),
         )
 
 
@@ -142,7 +148,7 @@ def validate_git_options(options: dict) -> dict:
             f"updates must be a list of 1 to {MAX_UPDATES} updates, e.g. "
             '[{"file": "overlays/prod/kustomization.yaml", "type": "kustomize", "name": "app"}]'
         )
-    return {
+    checked = {
         "branch": branch,
         "push_branch": push_branch,
         "username": _text(options, "username") or "x-access-token",
@@ -151,6 +157,12 @@ def validate_git_options(options: dict) -> dict:
         "message": message,
         "updates": [_validate_update(number, update) for number, update in enumerate(updates, 1)],
     }
+    known_hosts = options.get("known_hosts")
+    if known_hosts:  # checked against the URL's host by the triggers service
+        if not isinstance(known_hosts, str):
+            raise _invalid("known_hosts must be a text: known_hosts lines or a public host key")
+        checked["known_hosts"] = known_hosts
+    return checked
 
 
 def validate_branch(name: str, field: str) -> str:

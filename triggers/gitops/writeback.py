@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from triggers.gitops import yamledit
-from triggers.gitops.git import AUTH, NOT_FOUND, Git, GitError, Remote
+from triggers.gitops.git import AUTH, HOST_KEY, NOT_FOUND, Git, GitError, Remote
 from triggers.gitops.spec import GitOptions, Update, render_message
 from triggers.gitops.yamledit import EditError, Image
 
@@ -105,7 +105,7 @@ def write_back(
             git = Git(workdir, remote, deadline=deadline)
             return _write(git, change, options, limits, dry_run=dry_run, superseded=superseded)
         except GitError as exc:
-            return Outcome(error=_explain(exc, options), error_kind=exc.kind)
+            return Outcome(error=_explain(exc, options, remote), error_kind=exc.kind)
         except ApplyFailed as exc:
             return Outcome(error=str(exc), error_kind=NOT_FOUND)
 
@@ -257,11 +257,22 @@ def _commit(git: Git, change: WriteChange, options: GitOptions) -> str:
     return git.run("rev-parse", "HEAD").strip()
 
 
-def _explain(exc: GitError, options: GitOptions) -> str:
+def _explain(exc: GitError, options: GitOptions, remote: Remote) -> str:
+    if exc.kind == AUTH and remote.ssh_url:
+        return (
+            "authentication failed: the Git host refused the deploy key (not added to the "
+            f"repository, or without write access to {options.push_branch}); {exc.message}"
+        )
     if exc.kind == AUTH:
         return (
             "authentication failed: the Git host refused the token (wrong or expired, or "
             f"without write access to {options.push_branch}); {exc.message}"
+        )
+    if exc.kind == HOST_KEY:
+        return (
+            "host key mismatch: the server's SSH host key is not one of the trigger's "
+            "known_hosts (the key was changed, or someone is in between); nothing was sent. "
+            f"Check the server's key and update known_hosts; {exc.message}"
         )
     if exc.kind == NOT_FOUND:
         return f"repository or branch not found (branch {options.branch}): {exc.message}"

@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 ('options', models.JSONField(blank=True, default=dict)),
                 ('secret_encrypted', models.TextField(blank=True, editable=False)),
                 ('token_encrypted', models.TextField(blank=True, editable=False)),
+                ('ssh_key_encrypted', models.TextField(blank=True, editable=False)),
                 ('enabled', models.BooleanField(default=True)),
                 ('disabled_reason', models.TextField(blank=True)),
                 ('consecutive_failures', models.PositiveIntegerField(default=0)),

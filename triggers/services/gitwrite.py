@@ -43,6 +43,8 @@ def git_send(
             username=options.username,
             token=token,
             allow_private=settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES,
+            ssh_key=trigger.get_ssh_key(),
+            known_hosts=options.known_hosts,
         ),
         options=options,
         limits=Limits(

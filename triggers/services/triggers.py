@@ -22,6 +22,13 @@ from imagestreams.registry.netguard import is_internal, literal_address
 from imagestreams.services.errors import Conflict, InvalidInput
 from imagestreams.services.sources import validate_tag_name
 from triggers.gitops.spec import GIT_OPTIONS, validate_git_options
+from triggers.gitops.ssh import (
+    SshInputError,
+    is_ssh_url,
+    parse_ssh_url,
+    validate_known_hosts,
+    validate_private_key,
+)
 from triggers.models import Preset, Trigger, trigger_name_validator
 
 GITHUB_API = "https://api.github.com"
@@ -50,6 +57,12 @@ class TriggerSpec:
     url: str
     options: dict
     has_token: bool
+    has_ssh_key: bool = False
+
+    @property
+    def over_ssh(self) -> bool:
+        """A Git write-back to an SSH URL: it authenticates with the deploy key."""
+        return self.preset == Preset.GIT and is_ssh_url(self.url)
 
 
 def trigger_create(
@@ -64,16 +77,21 @@ def trigger_create(
     options: dict | None = None,
     secret: str = "",
     token: str = "",
+    ssh_key: str = "",
     enabled: bool = True,
 ) -> Trigger:
     """Create a trigger on `stream:tag` (every tag of the stream when `tag` is empty)."""
     _validate_name(name)
-    spec = validate_spec(
-        TriggerSpec(stream, tag, preset, url, options or {}, has_token=bool(token))
+    ssh_key = _checked_ssh_key(ssh_key)
+    given = TriggerSpec(
+        stream, tag, preset, url, options or {}, has_token=bool(token), has_ssh_key=bool(ssh_key)
     )
+    _refuse_unused_credential(given, token=token, ssh_key=ssh_key)
+    spec = validate_spec(given)
     trigger = Trigger(project=project, name=name, enabled=enabled, **_spec_fields(spec))
     trigger.set_secret(secret)
     trigger.set_token(token)
+    trigger.set_ssh_key(ssh_key)
     try:
         with transaction.atomic():
             trigger.save()
@@ -96,6 +114,7 @@ def trigger_update(
     options: dict = UNSET,
     secret: str = UNSET,
     token: str = UNSET,
+    ssh_key: str = UNSET,
     enabled: bool = UNSET,
 ) -> Trigger:
     """Change the given fields. Re-enabling a trigger that we disabled clears
@@ -104,23 +123,37 @@ def trigger_update(
     Delivery workers write `enabled`, `disabled_reason` and the failure count
     while a person edits the trigger: only the fields the caller gives are
     written, and enabling or pausing is a conditional UPDATE, so a worker's
-    concurrent write is never undone by a stale copy of the row."""
+    concurrent write is never undone by a stale copy of the row.
+
+    A Git write-back keeps only the credential its URL uses: moving it to an
+    SSH URL removes its token, moving it to an https:// URL its deploy key."""
+    if ssh_key is not UNSET:
+        ssh_key = _checked_ssh_key(ssh_key)
     current = Trigger.objects.get(pk=trigger.pk)
     before = _audit_facts(current)
     preset_changed = preset is not UNSET and preset != current.preset
     # A URL the preset derived from the options follows new options.
     rederive = preset_changed or (options is not UNSET and _url_is_derived(current))
-    spec = validate_spec(
-        TriggerSpec(
-            stream=current.stream if stream is UNSET else stream,
-            tag=current.tag if tag is UNSET else tag,
-            preset=current.preset if preset is UNSET else preset,
-            # A new preset means a new destination unless one is given.
-            url=(("" if rederive else current.url) if url is UNSET else url),
-            options=(({} if preset_changed else current.options) if options is UNSET else options),
-            has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
-        )
+    given = TriggerSpec(
+        stream=current.stream if stream is UNSET else stream,
+        tag=current.tag if tag is UNSET else tag,
+        preset=current.preset if preset is UNSET else preset,
+        # A new preset means a new destination unless one is given.
+        url=(("" if rederive else current.url) if url is UNSET else url),
+        options=(({} if preset_changed else current.options) if options is UNSET else options),
+        has_token=bool(current.token_encrypted) if token is UNSET else bool(token),
+        has_ssh_key=(bool(current.ssh_key_encrypted) if ssh_key is UNSET else bool(ssh_key)),
     )
+    _refuse_unused_credential(
+        given,
+        token="" if token is UNSET else token,
+        ssh_key="" if ssh_key is UNSET else ssh_key,
+    )
+    spec = validate_spec(given)
+    if spec.over_ssh and token is UNSET and current.token_encrypted:
+        token = ""  # no longer used
+    if not spec.over_ssh and ssh_key is UNSET and current.ssh_key_encrypted:
+        ssh_key = ""
     changed = _spec_fields(spec)
     for name, value in changed.items():
         setattr(current, name, value)
@@ -130,6 +163,9 @@ def trigger_update(
     if token is not UNSET:
         current.set_token(token)
         changed["token_encrypted"] = current.token_encrypted
+    if ssh_key is not UNSET:
+        current.set_ssh_key(ssh_key)
+        changed["ssh_key_encrypted"] = current.ssh_key_encrypted
     with transaction.atomic():
         Trigger.objects.filter(pk=current.pk).update(**changed, updated=timezone.now())
         if enabled is not UNSET:
@@ -204,8 +240,10 @@ def validate_spec(spec: TriggerSpec) -> TriggerSpec:
             field="options",
         )
     options, url = PRESET_VALIDATORS[Preset(spec.preset)](dict(spec.options), spec)
+    if not spec.over_ssh:  # _validate_git checked an SSH URL
+        url = validate_url(url)
     return TriggerSpec(
-        spec.stream, spec.tag, spec.preset, validate_url(url), options, spec.has_token
+        spec.stream, spec.tag, spec.preset, url, options, spec.has_token, spec.has_ssh_key
     )
 
 
@@ -256,10 +294,44 @@ def _validate_gitlab(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
 def _validate_git(options: dict, spec: TriggerSpec) -> tuple[dict, str]:
     if not spec.url:
         raise InvalidInput(
-            "url is required for a Git write-back: the repository's https:// URL", field="url"
+            "url is required for a Git write-back: the repository's https:// URL with a token, "
+            "or its SSH URL (ssh://user@host[:port]/path or user@host:path) with a deploy key",
+            field="url",
         )
-    _require_token(spec, "a token allowed to push to the repository")
-    return validate_git_options(options), spec.url
+    checked = validate_git_options(options)
+    if not spec.over_ssh:
+        if urlsplit(spec.url).scheme not in ("http", "https"):
+            raise InvalidInput(
+                f"url must be the repository's https:// URL or an SSH URL "
+                f"(ssh://user@host[:port]/path or user@host:path), not {spec.url!r}",
+                field="url",
+            )
+        _require_token(spec, "a token allowed to push to the repository")
+        if "known_hosts" in checked:
+            raise InvalidInput(
+                "known_hosts is only for SSH URLs (an https:// host is checked by TLS): "
+                "remove it, or give the repository's SSH URL",
+                field="options",
+            )
+        return checked, spec.url
+    if len(spec.url) > 2048:
+        raise InvalidInput("url must be at most 2048 characters", field="url")
+    try:
+        url = parse_ssh_url(spec.url)
+    except SshInputError as exc:
+        raise InvalidInput(str(exc), field="url") from None
+    _refuse_internal_literal(url.host)
+    if not spec.has_ssh_key:
+        raise InvalidInput(
+            "ssh_key is required for an SSH URL: the private key of a deploy key allowed "
+            "to push to the repository",
+            field="ssh_key",
+        )
+    try:
+        checked["known_hosts"] = validate_known_hosts(checked.get("known_hosts", ""), url)
+    except SshInputError as exc:
+        raise InvalidInput(str(exc), field="options") from None
+    return checked, spec.url
 
 
 PRESET_VALIDATORS = {
@@ -335,6 +407,30 @@ def _validate_watch(stream: str, tag: str) -> None:
             validate_tag_name(tag)
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field="tag") from None
+
+
+def _checked_ssh_key(key: str) -> str:
+    """The deploy key in OpenSSH format ("" stays ""), or a clear 400."""
+    if not key:
+        return ""
+    try:
+        return validate_private_key(key)
+    except SshInputError as exc:
+        raise InvalidInput(str(exc), field="ssh_key") from None
+
+
+def _refuse_unused_credential(spec: TriggerSpec, *, token: str, ssh_key: str) -> None:
+    if spec.over_ssh and token:
+        raise InvalidInput(
+            "token is for https:// URLs: an SSH URL authenticates with ssh_key (a deploy key)",
+            field="token",
+        )
+    if not spec.over_ssh and ssh_key:
+        raise InvalidInput(
+            "ssh_key is only for a Git write-back to an SSH URL "
+            "(ssh://user@host[:port]/path or user@host:path)",
+            field="ssh_key",
+        )
 
 
 def _require_token(spec: TriggerSpec, what: str) -> None:

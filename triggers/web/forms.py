@@ -7,7 +7,16 @@ import yaml
 from django import forms
 
 from imagestreams.web.forms import ServiceErrorsMixin
+from triggers.gitops.ssh import MAX_KEY, MAX_KNOWN_HOSTS
 from triggers.models import Preset, Trigger
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that never renders a value: a private key typed in is not
+    sent back in the page, not even when the form has an error."""
+
+    def format_value(self, value: object) -> None:
+        return None
 
 
 class TriggerForm(ServiceErrorsMixin, forms.Form):
@@ -34,7 +43,8 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         max_length=2048,
         required=False,
         help_text="Required for a JSON webhook, and for a Git write-back (the repository's "
-        "https:// URL); GitHub and GitLab URLs are built from the options below unless given.",
+        "https:// URL, or its SSH URL: ssh://git@host/path or git@host:path); GitHub and "
+        "GitLab URLs are built from the options below unless given.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     secret = forms.CharField(
@@ -49,6 +59,16 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         help_text="GitHub token, GitLab pipeline trigger token, or a token allowed to push "
         "(Git write-back); stored encrypted.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+    ssh_key = forms.CharField(
+        label="SSH deploy key",
+        max_length=MAX_KEY,
+        required=False,
+        strip=False,
+        help_text="Git write-back to an SSH URL: the private key (-----BEGIN OPENSSH PRIVATE "
+        "KEY-----, no passphrase) of a deploy key allowed to push; stored encrypted, never "
+        "shown again.",
+        widget=SecretTextarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
     )
     repository = forms.CharField(
         label="GitHub repository", max_length=255, required=False, help_text="owner/name"
@@ -73,6 +93,16 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
         max_length=255,
         required=False,
         help_text="Sent with the token; default x-access-token (GitHub, Gitea; GitLab takes any).",
+    )
+    git_known_hosts = forms.CharField(
+        label="SSH host key",
+        max_length=MAX_KNOWN_HOSTS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "class": "mono"}),
+        help_text="Required with an SSH URL: the Git server's host key, as known_hosts lines "
+        "(ssh-keyscan -p PORT HOST, checked against the server's own) or its public key "
+        "(ssh-ed25519 AAAA…). Never learnt on first use: that first answer could be an "
+        "impostor's.",
     )
     git_author_name = forms.CharField(label="Commit author", max_length=100, required=False)
     git_author_email = forms.CharField(label="Author e-mail", max_length=255, required=False)
@@ -112,6 +142,7 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
             "git_branch": "branch",
             "git_push_branch": "push_branch",
             "git_username": "username",
+            "git_known_hosts": "known_hosts",
             "git_author_name": "author_name",
             "git_author_email": "author_email",
             "git_message": "message",
@@ -130,7 +161,7 @@ class TriggerForm(ServiceErrorsMixin, forms.Form):
 
 
 class TriggerEditForm(TriggerForm):
-    """The same fields but the name; an empty secret or token keeps the stored one."""
+    """The same fields but the name; an empty secret, token or deploy key keeps the stored one."""
 
     clear_secret = forms.BooleanField(required=False, label="Remove the secret")
     clear_token = forms.BooleanField(required=False, label="Remove the token")
@@ -142,6 +173,8 @@ class TriggerEditForm(TriggerForm):
         keep = "Empty: keep the current one (stored encrypted, never shown)."
         self.fields["secret"].help_text = keep if trigger.secret_encrypted else ""
         self.fields["token"].help_text = keep if trigger.token_encrypted else ""
+        if trigger.ssh_key_encrypted:
+            self.fields["ssh_key"].help_text = keep
         if not trigger.secret_encrypted:
             del self.fields["clear_secret"]
         if not trigger.token_encrypted:
@@ -190,4 +223,6 @@ class TriggerEditForm(TriggerForm):
             changes["secret"] = "" if data.get("clear_secret") else data["secret"]
         if data["token"] or data.get("clear_token"):
             changes["token"] = "" if data.get("clear_token") else data["token"]
+        if data["ssh_key"].strip():
+            changes["ssh_key"] = data["ssh_key"]
         return changes

@@ -55,6 +55,7 @@ def trigger_list_view(request: WebRequest, project_name: str) -> HttpResponse:
                 options=form.options(),
                 secret=data["secret"],
                 token=data["token"],
+                ssh_key=data["ssh_key"],
             )
         except ServiceError as exc:
             form.add_service_error(exc)
