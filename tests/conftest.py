@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.personas",
     "tests.serving",
     "tests.triggers.gitserver",
+    "tests.triggers.sshserver",
 ]
 
 # Property tests check what holds for every example, never how fast an

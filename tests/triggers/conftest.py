@@ -50,3 +50,36 @@ def change(team, django_capture_on_commit_callbacks):
         return list(Delivery.objects.filter(change__serial=n).order_by("trigger__name"))
 
     return make
+
+
+@pytest.fixture
+def base(team):
+    """(Git write-back tests) team/base with tags 1 and 2 pointing at two
+    different images, sha256:111… and sha256:222…"""
+    stream = StreamFactory(project=team, name="base")
+    for name in ("1", "2"):
+        image = ImageFactory(digest="sha256:" + name * 64)
+        TagEventFactory(tag=TagFactory(stream=stream, name=name), image=image)
+    return stream
+
+
+@pytest.fixture
+def api(editor_api, django_capture_on_commit_callbacks):
+    """The editor's API client; after-commit work (delivering) runs as in production."""
+
+    class Api:
+        def call(self, method: str, path: str, data: dict | None = None, status: int = 200):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = getattr(editor_api, method)(
+                    f"/api/v1/projects/team/{path}", data, format="json"
+                )
+            assert response.status_code == status, response.json()
+            return response.json() if response.content else None
+
+        def post(self, path: str, data: dict | None = None, status: int = 200):
+            return self.call("post", path, data or {}, status)
+
+        def get(self, path: str):
+            return self.call("get", path)
+
+    return Api()

@@ -9,7 +9,6 @@ import pytest
 from imagestreams.access import acting_system
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
-from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.triggers.outbox import fan_out
 from triggers.models import Delivery, DeliveryStatus
 from triggers.services.deliveries import deliveries_sweep, delivery_send
@@ -36,37 +35,6 @@ spec:
 
           args: ["--port",   "8080"]
 """
-
-
-@pytest.fixture
-def base(team):
-    """team/base with tags 1 and 2 pointing at two different images."""
-    stream = StreamFactory(project=team, name="base")
-    for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
-        TagEventFactory(tag=TagFactory(stream=stream, name=name), image=ImageFactory(digest=digest))
-    return stream
-
-
-@pytest.fixture
-def api(editor_api, django_capture_on_commit_callbacks):
-    """The editor's API client; after-commit work (delivering) runs as in production."""
-
-    class Api:
-        def call(self, method: str, path: str, data: dict | None = None, status: int = 200):
-            with django_capture_on_commit_callbacks(execute=True):
-                response = getattr(editor_api, method)(
-                    f"/api/v1/projects/team/{path}", data, format="json"
-                )
-            assert response.status_code == status, response.json()
-            return response.json() if response.content else None
-
-        def post(self, path: str, data: dict | None = None, status: int = 200):
-            return self.call("post", path, data or {}, status)
-
-        def get(self, path: str):
-            return self.call("get", path)
-
-    return Api()
 
 
 @pytest.fixture

@@ -84,8 +84,9 @@ class SshUrl:
 
 
 def is_ssh_url(url: str) -> bool:
-    """Whether `url` means SSH to git (then it must parse as one)."""
-    return url.startswith("ssh://") or ("://" not in url and bool(re.match(r"^[^/]+@[^/]+:", url)))
+    """Whether `url` means SSH to git (then it must parse as one): git's own
+    rule, a `:` before any `/` without `://` is the scp-like form."""
+    return url.startswith("ssh://") or ("://" not in url and ":" in url.split("/", 1)[0])
 
 
 def parse_ssh_url(url: str) -> SshUrl:
