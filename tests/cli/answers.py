@@ -140,6 +140,7 @@ def trigger(name: str, **fields: Any) -> dict:
         "options": {},
         "has_secret": False,
         "has_token": False,
+        "has_ssh_key": False,
         "enabled": True,
         "paused": False,
         "disabled_reason": "",

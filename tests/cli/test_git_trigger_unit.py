@@ -115,3 +115,64 @@ def test_describe_shows_the_updates_the_commits_and_the_newest_diff(isctl):
     assert out.endswith(
         "\nLast Diff (0123456789ab):\n" + "".join(f"  {line}\n" for line in DIFF.splitlines())
     )
+
+
+SSH_REPO = "git@git.example.com:team/deploy.git"
+KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n"
+)
+HOST_KEY = (
+    "git.example.com ssh-ed25519 "
+    "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+)
+
+
+def test_an_ssh_write_back_reads_the_deploy_key_and_host_key_from_files(isctl, tmp_path):
+    (tmp_path / "deploy_key").write_text(KEY)
+    (tmp_path / "known_hosts").write_text(HOST_KEY)
+    created = git_trigger(url=SSH_REPO, has_token=False, has_ssh_key=True)
+    api = FakeApi().on("POST", TRIGGERS, (201, created))
+    result = isctl(
+        "trigger", "create", "gitops", "--watch", "app:1", "--kind", "git", "--url", SSH_REPO,
+        "--ssh-key-file", str(tmp_path / "deploy_key"),
+        "--known-hosts-file", str(tmp_path / "known_hosts"),
+        "--update", "file=k.yaml,type=kustomize,name=app",
+        transport=api.transport,
+    )  # fmt: skip
+    assert (result.code, result.out, result.err) == (0, "trigger/gitops created\n", "")
+    body = api.body("POST", TRIGGERS)
+    assert (body["ssh_key"], body["options"]["known_hosts"]) == (KEY, HOST_KEY)
+    assert "token" not in body
+
+    api.on("GET", f"{TRIGGERS}/gitops", created)
+    api.on("GET", f"{TRIGGERS}/gitops/deliveries", page([]))
+    out = isctl("trigger", "describe", "gitops", transport=api.transport).out
+    assert "SSH Deploy Key:" in out and "BEGIN OPENSSH" not in out
+
+
+def test_an_edit_sends_a_new_deploy_key_from_stdin_and_keeps_the_options(isctl):
+    api = FakeApi().on("PATCH", f"{TRIGGERS}/gitops", git_trigger(url=SSH_REPO))
+    result = isctl(
+        "trigger", "edit", "gitops", "--ssh-key-file", "-", stdin=KEY, transport=api.transport
+    )
+    assert result.code == 0, result.err
+    assert api.body("PATCH", f"{TRIGGERS}/gitops") == {"ssh_key": KEY}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--ssh-key-file", "/nonexistent/key"), "--ssh-key-file: cannot read /nonexistent/key"),
+        (("--known-hosts-file", "/etc/hostname", "--kind", "generic"), "not generic"),
+        (("--ssh-key-file", "-", "--auth-token", "-"), "only one of --secret, --auth-token"),
+    ],
+)
+def test_ssh_files_that_cannot_be_used_are_usage_errors(isctl, args, message):
+    api = FakeApi()
+    result = isctl(
+        "trigger", "create", "g", "--watch", "app", "--url", SSH_REPO, *args,
+        transport=api.transport,
+    )  # fmt: skip
+    assert result.code == 2
+    assert message in result.err
+    assert api.requests == []

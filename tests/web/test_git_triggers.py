@@ -108,3 +108,38 @@ def test_invalid_updates_are_explained_and_nothing_is_created(eddie, project, gi
     html = page_text(add_trigger(eddie, git_server, git_updates=""))
     assert "updates must be a list of 1 to 50 updates" in html
     assert not Trigger.objects.exists()
+
+
+def test_a_write_back_over_ssh_is_added_tested_and_edited_without_showing_the_key(
+    eddie, project, python_tag, git_server, ssh_server
+):
+    git_server.create({"chart/values.yaml": VALUES})
+    move(python_tag, "c")
+    key_line = ssh_server.client_key.splitlines()[1]
+    ssh = {"url": ssh_server.url(), "token": "", "ssh_key": ssh_server.client_key}
+
+    refused = page_text(add_trigger(eddie, git_server, **ssh))
+    assert "known_hosts is required for an SSH URL" in refused
+    assert key_line not in refused  # the form comes back without the key typed in
+
+    added = add_trigger(eddie, git_server, **ssh, git_known_hosts=ssh_server.known_hosts)
+    assert added["HX-Redirect"] == PAGE
+    html = page_text(eddie.post(f"{PAGE}test", headers=HTMX))
+    assert "Dry run: dry run: this diff would be committed; nothing was committed." in html
+    assert key_line not in html
+
+    edit = page_text(eddie.get(f"{PAGE}edit"))
+    assert ssh_server.known_hosts in edit and key_line not in edit
+    assert "Empty: keep the current one" in edit
+    stored = Trigger.objects.get().ssh_key_encrypted
+    response = eddie.post(
+        f"{PAGE}edit",
+        {
+            "stream": "python", "tag": "3.6", "preset": "git", "url": ssh_server.url(),
+            "git_updates": "- {file: chart/values.yaml, type: helm}\n",
+            "git_known_hosts": ssh_server.host_key, "git_push_branch": "review",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    trigger = Trigger.objects.get()
+    assert (trigger.ssh_key_encrypted, trigger.options["push_branch"]) == (stored, "review")

@@ -74,7 +74,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "git",
             "Git write-back: commits the new image to the repository at --url "
-            "(https://; needs --auth-token, a token allowed to push)",
+            "(https:// with --auth-token, a token allowed to push; or an SSH URL with "
+            "--ssh-key-file, a deploy key, and --known-hosts-file, the server's host key)",
             (
                 KindFlag(
                     "--update",

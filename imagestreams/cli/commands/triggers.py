@@ -93,7 +93,19 @@ def _add_spec_flags(parser: argparse.ArgumentParser, *, creating: bool) -> None:
         "--auth-token",
         metavar="TEXT",
         help="GitHub token, GitLab trigger token, bearer token, or a token allowed to push "
-        '(git); "-" reads it from stdin',
+        '(git, https:// URL); "-" reads it from stdin',
+    )
+    parser.add_argument(
+        "--ssh-key-file",
+        metavar="PATH",
+        help="git over SSH: the deploy key's private key file (no passphrase), sent once and "
+        'never shown; "-" reads it from stdin',
+    )
+    parser.add_argument(
+        "--known-hosts-file",
+        metavar="PATH",
+        help="git over SSH: the server's host key, known_hosts lines (ssh-keyscan, checked) "
+        "or its public key file; required with an SSH URL",
     )
     parser.add_argument(
         "--option",
@@ -137,6 +149,13 @@ def _register_create(actions, common) -> None:
             --url https://git.example.com/team/deploy.git --auth-token - \\
             --update file=overlays/prod/kustomization.yaml,type=kustomize,name=app \\
             --push-branch imagestreams/prod < token.txt
+
+        # The same over SSH with a deploy key; the host key checked beforehand
+        ssh-keyscan git.example.com > git-host-key   # compare with the host's published keys
+        isctl trigger create deploy-prod --watch app:prod --kind git \\
+            --url git@git.example.com:team/deploy.git --ssh-key-file deploy_key \\
+            --known-hosts-file git-host-key \\
+            --update file=overlays/prod/kustomization.yaml,type=kustomize,name=app
         """,
     )
     _add_spec_flags(create, creating=True)
@@ -154,7 +173,8 @@ def _register_edit(actions, common) -> None:
         Change only what is given; the trigger keeps its name and its delivery log.
         --option and the kind's flags change those options and keep the others
         (--remove-option KEY drops one); a new --kind starts from no options.
-        --secret "" or --auth-token "" removes the secret or the token.
+        --secret "" or --auth-token "" removes the secret or the token; a Git
+        write-back keeps its deploy key unless --ssh-key-file gives a new one.
         """,
         """
         isctl trigger edit deploy --url https://ci.example.com/hooks/deploy
@@ -174,7 +194,7 @@ def run_create(ctx: Context) -> int:
     args = ctx.args
     kind = args.kind or DEFAULT_KIND
     body: dict[str, Any] = {"name": args.name, "preset": kind, **_watch(args.watch)}
-    body["options"] = _merged_options(args, kind, {})
+    body["options"] = _merged_options(ctx, kind, {})
     body.update(_destination(ctx))
     if args.disabled:
         body["enabled"] = False
@@ -197,7 +217,7 @@ def run_edit(ctx: Context) -> int:
             current = api.get(url)
             kind = args.kind or current["preset"]
             base = current["options"] if kind == current["preset"] else {}
-            body["options"] = _merged_options(args, kind, base)
+            body["options"] = _merged_options(ctx, kind, base)
         if not body:
             raise UsageError("nothing to change: give at least one option", hint=EDIT_HINT)
         trigger = api.patch(url, body)
@@ -213,19 +233,39 @@ def _watch(text: str) -> dict[str, str]:
 
 def _destination(ctx: Context) -> dict[str, str]:
     args = ctx.args
-    if args.secret == "-" and args.auth_token == "-":
-        raise UsageError('only one of --secret and --auth-token can be read from stdin ("-")')
+    if [args.secret, args.auth_token, args.ssh_key_file, args.known_hosts_file].count("-") > 1:
+        raise UsageError(
+            'only one of --secret, --auth-token and --ssh-key-file can be read from stdin ("-")'
+        )
     found = {}
     if args.url is not None:
         found["url"] = args.url
     for flag, field in ((args.secret, "secret"), (args.auth_token, "token")):
         if flag is not None:
             found[field] = ctx.stdin.readline().rstrip("\r\n") if flag == "-" else flag
+    if args.ssh_key_file is not None:
+        found["ssh_key"] = _read_file(ctx, args.ssh_key_file, "--ssh-key-file")
     return found
 
 
+def _read_file(ctx: Context, path: str, flag: str) -> str:
+    """A small text file given on the command line ("-": stdin)."""
+    if path == "-":
+        return ctx.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read(256 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{flag}: cannot read {path}: {exc}") from None
+
+
 def _changes_options(args: argparse.Namespace) -> bool:
-    return bool(args.option or getattr(args, "remove_option", None) or _kind_flags_given(args))
+    return bool(
+        args.option
+        or getattr(args, "remove_option", None)
+        or args.known_hosts_file is not None
+        or _kind_flags_given(args)
+    )
 
 
 def _kind_flags_given(args: argparse.Namespace) -> bool:
@@ -234,11 +274,16 @@ def _kind_flags_given(args: argparse.Namespace) -> bool:
     )
 
 
-def _merged_options(args: argparse.Namespace, kind: str, base: dict[str, Any]) -> dict[str, Any]:
+def _merged_options(ctx: Context, kind: str, base: dict[str, Any]) -> dict[str, Any]:
+    args = ctx.args
     options = dict(base)
     for key in getattr(args, "remove_option", None) or []:
         options.pop(key, None)
     options.update(pairs(args.option or [], "--option"))
+    if args.known_hosts_file is not None:
+        if kind != "git":
+            raise UsageError(f"--known-hosts-file is an option of git triggers, not {kind}")
+        options["known_hosts"] = _read_file(ctx, args.known_hosts_file, "--known-hosts-file")
     for key, value in kind_options(args, kind).items():
         if isinstance(value, dict) and isinstance(options.get(key), dict):
             value = {**options[key], **value}

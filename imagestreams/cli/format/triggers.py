@@ -88,6 +88,8 @@ def describe_trigger(
     out.mapping("Options", _flat(trigger.get("options") or {}))
     out.field("Secret", "set" if trigger.get("has_secret") else "")
     out.field("Auth Token", "set" if trigger.get("has_token") else "")
+    if trigger.get("has_ssh_key"):
+        out.field("SSH Deploy Key", "set")
     reason = trigger.get("disabled_reason")
     out.field("State", f"{state(trigger)}: {reason}" if reason else state(trigger))
     out.field("Failures", f"{trigger.get('consecutive_failures', 0)} in a row")
