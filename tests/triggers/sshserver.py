@@ -4,6 +4,11 @@ made for the test, an `authorized_keys` in the test's directory, no PAM, no
 system configuration), serving the same bare repositories as the HTTP
 server (`GitServer`), so the tests read what was pushed with plain git.
 
+Like GitServer.before_push, `before_push(script)` runs a shell script once,
+on the server, just before the next push is received (a colleague's commit
+landing at that moment): every login goes through a small forced command
+that runs it, then the command git asked for.
+
 It logs in the user the tests run as (root in CI: `PermitRootLogin
 prohibit-password`, keys only). As root, sshd wants its privilege
 separation directory, /run/sshd: it is created when missing.
@@ -51,6 +56,17 @@ class SshServer:
         self.host_key_path = home / "ssh_host_ed25519_key"
         self.authorized_keys = home / "authorized_keys"
         self.log_path = home / "sshd.log"
+        self.hook = home / "before-push.sh"
+        self.forced_command = home / "git-shell.sh"
+        self.forced_command.write_text(
+            "#!/bin/sh\n"
+            'case "$SSH_ORIGINAL_COMMAND" in\n'
+            f"  git-receive-pack*) if [ -f {self.hook} ]; then\n"
+            f"    mv {self.hook} {self.hook}.ran && sh {self.hook}.ran; fi ;;\n"
+            "esac\n"
+            'exec sh -c "$SSH_ORIGINAL_COMMAND"\n'
+        )
+        self.forced_command.chmod(0o755)
         keygen(self.host_key_path)
         self.client_key = keygen(home / "deploy_key")
         self.authorize((home / "deploy_key.pub").read_text())
@@ -70,7 +86,12 @@ class SshServer:
 
     def authorize(self, public_key: str) -> None:
         """Only this key may log in (`restrict`: no terminal, no forwarding)."""
-        self.authorized_keys.write_text(f"restrict {public_key.strip()}\n")
+        options = f'restrict,command="{self.forced_command}"'
+        self.authorized_keys.write_text(f"{options} {public_key.strip()}\n")
+
+    def before_push(self, script: str) -> None:
+        """Run `script` (sh) on the server once, just before the next push."""
+        self.hook.write_text(script + "\n")
 
     def start(self) -> SshServer:
         if not Path(SSHD).exists():

@@ -292,3 +292,26 @@ def test_known_hosts_from_ssh_keyscan_keep_only_the_lines_for_the_host(editor_ap
     created = create(editor_api, keys, 201, options={"known_hosts": given, "updates": UPDATES})
 
     assert created["options"]["known_hosts"] == mine + "\n"
+
+
+def test_a_colleagues_commit_before_the_push_is_kept_and_the_change_re_applied(
+    api, base, git_server, ssh_server, ssh_write_back
+):
+    bare = git_server.create({"values.yaml": VALUES})
+    initial = git_server.git("rev-parse", "main").strip()
+    git_server.commit({"README.md": "hello\n"})
+    colleague = git_server.git("rev-parse", "main").strip()
+    git_server.git("update-ref", "refs/heads/main", initial)  # it lands just before our push
+    ssh_server.before_push(f"git --git-dir={bare} update-ref refs/heads/main {colleague}")
+    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
+
+    move(api, "base:1")
+
+    assert git_server.log() == [
+        f"Deploy team/app:prod at {DIGEST_1}",
+        "A colleague's change",
+        "Initial manifests",
+    ]
+    assert git_server.read("README.md") == b"hello\n"
+    attempt = Delivery.objects.get().attempt_log.get()
+    assert "re-applied after 1 rejected push" in attempt.response_body
