@@ -5,6 +5,8 @@ wrong host key fails once with a clear reason, and the key is never shown."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from tests.triggers.sshserver import keygen
@@ -315,3 +317,47 @@ def test_a_colleagues_commit_before_the_push_is_kept_and_the_change_re_applied(
     assert git_server.read("README.md") == b"hello\n"
     attempt = Delivery.objects.get().attempt_log.get()
     assert "re-applied after 1 rejected push" in attempt.response_body
+
+
+def test_ssh_connects_to_the_address_the_guard_checked_and_checks_the_key_by_name(
+    api, base, git_server, ssh_server, ssh_write_back, settings, monkeypatch, tmp_path
+):
+    """The host's name resolves nowhere: only the guard's answer (loopback,
+    let through here) can lead ssh to the server, and the known_hosts line
+    names the host, not the address. The key and known_hosts files are
+    gone after the attempt."""
+    name = "git.imagestreams.invalid"
+    checked: list[tuple[str, int]] = []
+
+    class LoopbackGuard:
+        def checked_addresses(self, host: str, port: int) -> list[str]:
+            checked.append((host, port))
+            return ["127.0.0.1"]
+
+    monkeypatch.setattr("triggers.gitops.git.Guard", LoopbackGuard)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
+    git_server.create({"values.yaml": VALUES})
+    host_key = " ".join(ssh_server.host_key.split()[:2])
+    api.post(
+        "triggers",
+        {
+            "name": "gitops", "stream": "app", "tag": "prod", "preset": "git",
+            "url": ssh_server.url().replace("127.0.0.1", name),
+            "ssh_key": ssh_server.client_key,
+            "options": {
+                "known_hosts": f"[{name}]:{ssh_server.port} {host_key}",
+                "updates": [{"file": "values.yaml", "type": "helm"}],
+            },
+        },
+        status=201,
+    )  # fmt: skip
+
+    move(api, "base:1")
+
+    assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
+    assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
+    assert checked == [(name, ssh_server.port)]
+    assert list(scratch.iterdir()) == []
