@@ -98,7 +98,13 @@ class SshServer:
             pytest.fail(f"{SSHD} is missing: install openssh-server (.ci/install does)")
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-        self.port = free_port()
+        for _ in range(5):  # another process may take the free port first
+            self.port = free_port()
+            if self._launch():
+                return self
+        pytest.fail(f"sshd found no free port: {self.log()}")
+
+    def _launch(self) -> bool:
         config = self.home / "sshd_config"
         config.write_text(
             "\n".join(
@@ -127,19 +133,21 @@ class SshServer:
             self.process = subprocess.Popen(
                 [SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log
             )
-        self._wait_for_banner()
-        return self
+        return self._wait_for_banner()
 
-    def _wait_for_banner(self) -> None:
+    def _wait_for_banner(self) -> bool:
+        """True once sshd answers; False when its port was taken meanwhile."""
         deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
             assert self.process
             if self.process.poll() is not None:
-                pytest.fail(f"sshd exited: {self.log_path.read_text()}")
+                if "Address already in use" in self.log():
+                    return False
+                pytest.fail(f"sshd exited: {self.log()}")
             try:
                 with socket.create_connection((LOOPBACK, self.port), timeout=5) as sock:
                     if sock.recv(64).startswith(b"SSH-"):
-                        return
+                        return True
             except OSError:
                 time.sleep(0.05)
         pytest.fail(f"sshd did not answer on port {self.port}: {self.log_path.read_text()}")
