@@ -53,20 +53,25 @@ def deliver_together(delivery_ids: list[int]) -> None:
     assert errors == []
 
 
-def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(team, git_server):
+@pytest.mark.parametrize("transport", ["https", "ssh"])
+def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(
+    team, git_server, transport, request
+):
     git_server.create({"app.yaml": MANIFEST})
+    destination: dict = {"url": git_server.url(), "token": git_server.token}
+    options: dict = {"username": git_server.username}
+    if transport == "ssh":  # the same repository through a real sshd
+        ssh_server = request.getfixturevalue("ssh_server")
+        destination = {"url": ssh_server.url(), "ssh_key": ssh_server.client_key}
+        options = {"known_hosts": ssh_server.known_hosts}
     trigger_create(
         by=acting_system(),
         project=team,
         name="gitops",
         stream="app",
         preset="git",
-        url=git_server.url(),
-        token=git_server.token,
-        options={
-            "username": git_server.username,
-            "updates": [{"file": "app.yaml", "type": "marker"}],
-        },
+        **destination,
+        options={**options, "updates": [{"file": "app.yaml", "type": "marker"}]},
     )
     base = StreamFactory(project=team, name="base")
     for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):

@@ -10,7 +10,14 @@ import tempfile
 import pytest
 
 from tests.triggers.sshserver import keygen
-from tests.triggers.test_git_writeback import DEPLOYMENT, DIGEST_1, REPOSITORY, VALUES, move
+from tests.triggers.test_git_writeback import (
+    DEPLOYMENT,
+    DIGEST_1,
+    DIGEST_2,
+    REPOSITORY,
+    VALUES,
+    move,
+)
 from triggers.models import AttemptOutcome, Delivery, DeliveryStatus, Trigger
 from triggers.services.deliveries import deliveries_sweep
 
@@ -361,3 +368,21 @@ def test_ssh_connects_to_the_address_the_guard_checked_and_checks_the_key_by_nam
     assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
     assert checked == [(name, ssh_server.port)]
     assert list(scratch.iterdir()) == []
+
+
+def test_rollback_over_ssh_commits_the_older_digest(
+    api, base, git_server, ssh_server, ssh_write_back
+):
+    git_server.create({"values.yaml": VALUES})
+    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
+    move(api, "base:1")
+    move(api, "base:2")
+
+    api.post("imagestreamtags/app:prod/rollback")
+
+    assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
+    assert git_server.changed_lines("main") == [
+        f"-    digest: '{DIGEST_2}'",
+        f"+    digest: '{DIGEST_1}'",
+    ]
+    assert len(git_server.log()) == 4
