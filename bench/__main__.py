@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI (< 60 s)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI (< 30 s)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {BENCHMARKS}")
     parser.add_argument("--out", default="", help="where benchmarks.md and the charts go")
     parser.add_argument(

@@ -47,7 +47,7 @@ def run(ctx: Context) -> dict:
     sizes = ctx.sizes
     small = ctx.sweep_tag_ids[: sizes.small_sweep]
     results: dict = {"levels": [], "small": len(small), "large": len(ctx.sweep_tag_ids)}
-    if ctx.sizes.shared_variant_worker:
+    if ctx.sizes.standby_workers:
         # Boots while the default worker is measured; swapped in for the variants.
         ctx.lab.boot_standby_worker(
             processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **_shared(ctx)
@@ -80,7 +80,7 @@ def _variant_worker(ctx: Context, settings: dict[str, str]) -> dict[str, str]:
     share one worker with all their settings, the standby booted beside the
     default one (the same code paths, no restart). Returns the settings the
     worker runs with."""
-    if ctx.sizes.shared_variant_worker:
+    if ctx.sizes.standby_workers:
         settings = _shared(ctx)
     ctx.lab.start_worker(
         processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **settings

@@ -60,7 +60,16 @@ def run(ctx: Context) -> dict:
         by=acting_system(),
     )
     # The paths on the default web and worker first, then the embedded
-    # variants (each a restart of both).
+    # variants (each a restart of both; of the web only in a smoke run, whose
+    # worker on the filesystem broker boots meanwhile).
+    if ctx.sizes.standby_workers:
+        level = DEFAULT_LEVEL
+        ctx.lab.boot_standby_worker(
+            processes=level.processes,
+            threads=level.threads,
+            own_queue=False,  # another broker
+            **_broker(ctx, EMBEDDED_POLLING),
+        )
     results = {"push": _push_path(ctx), "scheduled": _scheduled_path(ctx, owner)}
     try:
         results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
@@ -78,17 +87,20 @@ def _embedded(ctx: Context, *, polling: float, changes: int | None) -> dict:
     `manage.py serve` runs; the database stays PostgreSQL), the broker
     polled every `polling` seconds; then the idle worker's CPU use. Web and
     worker stay so: the caller restarts them with the defaults."""
-    broker = {
-        "CELERY_BROKER_URL": "filesystem://",
-        "CELERY_FS_DIR": str(ctx.workdir / "fs-broker"),
-        "IMAGESTREAMS_FS_BROKER_POLLING_SECONDS": str(polling),
-    }
     lab = ctx.lab
-    _restart(lab, broker, ping=False)
+    _restart(lab, _broker(ctx, polling), ping=False)
     result = _push_path(ctx, changes=changes)
     result["polling_seconds"] = polling
     result["idle_worker_cpu_percent"] = _idle_cpu(lab, ctx.sizes.idle_seconds)
     return result
+
+
+def _broker(ctx: Context, polling: float) -> dict[str, str]:
+    return {
+        "CELERY_BROKER_URL": "filesystem://",
+        "CELERY_FS_DIR": str(ctx.workdir / "fs-broker"),
+        "IMAGESTREAMS_FS_BROKER_POLLING_SECONDS": str(polling),
+    }
 
 
 def _restart(lab, settings: dict[str, str], *, ping: bool) -> None:

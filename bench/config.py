@@ -35,9 +35,10 @@ class Sizes:
     ab_seconds: float  # 0: a fixed number of requests (tools.ab)
     skopeo_sample: int
     tuned_batch_size: int  # the large sweep again with this IMAGESTREAMS_SCHEDULED_BATCH_SIZE
-    # the sweep's variants (that batch size, checks in threads only) share one
-    # worker with both settings, booted beside the default one: no restart
-    shared_variant_worker: bool
+    # The workers of variants boot beside the running one and are swapped in
+    # (Lab.boot_standby_worker): no worker restart to wait for. The sweep's two
+    # variants (that batch size, checks in threads only) share one worker.
+    standby_workers: bool
     scale_copies: int  # projects following the same upstream tags (100,000 tags)
     scale_seconds: float
     # 2. change-to-trigger latency
@@ -78,7 +79,7 @@ FULL = Sizes(
     ab_seconds=5,
     skopeo_sample=50,
     tuned_batch_size=200,
-    shared_variant_worker=False,
+    standby_workers=False,
     scale_copies=10,
     scale_seconds=150,
     latency_changes=200,
@@ -112,7 +113,7 @@ SMOKE = Sizes(
     ab_seconds=0,
     skopeo_sample=2,
     tuned_batch_size=5,
-    shared_variant_worker=True,
+    standby_workers=True,
     scale_copies=2,
     scale_seconds=2,
     latency_changes=3,

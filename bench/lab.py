@@ -105,6 +105,7 @@ class Lab:
     worker_settings: dict[str, str] = field(default_factory=dict)
     worker_queue: str = ""  # the queue the running worker consumes (to send its tasks to)
     standby: WorkerProcess | None = None  # a second worker, see boot_standby_worker
+    _retired: list[subprocess.Popen] = field(default_factory=list)  # standbys stopping
     web_workers: int = GUNICORN_WORKERS
     web_config: tuple[tuple[str, ...], dict[str, str]] | None = None  # what `web` runs
 
@@ -235,14 +236,21 @@ class Lab:
         if ping:
             wait_ready(self.worker, self._worker_answers, "the Celery worker", self._worker_log)
 
-    def boot_standby_worker(self, *, processes: int, threads: int, **settings: str) -> None:
+    def boot_standby_worker(
+        self, *, processes: int, threads: int, own_queue: bool = True, **settings: str
+    ) -> None:
         """Start a second worker with other settings beside the running one,
-        on a queue of its own (its tasks and the tasks it sends go there, not
-        to the running worker's); start_worker with these settings then swaps
-        the two, without a restart or a boot to wait for (a smoke run's sweep
-        variants). The standby uses no CPU while the other is measured but memory."""
+        by default on a queue of its own (its tasks and the tasks it sends go
+        there, not to the running worker's; a worker on another broker needs
+        none); start_worker with these settings then swaps the two, without a
+        restart or a boot to wait for (a smoke run's variants). An idle standby
+        costs memory and little CPU. A standby booted before is stopped."""
+        if self.standby is not None:
+            _terminate_worker(self.standby.process)
+            self._retired.append(self.standby.process)  # waited for by stop()
         wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
-        self.standby = self._spawn_worker(processes, wanted, f"{self.queue}-standby")
+        queue = f"{self.queue}-standby" if own_queue else self.queue
+        self.standby = self._spawn_worker(processes, wanted, queue)
 
     def _spawn_worker(self, processes: int, settings: dict[str, str], queue: str) -> WorkerProcess:
         name = f"bench-{uuid.uuid4().hex[:6]}@bench"
@@ -328,7 +336,7 @@ class Lab:
         `kill_now` (a smoke run, whose data is thrown away), web and worker are
         SIGKILLed: a Celery worker's warm shutdown alone takes about 2 s."""
         standby = self.standby.process if self.standby is not None else None
-        workers = (self.worker, standby)
+        workers = (self.worker, standby, *self._retired)
         if kill_now:
             for process in (*workers, self.web):
                 if process is not None and process.poll() is None:
@@ -339,6 +347,7 @@ class Lab:
         for worker in workers:
             _wait_worker(worker)
         self.worker = self.web = self.standby = None
+        self._retired.clear()
 
     def _stop_registries(self) -> None:
         """Both registries side by side (each can take half a second to exit)."""
