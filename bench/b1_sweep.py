@@ -39,6 +39,7 @@ BATCH_SIZES = (1, 10, 50, 200)
 # (already running: no restart).
 PROCESS_SCALING = {"full": (1, 2, 4), "smoke": (DEFAULT_LEVEL.processes,)}
 THREADS = DEFAULT_LEVEL.threads
+THREADS_ONLY = {"IMAGESTREAMS_SCHEDULED_ASYNC_HEADS": "0"}  # every check in threads
 
 
 def run(ctx: Context) -> dict:
@@ -46,6 +47,11 @@ def run(ctx: Context) -> dict:
     sizes = ctx.sizes
     small = ctx.sweep_tag_ids[: sizes.small_sweep]
     results: dict = {"levels": [], "small": len(small), "large": len(ctx.sweep_tag_ids)}
+    if ctx.sizes.standby_workers:
+        # Boots while the default worker is measured; swapped in for the variants.
+        ctx.lab.boot_standby_worker(
+            processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **_shared(ctx)
+        )
     for level in sizes.levels:
         ctx.lab.start_worker(processes=level.processes, threads=level.threads)
         point = _level(ctx, level, small)
@@ -53,13 +59,41 @@ def run(ctx: Context) -> dict:
         if level == DEFAULT_LEVEL:
             results["default"] = _default_level(ctx, point)
     results["queries_by_batch_size"] = queries_by_batch_size(ctx, BATCH_SIZES)
-    ctx.lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
+    _default_worker(ctx)
     results["scale"] = scale(ctx)
     results["all_tags"] = _all_tags(ctx)
-    results["tuned"] = _tuned(ctx)
-    results["threads_only"] = _variant(ctx, IMAGESTREAMS_SCHEDULED_ASYNC_HEADS="0")
     results["processes"] = _processes(ctx)
+    # The variants last, each a worker restart (none in a smoke run: see _variant_worker).
+    results["tuned"] = _tuned(ctx)
+    results["threads_only"] = _variant(ctx, **THREADS_ONLY)
+    if ctx.restore_lab:
+        _default_worker(ctx)
     return results
+
+
+def _default_worker(ctx: Context) -> None:
+    ctx.lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
+
+
+def _variant_worker(ctx: Context, settings: dict[str, str]) -> dict[str, str]:
+    """The default worker with these product settings. A smoke run's variants
+    share one worker with all their settings, the standby booted beside the
+    default one (the same code paths, no restart). Returns the settings the
+    worker runs with."""
+    if ctx.sizes.standby_workers:
+        settings = _shared(ctx)
+    ctx.lab.start_worker(
+        processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **settings
+    )
+    return settings
+
+
+def _shared(ctx: Context) -> dict[str, str]:
+    return {**THREADS_ONLY, **_batch_size(ctx)}
+
+
+def _batch_size(ctx: Context) -> dict[str, str]:
+    return {"IMAGESTREAMS_SCHEDULED_BATCH_SIZE": str(ctx.sizes.tuned_batch_size)}
 
 
 def _level(ctx: Context, level: Level, tag_ids: list[int]) -> dict:
@@ -166,22 +200,20 @@ def _processes(ctx: Context) -> list[dict]:
                 "seconds": sweep["seconds"],
             }
         )
-    ctx.lab.start_worker(processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads)
     return points
 
 
 def _variant(ctx: Context, **settings: str) -> dict:
     """The large sweep at the default concurrency with other product settings
     (a lever turned off), interleaved with ab like the default."""
-    ctx.lab.start_worker(
-        processes=DEFAULT_LEVEL.processes, threads=DEFAULT_LEVEL.threads, **settings
-    )
+    running = _variant_worker(ctx, settings)
     ab_rates, sweeps = [], []
     for _ in range(ctx.sizes.runs):
         ab_rates.append(_ab(ctx, DEFAULT_LEVEL.concurrency).rps)
         sweeps.append(_measured_sweep(ctx, ctx.sweep_tag_ids))
     return {
         "settings": settings,
+        "worker_settings": running,
         "ab_head_rps": spread(ab_rates),
         "rate": spread([s["rate"] for s in sweeps]),
         "ratio_to_ab": spread([s["rate"] / a for s, a in zip(sweeps, ab_rates, strict=True)], 2),
@@ -194,17 +226,14 @@ def _tuned(ctx: Context) -> dict:
     """The large sweep at the default concurrency with bigger batches: each
     batch has a fixed cost (claim, load, clients, write) that 50 tags share."""
     batch_size = ctx.sizes.tuned_batch_size
-    ctx.lab.start_worker(
-        processes=DEFAULT_LEVEL.processes,
-        threads=DEFAULT_LEVEL.threads,
-        IMAGESTREAMS_SCHEDULED_BATCH_SIZE=str(batch_size),
-    )
+    running = _variant_worker(ctx, _batch_size(ctx))
     ab_rates, sweeps = [], []
     for _ in range(ctx.sizes.runs):
         ab_rates.append(_ab(ctx, DEFAULT_LEVEL.concurrency).rps)
         sweeps.append(_measured_sweep(ctx, ctx.sweep_tag_ids))
     return {
         "batch_size": batch_size,
+        "worker_settings": running,
         "cpu_ms_per_check": _cpu_per_check(sweeps),
         "ab_head_rps": spread(ab_rates),
         "rate": spread([s["rate"] for s in sweeps]),
@@ -241,7 +270,7 @@ def sweep_once(
     log_mark, probe_mark = ctx.upstream_log.mark(), ctx.probe_mark()
     checked = Tag.objects.filter(stream__project__name__in=projects or [SWEEP_PROJECT])
     started = timezone.now()
-    scheduled_sweep.delay()
+    scheduled_sweep.apply_async(queue=ctx.lab.worker_queue)
     wait_for(
         lambda: checked.filter(last_checked_at__gte=started).count() >= len(tag_ids),
         timeout=timeout,
@@ -321,7 +350,7 @@ def _profiled_sweep(ctx: Context, *, seconds: float) -> dict:
     recording = SpyRecording(ctx.lab.worker.pid, ctx.workdir / "profile-sweep.raw", seconds=seconds)
     time.sleep(0.5)  # py-spy attaches
     sweep = sweep_once(ctx, ctx.sweep_tag_ids)
-    summary = recording.summary()
+    summary = recording.summary(stop=ctx.sizes.short_profiles)
     summary["sweep_rate_while_profiled"] = sweep["rate"]
     return summary
 
@@ -349,7 +378,7 @@ def scale(ctx: Context) -> dict:
     with MemorySampler(ctx.lab) as memory, CpuMeter(ctx.lab) as cpu:
         deadline = time.monotonic() + ctx.sizes.scale_seconds
         while True:
-            scheduled_sweep.delay()
+            scheduled_sweep.apply_async(queue=ctx.lab.worker_queue)
             last_sweep = timezone.now()
             sweeps += 1
             if time.monotonic() + period > deadline:

@@ -22,7 +22,6 @@ import json
 import statistics
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import httpx
@@ -60,52 +59,57 @@ def run(ctx: Context) -> dict:
         url=f"{receiver.url}/check",
         by=acting_system(),
     )
-    results = {"push": _push_path(ctx)}
-    results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
-    if ctx.sizes.slow_polling_changes:
-        slow = ctx.sizes.slow_polling_changes
-        results["push_embedded_1s"] = _embedded(ctx, polling=SLOW_POLLING, changes=slow)
-    results["scheduled"] = _scheduled_path(ctx, owner)
+    # The paths on the default web and worker first, then the embedded
+    # variants (each a restart of both; of the web only in a smoke run, whose
+    # worker on the filesystem broker boots meanwhile).
+    if ctx.sizes.standby_workers:
+        level = DEFAULT_LEVEL
+        ctx.lab.boot_standby_worker(
+            processes=level.processes,
+            threads=level.threads,
+            own_queue=False,  # another broker
+            **_broker(ctx, EMBEDDED_POLLING),
+        )
+    results = {"push": _push_path(ctx), "scheduled": _scheduled_path(ctx, owner)}
+    try:
+        results["push_embedded"] = _embedded(ctx, polling=EMBEDDED_POLLING, changes=None)
+        if ctx.sizes.slow_polling_changes:
+            slow = ctx.sizes.slow_polling_changes
+            results["push_embedded_1s"] = _embedded(ctx, polling=SLOW_POLLING, changes=slow)
+    finally:
+        if ctx.restore_lab:
+            _restart(ctx.lab, {}, ping=True)
     return results
 
 
 def _embedded(ctx: Context, *, polling: float, changes: int | None) -> dict:
     """The push path with web and worker on the filesystem broker (what
     `manage.py serve` runs; the database stays PostgreSQL), the broker
-    polled every `polling` seconds; then the idle worker's CPU use."""
-    broker = {
+    polled every `polling` seconds; then the idle worker's CPU use. Web and
+    worker stay so: the caller restarts them with the defaults."""
+    lab = ctx.lab
+    _restart(lab, _broker(ctx, polling), ping=False)
+    result = _push_path(ctx, changes=changes)
+    result["polling_seconds"] = polling
+    result["idle_worker_cpu_percent"] = _idle_cpu(lab, ctx.sizes.idle_seconds)
+    return result
+
+
+def _broker(ctx: Context, polling: float) -> dict[str, str]:
+    return {
         "CELERY_BROKER_URL": "filesystem://",
         "CELERY_FS_DIR": str(ctx.workdir / "fs-broker"),
         "IMAGESTREAMS_FS_BROKER_POLLING_SECONDS": str(polling),
     }
-    lab = ctx.lab
-    try:
-        _restart(lab, broker, ping=False)
-        result = _push_path(ctx, changes=changes)
-        result["polling_seconds"] = polling
-        result["idle_worker_cpu_percent"] = _idle_cpu(lab, ctx.sizes.idle_seconds)
-    finally:
-        _restart(lab, {}, ping=True)
-    return result
 
 
 def _restart(lab, settings: dict[str, str], *, ping: bool) -> None:
-    """Web and worker with these settings, restarted side by side (each
-    takes seconds to stop and boot; nothing is measured meanwhile)."""
+    """Web and worker with these settings, restarted side by side (nothing is
+    measured meanwhile)."""
     level = DEFAULT_LEVEL
-    with ThreadPoolExecutor(2) as pool:
-        started = [
-            pool.submit(lab.start_web, **settings),
-            pool.submit(
-                lab.start_worker,
-                processes=level.processes,
-                threads=level.threads,
-                ping=ping,
-                **settings,
-            ),
-        ]
-    for future in started:
-        future.result()
+    lab.start_web_and_worker(
+        processes=level.processes, threads=level.threads, ping=ping, **settings
+    )
 
 
 def _idle_cpu(lab, seconds: float) -> float:

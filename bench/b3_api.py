@@ -161,4 +161,4 @@ def _profile(ctx: Context, path: str, headers: dict) -> dict:
     seconds = max(ctx.sizes.api_seconds, 1)
     recording = SpyRecording(ctx.lab.web.pid, ctx.workdir / "profile-resolve.raw", seconds=seconds)
     _load(ctx, path, headers, CONCURRENCY, ctx.sizes.api_seconds)
-    return recording.summary()
+    return recording.summary(stop=ctx.sizes.short_profiles)

@@ -75,7 +75,7 @@ def _import(
     ImageStream.objects.filter(project=owner, name=stream).delete()
     figures = _figures(seconds, requests, len(digests))
     if recording is not None:
-        figures["profile"] = recording.summary()
+        figures["profile"] = recording.summary(stop=ctx.sizes.short_profiles)
     return figures
 
 

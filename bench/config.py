@@ -35,6 +35,10 @@ class Sizes:
     ab_seconds: float  # 0: a fixed number of requests (tools.ab)
     skopeo_sample: int
     tuned_batch_size: int  # the large sweep again with this IMAGESTREAMS_SCHEDULED_BATCH_SIZE
+    # The workers of variants boot beside the running one and are swapped in
+    # (Lab.boot_standby_worker): no worker restart to wait for. The sweep's two
+    # variants (that batch size, checks in threads only) share one worker.
+    standby_workers: bool
     scale_copies: int  # projects following the same upstream tags (100,000 tags)
     scale_seconds: float
     # 2. change-to-trigger latency
@@ -56,6 +60,9 @@ class Sizes:
     skopeo_bulk_runs: int
     # gunicorn workers of the web (the API and bulk figures come from it)
     web_workers: int
+    # py-spy recordings end with their workload (else they last the expected
+    # length, at least 1 s)
+    short_profiles: bool
 
     @property
     def sweep_tags(self) -> int:
@@ -72,6 +79,7 @@ FULL = Sizes(
     ab_seconds=5,
     skopeo_sample=50,
     tuned_batch_size=200,
+    standby_workers=False,
     scale_copies=10,
     scale_seconds=150,
     latency_changes=200,
@@ -88,6 +96,7 @@ FULL = Sizes(
     bulk_tags=1000,
     skopeo_bulk_runs=1,
     web_workers=4,  # as in the README's production example
+    short_profiles=False,
 )
 
 # The smallest sizes that still take every code path: several repositories,
@@ -104,20 +113,23 @@ SMOKE = Sizes(
     ab_seconds=0,
     skopeo_sample=2,
     tuned_batch_size=5,
+    standby_workers=True,
     scale_copies=2,
     scale_seconds=2,
     latency_changes=3,
     latency_warmup=1,
     slow_polling_changes=0,  # the same code path as the 0.1 s polling, 2 s a change
-    idle_seconds=0.5,
+    idle_seconds=0.2,
     api_seconds=0,
     api_levels=(32,),
     api_level_seconds=0,
-    gunicorn_configs=("gthread, 2 processes x 8 threads",),  # two processes to boot
+    # The setting the lab's web runs already (web_workers): compared without a restart.
+    gunicorn_configs=("sync, 2 processes",),
     ui_tags=3,
     ui_history=2,
     ui_runs=1,
     bulk_tags=3,
     skopeo_bulk_runs=1,
     web_workers=2,  # still several: requests spread over workers; fewer to boot
+    short_profiles=True,
 )

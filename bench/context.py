@@ -28,6 +28,9 @@ class Context:
     scale_projects: list[str] = field(default_factory=list)  # "sweep" and its copies
     receiver: Receiver | None = None
     notes: list[str] = field(default_factory=list)
+    # A benchmark that restarts web or worker with other settings puts the
+    # defaults back at its end, unless it is the run's last (Lab.stop follows).
+    restore_lab: bool = True
 
     @property
     def workdir(self) -> Path:

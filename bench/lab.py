@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import psycopg
 
 from tests.registry_lab.net import free_port, wait_until
 from tests.registry_lab.registry import Notifications, RegistryProcess
-from tests.subprocesses import CELERY, ROOT, answers, spawn, stop, wait_ready
+from tests.subprocesses import CELERY, ROOT, answers, kill, spawn, stop, wait_ready
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -67,6 +68,23 @@ def drop_database(name: str) -> None:
 
 
 @dataclass
+class WorkerProcess:
+    """A Celery worker of the lab, with what it was started with."""
+
+    process: subprocess.Popen
+    name: str
+    processes: int
+    settings: dict[str, str]
+    queue: str
+
+    def runs(self, processes: int, settings: dict[str, str]) -> bool:
+        return self.process.poll() is None and (self.processes, self.settings) == (
+            processes,
+            settings,
+        )
+
+
+@dataclass
 class Lab:
     """Ports, secrets and environment of one run; the processes it started."""
 
@@ -85,7 +103,11 @@ class Lab:
     worker_name: str = ""
     worker_processes_count: int = 0
     worker_settings: dict[str, str] = field(default_factory=dict)
+    worker_queue: str = ""  # the queue the running worker consumes (to send its tasks to)
+    standby: WorkerProcess | None = None  # a second worker, see boot_standby_worker
+    _retired: list[subprocess.Popen] = field(default_factory=list)  # standbys stopping
     web_workers: int = GUNICORN_WORKERS
+    web_config: tuple[tuple[str, ...], dict[str, str]] | None = None  # what `web` runs
 
     @property
     def probe_file(self) -> Path:
@@ -157,8 +179,20 @@ class Lab:
     # -- web ---------------------------------------------------------------------------
     def start_web(self, workers: tuple[str, ...] | None = None, **settings: str) -> None:
         """(Re)start gunicorn with these worker arguments (default: `-w web_workers`)
-        and product settings."""
+        and product settings; nothing to do if it runs with them already."""
+        workers = workers or ("-w", str(self.web_workers))
+        if (
+            self.web is not None
+            and self.web.poll() is None
+            and self.web_config
+            == (
+                workers,
+                settings,
+            )
+        ):
+            return
         stop([self.web])
+        self.web_config = (workers, settings)
         command = [
             sys.executable,
             "-m",
@@ -166,7 +200,7 @@ class Lab:
             "imagestreams.wsgi:application",
             "-b",
             f"127.0.0.1:{self.web_port}",
-            *(workers or ("-w", str(self.web_workers))),
+            *workers,
             "--no-control-socket",
             "--timeout",
             "120",
@@ -182,39 +216,103 @@ class Lab:
         """(Re)start the Celery worker: `processes` prefork children, each
         checking with `threads` requests in flight per registry; `settings`
         are more environment variables of the product. Without `ping` (a broker
-        the driver does not use), the caller's first task tells when it is up."""
+        the driver does not use), the caller's first task tells when it is up.
+        If the standby worker (boot_standby_worker) runs so, the two swap."""
         wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
         if self.worker is not None and (self.worker_processes_count, self.worker_settings) == (
             processes,
             wanted,
         ):
             return
-        self.worker_settings = wanted
-        self.worker_processes_count = processes
-        self.worker_name = f"bench-{uuid.uuid4().hex[:6]}@bench"
+        if self.standby is not None and self.standby.runs(processes, wanted):
+            self._swap_workers(ping=ping)
+            return
+        old = self.worker
+        _terminate_worker(old)
+        # The new worker boots while the old one shuts down (nothing is sent
+        # to the queue meanwhile); both are done before a measurement starts.
+        self._set_worker(self._spawn_worker(processes, wanted, self.queue))
+        _wait_worker(old)
+        if ping:
+            wait_ready(self.worker, self._worker_answers, "the Celery worker", self._worker_log)
+
+    def boot_standby_worker(
+        self, *, processes: int, threads: int, own_queue: bool = True, **settings: str
+    ) -> None:
+        """Start a second worker with other settings beside the running one,
+        by default on a queue of its own (its tasks and the tasks it sends go
+        there, not to the running worker's; a worker on another broker needs
+        none); start_worker with these settings then swaps the two, without a
+        restart or a boot to wait for (a smoke run's variants). An idle standby
+        costs memory and little CPU. A standby booted before is stopped."""
+        if self.standby is not None:
+            _terminate_worker(self.standby.process)
+            self._retired.append(self.standby.process)  # waited for by stop()
+        wanted = {"IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY": str(threads), **settings}
+        queue = f"{self.queue}-standby" if own_queue else self.queue
+        self.standby = self._spawn_worker(processes, wanted, queue)
+
+    def _spawn_worker(self, processes: int, settings: dict[str, str], queue: str) -> WorkerProcess:
+        name = f"bench-{uuid.uuid4().hex[:6]}@bench"
         command = [
             *CELERY,
             "worker",
             "-c",
             str(processes),
             "-Q",
-            self.queue,
+            queue,
             "-n",
-            self.worker_name,
+            name,
             "-l",
             "WARNING",
             "--without-mingle",
             "--without-gossip",
         ]
-        log = self.workdir / "worker.log"
-        old = self.worker
-        _terminate_worker(old)
-        # The new worker boots while the old one shuts down (nothing is sent
-        # to the queue meanwhile); both are done before a measurement starts.
-        self.worker = spawn(command, {**os.environ, **self.environment(**wanted)}, log)
-        _wait_worker(old)
+        env = {**os.environ, **self.environment(BENCH_QUEUE=queue, **settings)}
+        process = spawn(command, env, self._worker_log)
+        return WorkerProcess(process, name, processes, settings, queue)
+
+    def _set_worker(self, worker: WorkerProcess) -> None:
+        self.worker = worker.process
+        self.worker_name = worker.name
+        self.worker_processes_count = worker.processes
+        self.worker_settings = worker.settings
+        self.worker_queue = worker.queue
+
+    def _swap_workers(self, *, ping: bool) -> None:
+        assert self.standby is not None
+        running = None
+        if self.worker is not None:
+            running = WorkerProcess(
+                self.worker,
+                self.worker_name,
+                self.worker_processes_count,
+                self.worker_settings,
+                self.worker_queue,
+            )
+        self._set_worker(self.standby)
+        self.standby = running
         if ping:
-            wait_ready(self.worker, self._worker_answers, "the Celery worker", log)
+            wait_ready(self.worker, self._worker_answers, "the Celery worker", self._worker_log)
+
+    @property
+    def _worker_log(self) -> Path:
+        return self.workdir / "worker.log"  # of every worker of the run
+
+    def start_web_and_worker(
+        self, *, processes: int, threads: int, ping: bool = True, **settings: str
+    ) -> None:
+        """Web (default workers) and worker with these product settings, (re)started
+        side by side: each takes seconds to boot, mostly imports."""
+        with ThreadPoolExecutor(2) as pool:
+            started = [
+                pool.submit(self.start_web, **settings),
+                pool.submit(
+                    self.start_worker, processes=processes, threads=threads, ping=ping, **settings
+                ),
+            ]
+        for future in started:
+            future.result()
 
     def _worker_answers(self) -> bool:
         from imagestreams.celery import app
@@ -233,17 +331,29 @@ class Lab:
         self.worker = None
 
     # -- everything --------------------------------------------------------------------
-    def stop(self) -> None:
-        """Stop everything at once (each takes a moment to exit)."""
-        _terminate_worker(self.worker)
+    def stop(self, *, kill_now: bool = False) -> None:
+        """Stop everything at once (each takes a moment to exit). With
+        `kill_now` (a smoke run, whose data is thrown away), web and worker are
+        SIGKILLed: a Celery worker's warm shutdown alone takes about 2 s."""
+        standby = self.standby.process if self.standby is not None else None
+        workers = (self.worker, standby, *self._retired)
+        if kill_now:
+            for process in (*workers, self.web):
+                if process is not None and process.poll() is None:
+                    kill(process)
+        for worker in workers:
+            _terminate_worker(worker)
         stop([self.web], meanwhile=self._stop_registries)
-        _wait_worker(self.worker)
-        self.worker = self.web = None
+        for worker in workers:
+            _wait_worker(worker)
+        self.worker = self.web = self.standby = None
+        self._retired.clear()
 
     def _stop_registries(self) -> None:
-        for registry in (self.integrated, self.upstream):
-            if registry is not None:
-                registry.stop()
+        """Both registries side by side (each can take half a second to exit)."""
+        running = [r for r in (self.integrated, self.upstream) if r is not None]
+        with ThreadPoolExecutor(len(running) or 1) as pool:
+            list(pool.map(lambda registry: registry.stop(), running))
 
 
 def _terminate_worker(worker: subprocess.Popen | None) -> None:

@@ -7,13 +7,17 @@ import cProfile
 import pstats
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# A recording stopped early lasts at least this long: py-spy attaches, then samples.
+MIN_RECORDING = 0.5
 PY_SPY = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 
 
@@ -47,6 +51,7 @@ class SpyRecording:
         command = [PY_SPY, "record", "--pid", str(pid), "--subprocesses", "--nonblocking"]
         command += ["--rate", str(rate), "--duration", str(max(1, round(seconds)))]
         command += ["--format", "raw", "--output", str(output)]
+        self._started = time.monotonic()
         try:
             self._process: subprocess.Popen | None = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -54,9 +59,14 @@ class SpyRecording:
         except OSError as exc:
             self._process, self.error = None, str(exc)
 
-    def summary(self, timeout: float = 120) -> dict:
-        """Wait for py-spy to finish and summarise what it sampled."""
+    def summary(self, timeout: float = 120, *, stop: bool = False) -> dict:
+        """Wait for py-spy to finish and summarise what it sampled. With `stop`
+        (a smoke run), end the recording now rather than at its duration: py-spy
+        writes what it sampled on SIGINT (given a moment to attach first)."""
         if self._process is not None:
+            if stop and self._process.poll() is None:
+                time.sleep(max(0.0, self._started + MIN_RECORDING - time.monotonic()))
+                self._process.send_signal(signal.SIGINT)
             try:
                 _, stderr = self._process.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:

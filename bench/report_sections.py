@@ -6,7 +6,10 @@ from bench.report import by, s, table, verdict
 
 COMMAND = "bench/run"
 SMOKE_COMMAND = "bench/run --smoke"
-SMOKE_NOTE = "> **Smoke run**: tiny sizes to keep the code working; its numbers mean nothing."
+SMOKE_NOTE = (
+    "> **Smoke run**: tiny sizes to keep the code working, variants sharing processes"
+    " (the sweep's two variants run on one worker); its numbers mean nothing."
+)
 
 
 def header(results: dict) -> str:
@@ -30,7 +33,7 @@ are in [benchmarks/results.json](benchmarks/results.json).
 - **Versions**: {versions}.
 - **Run it**: `{COMMAND}` (about 20 minutes; runs `.ci/install` if anything is missing; sets up its
   own registries, database `imagestreams_bench`, Redis queue, web server, workers and webhook
-  receiver). `{SMOKE_COMMAND}` runs the same code on tiny data in under a minute (CI runs it).
+  receiver). `{SMOKE_COMMAND}` runs the same code on tiny data in under 30 s (CI runs it).
   `{COMMAND} --only sweep,api` runs a subset.
 - Figures are **median (min-max)** of {_runs(results)} runs. Figures that compare two things
   were measured in the same run, interleaved, and are given as ratios."""

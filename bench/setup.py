@@ -1,10 +1,15 @@
-"""Start the lab's processes and put the data in place for every benchmark."""
+"""Start the lab's processes and put the data in place for every benchmark
+(the database migrated, the registry and the scheduled tags seeded)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+from django.core.management import call_command
+
+from bench.config import DEFAULT_LEVEL
 from bench.context import Context
 from bench.seed import images_for, seed_registry, seed_scheduled, upstream_tags
 from tests.triggers.receiver import Receiver
@@ -13,10 +18,26 @@ BULK_REPOSITORY = "bulk/app"
 
 
 def run(ctx: Context, *, log: Callable[[str], None]) -> dict:
-    sizes, lab = ctx.sizes, ctx.lab
+    lab = ctx.lab
     lab.start_registries()
     ctx.receiver = Receiver().start()
-    lab.start_web()
+    # Web and worker boot (seconds of imports, neither touches the database
+    # until asked) while the database is migrated and the data seeded.
+    with ThreadPoolExecutor(1) as pool:
+        level = DEFAULT_LEVEL
+        booting = pool.submit(
+            lab.start_web_and_worker, processes=level.processes, threads=level.threads
+        )
+        try:
+            call_command("migrate", verbosity=0)
+            seeded = _seed(ctx, log=log)
+        finally:
+            booting.result()
+    return seeded
+
+
+def _seed(ctx: Context, *, log: Callable[[str], None]) -> dict:
+    sizes, lab = ctx.sizes, ctx.lab
     sweep_layout = {
         f"bench/r{index:02d}": sizes.sweep_tags_per_repository
         for index in range(sizes.sweep_repositories)
