@@ -35,3 +35,29 @@ def tag_change_record(
     )
     tag_changed.send(sender=TagChange, change=change)
     return change
+
+
+def tag_changes_record_first(moves: list[tuple[Tag, TagEvent, str, str]]) -> list[TagChange]:
+    """`tag_change_record` for tags that had no history before `current`
+    (tag, current, cause, actor), in one statement; each is then announced."""
+    changes = TagChange.objects.bulk_create(
+        [
+            TagChange(
+                tag=tag,
+                serial=1,
+                project_name=tag.stream.project.name,
+                stream_name=tag.stream.name,
+                tag_name=tag.name,
+                previous_digest="",
+                digest=current.digest,
+                pull_spec=pull_spec_for(tag, current),
+                cause=cause,
+                actor=actor,
+            )
+            for tag, current, cause, actor in moves
+        ],
+        batch_size=500,
+    )
+    for change in changes:
+        tag_changed.send(sender=TagChange, change=change)
+    return changes
