@@ -117,8 +117,9 @@ def import_image(
     try:
         with registry_client(project, shared=shared) as client:
             plan, repository, additional = _plan(stream, target, request, options, client)
+            config = image_config()  # read once, not once per tag
             for planned in plan:
-                check_import_source(planned.source, insecure=planned.insecure)
+                check_import_source(planned.source, insecure=planned.insecure, config=config)
             fetched = _fetch_all(project, plan, shared)
     finally:
         shared.close()
