@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import contextmanager
+
+from django.db import connection
 
 from bench.context import Context
 from bench.profiles import SpyRecording
@@ -60,13 +63,14 @@ def _import(
         recording = SpyRecording(os.getpid(), ctx.workdir / "profile-bulk.raw", seconds=expected)
         time.sleep(0.5)  # py-spy attaches
     started = time.perf_counter()
-    result = import_image(
-        project=owner,
-        request=ImportImageRequest(
-            target=stream, from_image=repository, confirm=True, all=True, insecure=True
-        ),
-        by=acting_system("task", "bench"),
-    )
+    with _statements() as statements:
+        result = import_image(
+            project=owner,
+            request=ImportImageRequest(
+                target=stream, from_image=repository, confirm=True, all=True, insecure=True
+            ),
+            by=acting_system("task", "bench"),
+        )
     seconds = time.perf_counter() - started
     statuses = [status.status for status in result.statuses]
     if statuses.count("Success") != len(digests) or result.additional_tags:
@@ -74,9 +78,25 @@ def _import(
     requests = ctx.upstream_log.count(mark, agent="imagestreams")
     ImageStream.objects.filter(project=owner, name=stream).delete()
     figures = _figures(seconds, requests, len(digests))
+    figures["statements"] = statements[0]
+    figures["statements_per_tag"] = round(statements[0] / len(digests), 2)
     if recording is not None:
         figures["profile"] = recording.summary()
     return figures
+
+
+@contextmanager
+def _statements():
+    """Counts the SQL statements the import sends (on the driver's connection;
+    the fetching threads use none)."""
+    count = [0]
+
+    def counted(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        yield count
 
 
 def _skopeo(ctx: Context, repository: str) -> dict:

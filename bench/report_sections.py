@@ -600,8 +600,16 @@ registry's access log.
 {table(header, rows)}
 
 - The import is **{s(data["speedup"], "x")}** faster than the skopeo loop.
+- SQL statements of the import: {_statements(data["import"])}.
 
 {_profile(data["import"][-1].get("profile", {}), "the driver during the last import")}"""
+
+
+def _statements(runs: list[dict]) -> str:
+    if "statements" not in runs[0]:
+        return "not counted in this run"
+    per_tag = runs[0]["statements_per_tag"]
+    return f"**{runs[0]['statements']:,}** in all, **{per_tag}** per tag"
 
 
 # --- method --------------------------------------------------------------------------
