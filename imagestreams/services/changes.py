@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from imagestreams.models import Tag, TagChange, TagEvent
 from imagestreams.selectors.tags import pull_spec_for
-from imagestreams.signals import tag_changed
+from imagestreams.signals import tag_changed, tag_changes_recorded
 
 
 def tag_change_record(
@@ -39,7 +39,7 @@ def tag_change_record(
 
 def tag_changes_record_first(moves: list[tuple[Tag, TagEvent, str, str]]) -> list[TagChange]:
     """`tag_change_record` for tags that had no history before `current`
-    (tag, current, cause, actor), in one statement; each is then announced."""
+    (tag, current, cause, actor), in one statement, announced together."""
     changes = TagChange.objects.bulk_create(
         [
             TagChange(
@@ -58,6 +58,5 @@ def tag_changes_record_first(moves: list[tuple[Tag, TagEvent, str, str]]) -> lis
         ],
         batch_size=500,
     )
-    for change in changes:
-        tag_changed.send(sender=TagChange, change=change)
+    tag_changes_recorded.send(sender=TagChange, changes=changes)
     return changes
