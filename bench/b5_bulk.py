@@ -23,7 +23,7 @@ from bench.profiles import SpyRecording
 from bench.seed import project
 from bench.tools import skopeo, skopeo_loop, spread
 from imagestreams.access import acting_system
-from imagestreams.models import Image, ImageStream
+from imagestreams.models import Image, ImageStream, TagChange
 from imagestreams.services.import_image import ImportImageRequest, import_image
 
 PROJECT = "bulk"
@@ -38,6 +38,7 @@ def run(ctx: Context) -> dict:
         # The last run is also sampled by py-spy (at 250 Hz, outside the process).
         last = index == ctx.sizes.runs - 1
         ours.append(_import(ctx, owner, repository, f"app{index}", digests, profile=last))
+    _wait_fanned_out()  # nor does skopeo
     for _ in range(ctx.sizes.skopeo_bulk_runs):
         theirs.append(_skopeo(ctx, repository))
     return {
@@ -54,6 +55,7 @@ def run(ctx: Context) -> dict:
 def _import(
     ctx: Context, owner, repository: str, stream: str, digests: list[str], *, profile: bool
 ) -> dict:
+    _wait_fanned_out()  # the worker is done with the changes of the run before
     Image.objects.filter(digest__in=digests).delete()  # cold: no image known yet
     mark = ctx.upstream_log.mark()
     recording = None
@@ -72,6 +74,8 @@ def _import(
             by=acting_system("task", "bench"),
         )
     seconds = time.perf_counter() - started
+    if recording is not None:
+        recording.stop()  # the import only, not the clean-up below
     statuses = [status.status for status in result.statuses]
     if statuses.count("Success") != len(digests) or result.additional_tags:
         raise RuntimeError(f"bulk import: {statuses.count('Success')} of {len(digests)} imported")
@@ -83,6 +87,17 @@ def _import(
     if recording is not None:
         figures["profile"] = recording.summary()
     return figures
+
+
+def _wait_fanned_out(patience: float = 300) -> None:
+    """Until the worker has fanned out every change (the triggers' part of an
+    import, done after it returns), so that no run pays for the one before."""
+    deadline = time.monotonic() + patience
+    waiting = TagChange.objects.filter(project_name=PROJECT, fanned_out_at__isnull=True)
+    while waiting.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("bulk import: the changes of the last run are not fanned out")
+        time.sleep(0.2)
 
 
 @contextmanager
