@@ -277,16 +277,20 @@ def _fetch_all(
 ) -> list[tuple[PlannedTag, FetchResult | RegistryError]]:
     """Fetch every planned tag, up to the registry's concurrency at once (the
     pacing of ``shared`` holds each request to the registry's limits); each
-    thread has its own client, on the same connections and tokens."""
+    thread has its own client, on the same connections, tokens and blobs read."""
     credentials = credentials_lookup(project)  # read here: threads stay off the database
     insecure_registries = list(image_config().insecure_registries)
     local = threading.local()
+    blobs: dict[tuple[str, str, str], bytes] = {}  # configs shared by tags are read once
 
     def fetch(planned: PlannedTag) -> tuple[PlannedTag, FetchResult | RegistryError]:
         client = getattr(local, "client", None)
         if client is None:
             client = local.client = RegistryClient(
-                credentials=credentials, insecure_registries=insecure_registries, shared=shared
+                credentials=credentials,
+                insecure_registries=insecure_registries,
+                shared=shared,
+                blobs=blobs,
             )
         return planned, _fetch(client, planned)
 
