@@ -15,6 +15,7 @@ import json
 import os
 import time
 from contextlib import contextmanager
+from unittest import mock
 
 from django.db import connection
 
@@ -24,6 +25,8 @@ from bench.seed import project
 from bench.tools import skopeo, skopeo_loop, spread
 from imagestreams.access import acting_system
 from imagestreams.models import Image, ImageStream, TagChange
+from imagestreams.registry.client import RegistryClient
+from imagestreams.services import import_image as import_image_service
 from imagestreams.services.import_image import ImportImageRequest, import_image
 
 PROJECT = "bulk"
@@ -38,6 +41,14 @@ def run(ctx: Context) -> dict:
         # The last run is also sampled by py-spy (at 250 Hz, outside the process).
         last = index == ctx.sizes.runs - 1
         ours.append(_import(ctx, owner, repository, f"app{index}", digests, profile=last))
+    # Every tag here is the same image with its own annotations, hence one config
+    # for all, which an import reads once. As for a repository whose tags each
+    # have their own config: the same imports, with every config read.
+    every_config = []
+    with mock.patch.object(import_image_service, "RegistryClient", _EveryBlobRead):
+        for index in range(ctx.sizes.runs):
+            name = f"every{index}"
+            every_config.append(_import(ctx, owner, repository, name, digests, profile=False))
     _wait_fanned_out()  # nor does skopeo
     for _ in range(ctx.sizes.skopeo_bulk_runs):
         theirs.append(_skopeo(ctx, repository))
@@ -49,7 +60,20 @@ def run(ctx: Context) -> dict:
         "skopeo": theirs,
         "skopeo_seconds": spread([r["seconds"] for r in theirs], 2),
         "speedup": spread([s["seconds"] / r["seconds"] for r in ours for s in theirs], 1),
+        "import_every_config": every_config,
+        "import_every_config_seconds": spread([r["seconds"] for r in every_config], 2),
+        "speedup_every_config": spread(
+            [s["seconds"] / r["seconds"] for r in every_config for s in theirs], 1
+        ),
     }
+
+
+class _EveryBlobRead(RegistryClient):
+    """The import's client without the blobs its threads share."""
+
+    def __init__(self, **options) -> None:
+        options["blobs"] = None
+        super().__init__(**options)
 
 
 def _import(
