@@ -72,7 +72,7 @@ class _EveryBlobRead(RegistryClient):
     """The import's client without the blobs its threads share."""
 
     def __init__(self, **options) -> None:
-        options["blobs"] = None
+        options.pop("blobs", None)  # (a version without them passes none)
         super().__init__(**options)
 
 
