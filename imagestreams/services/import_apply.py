@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     Fetched = tuple[PlannedTag, FetchResult | RegistryError]
 
 BATCH = 500  # rows per INSERT
+LOOKUP_CHUNK = 1000  # names per SELECT
 
 
 def import_results_apply(
@@ -51,8 +52,12 @@ def _fresh_positions(stream: ImageStream, fetched: list[Fetched]) -> list[int]:
     """Positions of the tags that can be written together: new to the stream
     (the first of a name only), followed by no alias, and fetched or failed
     with a reason (an empty one compares equal to a new tag's no condition)."""
-    names = {planned.name for planned, _ in fetched}
-    existing = set(Tag.objects.filter(stream=stream, name__in=names).values_list("name", flat=True))
+    names = sorted({planned.name for planned, _ in fetched})
+    existing: set[str] = set()
+    for start in range(0, len(names), LOOKUP_CHUNK):
+        chunk = names[start : start + LOOKUP_CHUNK]
+        tags = Tag.objects.filter(stream=stream, name__in=chunk)
+        existing.update(tags.values_list("name", flat=True))
     followed = set(
         Tag.objects.filter(
             stream=stream,
