@@ -59,6 +59,12 @@ class SpyRecording:
         except OSError as exc:
             self._process, self.error = None, str(exc)
 
+    def stop(self) -> None:
+        """End the sampling now (py-spy writes what it has on SIGINT), so that
+        what the process does next is not counted."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+
     def summary(self, timeout: float = 120, *, stop: bool = False) -> dict:
         """Wait for py-spy to finish and summarise what it sampled. With `stop`
         (a smoke run), end the recording now rather than at its duration: py-spy

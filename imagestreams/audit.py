@@ -30,3 +30,31 @@ def record(
         before=before,
         after=after,
     )
+
+
+def record_many(
+    *,
+    by: Principal,
+    project: Project | None,
+    entries: list[tuple[str, str, dict | None, dict | None]],
+) -> None:
+    """`record` for many entries in one statement, in their order:
+    `entries` are (action, target, before, after)."""
+    from imagestreams.models.teams import AuditEvent
+
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                project=project,
+                project_name=project.name if project else "",
+                actor=by.name or SYSTEM.username,
+                interface=by.interface,
+                action=action,
+                target=target,
+                before=before,
+                after=after,
+            )
+            for action, target, before, after in entries
+        ],
+        batch_size=500,
+    )

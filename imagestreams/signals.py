@@ -11,3 +11,8 @@ from django.dispatch import Signal
 # `fanned_out_at` empty until a consumer marks it, so a lost notification is
 # found by the consumer's sweep.
 tag_changed = Signal()
+
+# Sent with `changes` (a list of TagChange) instead of one `tag_changed` per
+# change when a service records many changes in one statement (an import of a
+# whole repository): the same promise for each change, one notification.
+tag_changes_recorded = Signal()

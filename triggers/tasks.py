@@ -21,6 +21,15 @@ def tag_change_fan_out_task(change_id: int) -> int | None:
 
 
 @shared_task(base=RetryOnDatabaseErrors)
+def tag_changes_fan_out_task(change_ids: list[int]) -> int:
+    """`tag_change_fan_out_task` for changes recorded together; each is
+    fanned out in its own transaction, so a retry redoes only the unmarked."""
+    from triggers.services.fanout import tag_change_fan_out
+
+    return sum(len(tag_change_fan_out(change_id) or []) for change_id in change_ids)
+
+
+@shared_task(base=RetryOnDatabaseErrors)
 def delivery_send_task(delivery_id: int) -> str | None:
     from triggers.services.deliveries import delivery_send
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from imagestreams.image_config import image_config
+from imagestreams.image_config import ImageConfig, image_config
 from imagestreams.models import Tag, TagEvent
 from imagestreams.models.streams import SourceKind
 from imagestreams.operations.registries import (
@@ -26,9 +26,13 @@ from imagestreams.registry.reference import ImageReference, parse_reference
 from imagestreams.services.errors import InvalidInput
 
 
-def check_import_source(ref: ImageReference, *, insecure: bool, field: str = "from") -> None:
-    """`import-image` of `ref`: OpenShift's ImageStreamImport validation."""
-    config = image_config()
+def check_import_source(
+    ref: ImageReference, *, insecure: bool, field: str = "from", config: ImageConfig | None = None
+) -> None:
+    """`import-image` of `ref`: OpenShift's ImageStreamImport validation
+    (`config`: the operator's settings, when the caller checks many sources)."""
+    if config is None:
+        config = image_config()
     blocked = config.blocklist().refusal(ref, INSECURE if insecure else SECURE)
     if blocked:
         raise InvalidInput(

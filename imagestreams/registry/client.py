@@ -54,6 +54,7 @@ class RegistryClient:
         guard: Guard | None = None,
         token_issuer: TokenIssuer | None = None,
         shared: SharedConnections | None = None,
+        blobs: dict[tuple[str, str, str], bytes] | None = None,
     ) -> None:
         """``credentials`` maps a registry host ("docker.io", "quay.io",
         "localhost:5000") to a (username, password) pair, or None.
@@ -68,7 +69,11 @@ class RegistryClient:
 
         ``shared`` connection pools, endpoints and tokens (pool.py) outlive the
         client, so that clients built per batch or per thread reuse them; the
-        guard and transport then belong to ``shared``."""
+        guard and transport then belong to ``shared``.
+
+        ``blobs`` keeps the blobs read (verified) by registry, repository and
+        digest, for clients that share it: an import of many tags that share
+        an image config reads it once."""
         self._session = RegistrySession(
             credentials=credentials,
             insecure_registries=insecure_registries,
@@ -80,6 +85,7 @@ class RegistryClient:
             shared=shared,
         )
         self._manifests: dict[tuple[str, str, str], ParsedManifest] = {}
+        self._blobs = blobs
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -172,6 +178,9 @@ class RegistryClient:
         """
         if not is_digest(digest):
             raise InvalidReference(f'"{digest}" is not a valid blob digest for {_image(ref)}')
+        key = (ref.registry, ref.repository, digest)
+        if self._blobs is not None and key in self._blobs:
+            return self._blobs[key]  # content-addressed, verified when read
         subject = f"blob {digest} of {_image(ref)}"
         path = f"/v2/{ref.repository}/blobs/{digest}"
         response = self._session.open(
@@ -184,6 +193,8 @@ class RegistryClient:
             subject,
         )
         _verified_digest(raw, digest, "", subject)
+        if self._blobs is not None:
+            self._blobs[key] = raw
         return raw
 
     def list_tags(

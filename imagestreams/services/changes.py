@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from imagestreams.models import Tag, TagChange, TagEvent
 from imagestreams.selectors.tags import pull_spec_for
-from imagestreams.signals import tag_changed
+from imagestreams.signals import tag_changed, tag_changes_recorded
 
 
 def tag_change_record(
@@ -35,3 +35,28 @@ def tag_change_record(
     )
     tag_changed.send(sender=TagChange, change=change)
     return change
+
+
+def tag_changes_record_first(moves: list[tuple[Tag, TagEvent, str, str]]) -> list[TagChange]:
+    """`tag_change_record` for tags that had no history before `current`
+    (tag, current, cause, actor), in one statement, announced together."""
+    changes = TagChange.objects.bulk_create(
+        [
+            TagChange(
+                tag=tag,
+                serial=1,
+                project_name=tag.stream.project.name,
+                stream_name=tag.stream.name,
+                tag_name=tag.name,
+                previous_digest="",
+                digest=current.digest,
+                pull_spec=pull_spec_for(tag, current),
+                cause=cause,
+                actor=actor,
+            )
+            for tag, current, cause, actor in moves
+        ],
+        batch_size=500,
+    )
+    tag_changes_recorded.send(sender=TagChange, changes=changes)
+    return changes

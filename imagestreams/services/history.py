@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from imagestreams.models import Image, ImageStream, Tag, TagEvent
 from imagestreams.models.streams import EventCause, SourceKind
-from imagestreams.services.changes import tag_change_record
+from imagestreams.services.changes import tag_change_record, tag_changes_record_first
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,35 @@ def _create(tag: Tag, event: NewEvent) -> TagEvent:
         cause=event.cause,
         actor=event.actor,
     )
+
+
+def tags_start_history(entries: list[tuple[Tag, NewEvent]]) -> list[TagEvent]:
+    """`tag_add_event` for many tags that have no history entry, no import
+    condition and no alias following them (new tags of a bulk import; the
+    stream locked): each gets its first entry, prepended, and its change is
+    recorded, in a few statements whatever the number of tags."""
+    now = timezone.now()
+    heads = TagEvent.objects.bulk_create(
+        [
+            TagEvent(
+                tag=tag,
+                created=now,
+                docker_image_reference=event.reference,
+                image=event.image,
+                generation=event.generation,
+                cause=event.cause,
+                actor=event.actor,
+            )
+            for tag, event in entries
+        ],
+        batch_size=BULK_BATCH,
+    )
+    moves = zip(entries, heads, strict=True)
+    tag_changes_record_first([(tag, head, e.cause, e.actor) for (tag, e), head in moves])
+    return heads
+
+
+BULK_BATCH = 500
 
 
 def tag_add_event_and_follow(tag: Tag, event: NewEvent) -> list[tuple[Tag, HistoryChange]]:

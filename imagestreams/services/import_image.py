@@ -13,7 +13,7 @@ from django.db import transaction
 from imagestreams.access import Principal
 from imagestreams.image_config import image_config
 from imagestreams.models import ImageStream, Project, Tag
-from imagestreams.models.streams import EventCause, ImportStatus, SourceKind
+from imagestreams.models.streams import ImportStatus, SourceKind
 from imagestreams.operations import telemetry
 from imagestreams.operations.admission import check_import_source
 from imagestreams.registry.client import RegistryClient
@@ -25,11 +25,11 @@ from imagestreams.registry.reference import DEFAULT_TAG, ImageReference, parse_r
 from imagestreams.services.aliases import AliasError, follow_tag_reference
 from imagestreams.services.credentials import credentials_lookup
 from imagestreams.services.errors import InvalidInput
+from imagestreams.services.import_apply import import_results_apply
 from imagestreams.services.imports import (
     TagImportStatus,
     fetch_for_tag,
     paced_connections,
-    record_import,
     registry_client,
 )
 from imagestreams.services.streams import (
@@ -117,8 +117,9 @@ def import_image(
     try:
         with registry_client(project, shared=shared) as client:
             plan, repository, additional = _plan(stream, target, request, options, client)
+            config = image_config()  # read once, not once per tag
             for planned in plan:
-                check_import_source(planned.source, insecure=planned.insecure)
+                check_import_source(planned.source, insecure=planned.insecure, config=config)
             fetched = _fetch_all(project, plan, shared)
     finally:
         shared.close()
@@ -136,7 +137,7 @@ def import_image(
         if repository:
             ImageStream.objects.filter(pk=stream.pk).update(spec_repository=repository)
         generation = RequestGeneration(stream)  # one per request, as in OpenShift
-        statuses = [_apply(stream, planned, result, by, generation) for planned, result in fetched]
+        statuses = import_results_apply(stream, fetched, by, generation)
     plan = [planned for planned, _ in fetched]
     results = [(s, p.source, p.source.registry_host) for s, p in zip(statuses, plan, strict=True)]
     telemetry.imports_finished(stream, results, cause="import")
@@ -276,16 +277,20 @@ def _fetch_all(
 ) -> list[tuple[PlannedTag, FetchResult | RegistryError]]:
     """Fetch every planned tag, up to the registry's concurrency at once (the
     pacing of ``shared`` holds each request to the registry's limits); each
-    thread has its own client, on the same connections and tokens."""
+    thread has its own client, on the same connections, tokens and blobs read."""
     credentials = credentials_lookup(project)  # read here: threads stay off the database
     insecure_registries = list(image_config().insecure_registries)
     local = threading.local()
+    blobs: dict[tuple[str, str, str], bytes] = {}  # configs shared by tags are read once
 
     def fetch(planned: PlannedTag) -> tuple[PlannedTag, FetchResult | RegistryError]:
         client = getattr(local, "client", None)
         if client is None:
             client = local.client = RegistryClient(
-                credentials=credentials, insecure_registries=insecure_registries, shared=shared
+                credentials=credentials,
+                insecure_registries=insecure_registries,
+                shared=shared,
+                blobs=blobs,
             )
         return planned, _fetch(client, planned)
 
@@ -317,35 +322,4 @@ def _dry_run_status(planned: PlannedTag, result) -> TagImportStatus:
         reference=f"{planned.source.typed_repository}@{image.digest}",
         digest=image.digest,
         image=image,
-    )
-
-
-def _apply(
-    stream: ImageStream,
-    planned: PlannedTag,
-    result,
-    by: Principal,
-    generation: RequestGeneration,
-) -> TagImportStatus:
-    tag, created = Tag.objects.get_or_create(stream=stream, name=planned.name)
-    source = str(planned.source)
-    ref_changed = (
-        created
-        or not tag.has_spec
-        or tag.from_kind != SourceKind.DOCKER_IMAGE
-        or tag.from_name != source
-        or tag.import_mode != planned.import_mode
-        or tag.reference
-    )
-    tag.note_new_spec(pinned="@" in source)
-    tag.has_spec = True
-    tag.from_kind, tag.from_name, tag.from_namespace = SourceKind.DOCKER_IMAGE, source, ""
-    tag.reference = False
-    tag.scheduled, tag.insecure = planned.scheduled, planned.insecure
-    tag.reference_policy, tag.import_mode = planned.reference_policy, planned.import_mode
-    if ref_changed:
-        tag.generation = generation()
-    tag.save(update_fields=Tag.SPEC_FIELDS)
-    return record_import(
-        stream, tag, planned.source, result, cause=EventCause.IMPORT, by=by, generation=generation
     )

@@ -242,6 +242,10 @@ def record_import(
     )
 
 
+def log_failure(stream: ImageStream, tag: Tag, error: RegistryError) -> None:
+    logger.info("import of %s/%s failed: %s", stream.project.name, tag, error.message)
+
+
 def _record_failure(
     stream: ImageStream,
     tag: Tag,
@@ -253,7 +257,7 @@ def _record_failure(
     status = TagImportStatus(
         tag=tag.name, status=ImportStatus.FAILURE, reason=error.reason, message=error.message
     )
-    logger.info("import of %s/%s failed: %s", stream.project.name, tag, error.message)
+    log_failure(stream, tag, error)
     if tag.condition_reason == error.reason and tag.condition_message == error.message:
         # Identical repeated failures keep the original transition time, but
         # observe the current generation, or the tag would look pending forever.

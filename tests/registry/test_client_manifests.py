@@ -358,3 +358,33 @@ def test_index_media_type_comes_from_the_header_when_the_body_has_none(make_clie
     )
 
     assert make_client(transport=transport).get_manifest(REF).is_index
+
+
+def test_clients_sharing_blobs_read_a_config_once(registry, make_client):
+    registry.push_image("team/app", "1.0")
+    registry.push_image("team/app", "1.1", layers=(b"other layer",))  # the same config
+    blobs: dict = {}
+    first, second = make_client(blobs=blobs), make_client(blobs=blobs)
+    configs = [
+        client.get_blob(ref, client.get_manifest(ref).config.digest)
+        for client, ref in ((first, REF), (second, REF.with_tag("1.1")))
+    ]
+    assert configs[0] == configs[1]
+    assert sum("/blobs/" in path for path in registry.paths()) == 1
+    # Without a shared cache, each client reads it.
+    alone = make_client()
+    alone.get_blob(REF, alone.get_manifest(REF).config.digest)
+    assert sum("/blobs/" in path for path in registry.paths()) == 2
+
+
+def test_a_blob_that_fails_verification_is_not_kept(make_client):
+    digest = sha256(b"expected")
+    transport = open_registry(
+        {f"/v2/team/app/blobs/{digest}": lambda r: httpx.Response(200, content=b"tampered")}
+    )
+    blobs: dict = {}
+    client = make_client(transport=transport, blobs=blobs)
+    for _ in range(2):
+        with pytest.raises(DigestMismatch):
+            client.get_blob(REF, digest)
+    assert blobs == {}

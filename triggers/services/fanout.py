@@ -23,6 +23,7 @@ from imagestreams.models import TagChange
 from triggers.models import Delivery, Trigger
 
 SWEEP_BATCH = 500
+FAN_OUT_CHUNK = 100  # changes per fan-out task when many are announced at once
 
 
 def tag_change_announced(change: TagChange) -> None:
@@ -31,6 +32,16 @@ def tag_change_announced(change: TagChange) -> None:
     from triggers.tasks import tag_change_fan_out_task
 
     enqueue_on_commit(tag_change_fan_out_task, change.pk)
+
+
+def tag_changes_announced(changes: list[TagChange]) -> None:
+    """Receiver of `tag_changes_recorded` (many changes written at once): one
+    task per FAN_OUT_CHUNK changes instead of one per change."""
+    from triggers.tasks import tag_changes_fan_out_task
+
+    ids = [change.pk for change in changes]
+    for start in range(0, len(ids), FAN_OUT_CHUNK):
+        enqueue_on_commit(tag_changes_fan_out_task, ids[start : start + FAN_OUT_CHUNK])
 
 
 def tag_change_fan_out(change_id: int) -> list[int] | None:
