@@ -3,8 +3,13 @@ naming the principal the service was given (`by`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imagestreams.access import SYSTEM, Principal
 from imagestreams.models import Project
+
+if TYPE_CHECKING:
+    from imagestreams.models.teams import AuditEvent
 
 
 def record(
@@ -18,18 +23,7 @@ def record(
 ) -> None:
     """Write one audit entry (inside the caller's transaction, so a change
     that is rolled back leaves no entry either)."""
-    from imagestreams.models.teams import AuditEvent
-
-    AuditEvent.objects.create(
-        project=project,
-        project_name=project.name if project else "",
-        actor=by.name or SYSTEM.username,
-        interface=by.interface,
-        action=action,
-        target=target,
-        before=before,
-        after=after,
-    )
+    _entry(by, project, action, target, before, after).save()
 
 
 def record_many(
@@ -43,18 +37,28 @@ def record_many(
     from imagestreams.models.teams import AuditEvent
 
     AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                project=project,
-                project_name=project.name if project else "",
-                actor=by.name or SYSTEM.username,
-                interface=by.interface,
-                action=action,
-                target=target,
-                before=before,
-                after=after,
-            )
-            for action, target, before, after in entries
-        ],
+        [_entry(by, project, *entry) for entry in entries],
         batch_size=500,
+    )
+
+
+def _entry(
+    by: Principal,
+    project: Project | None,
+    action: str,
+    target: str,
+    before: dict | None,
+    after: dict | None,
+) -> AuditEvent:
+    from imagestreams.models.teams import AuditEvent
+
+    return AuditEvent(
+        project=project,
+        project_name=project.name if project else "",
+        actor=by.name or SYSTEM.username,
+        interface=by.interface,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
     )
