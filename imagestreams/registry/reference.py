@@ -9,6 +9,7 @@ expose the normalised Docker Hub names only through properties.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -191,42 +192,50 @@ def _split_registry(name: str) -> tuple[str, str]:
 
 
 def _check_registry(registry: str, *, reference: str) -> None:
-    where = f'invalid image reference "{reference}": "{registry}" is not a valid registry host'
+    problem = _registry_problem(registry)
+    if problem:
+        raise InvalidReference(f'invalid image reference "{reference}": {problem}')
+
+
+@functools.lru_cache(maxsize=4096)
+def _registry_problem(registry: str) -> str:
+    """Why ``registry`` is not a valid registry host, or "". Cached: a worker
+    parses the same few hosts for every scheduled check."""
+    where = f'"{registry}" is not a valid registry host'
     if len(registry) > MAX_REGISTRY_LENGTH:
         # DNS names have at most 253 characters; this bound also keeps every
         # stored registry column large enough.
-        raise InvalidReference(
-            f'invalid image reference "{reference}": the registry host is {len(registry)} '
-            f"characters long, the maximum is {MAX_REGISTRY_LENGTH}"
+        return (
+            f"the registry host is {len(registry)} characters long, "
+            f"the maximum is {MAX_REGISTRY_LENGTH}"
         )
     if not _DOMAIN.fullmatch(registry):
-        raise InvalidReference(
-            f"{where} (expected a hostname or IP address with an optional :port)"
-        )
+        return f"{where} (expected a hostname or IP address with an optional :port)"
     parts = _HOST_AND_PORT.fullmatch(registry)
     assert parts is not None  # every host _DOMAIN accepts has this shape
     host, port = parts.group("host"), parts.group("port")
     if port is not None and not 0 < int(port) <= MAX_PORT:
-        raise InvalidReference(f"{where} (the port must be between 1 and {MAX_PORT})")
+        return f"{where} (the port must be between 1 and {MAX_PORT})"
     if _DOTTED_QUAD.fullmatch(host):
         try:
             ipaddress.IPv4Address(host)
         except ValueError:
-            raise InvalidReference(
+            return (
                 f'{where} ("{host}" is not an IPv4 address: four numbers from 0 to 255, '
                 "without leading zeros)"
-            ) from None
+            )
     if host.startswith("["):
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:
-            raise InvalidReference(f'{where} ("{host}" is not an IPv6 address)') from None
+            return f'{where} ("{host}" is not an IPv6 address)'
     try:
         # What the grammar lets through must also be a host the HTTP client
         # accepts; otherwise every request would fail, and no import could end.
         httpx.URL(f"https://{registry}/").host  # noqa: B018
     except (httpx.InvalidURL, ValueError) as exc:
-        raise InvalidReference(f"{where} (the HTTP client refuses it: {exc})") from None
+        return f"{where} (the HTTP client refuses it: {exc})"
+    return ""
 
 
 def _check_path(path: str, *, reference: str) -> None:

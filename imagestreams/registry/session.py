@@ -11,6 +11,7 @@ one anonymous retry, as OpenShift's importer does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ class RegistrySession:
         elif challenge is not None and credentials is not None:
             headers["Authorization"] = basic_authorization(credentials)
         url = endpoint.base_url + path
-        return PreparedHead(host_of(httpx.URL(url)), url, headers, endpoint.verify_tls)
+        return PreparedHead(_pacing_host(endpoint.base_url), url, headers, endpoint.verify_tls)
 
     def _open_as(self, request: _Request, credentials: Credentials | None) -> httpx.Response:
         endpoint, remembered = self._endpoint(request)
@@ -364,3 +365,9 @@ def read_body(
         raise transport_error(exc, response.url.host, subject) from None
     finally:
         response.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def _pacing_host(base_url: str) -> str:
+    # Parsed once per endpoint: a scheduled sweep prepares a HEAD per tag.
+    return host_of(httpx.URL(base_url))

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from imagestreams.access import acting_system
 from imagestreams.models import ImageStream, Tag
 from imagestreams.models.streams import EventCause
+from imagestreams.scheduling import checks
 from imagestreams.scheduling.checks import check_batch, default_transport
 from imagestreams.scheduling.sweep import sweep
 from tests.scheduling.conftest import INTERVAL, history
@@ -223,6 +224,32 @@ def test_running_a_batch_twice_checks_nothing_twice(
     assert report.skipped == 1
     assert sum(requests_seen.counts.values()) == 0
     assert history(tag) == [pushed.digest]
+
+
+def test_a_tag_deleted_while_its_batch_is_checked_is_skipped(
+    registry, pusher, unique_repo, schedule, requests_seen, monkeypatch
+):
+    """Tags that take the ordinary path are read again in full before they are
+    fetched; one deleted in between is neither fetched nor recorded."""
+    client = pusher(registry)
+    kept = schedule("app:1", client.push_image(unique_repo, "1", text="one").reference)
+    gone = schedule("app:2", client.push_image(unique_repo, "2", text="two").reference)
+    quick = checks._quick_unchanged
+
+    def deleting_meanwhile(*args, **kwargs):
+        Tag.objects.filter(pk=gone.pk).delete()
+        return quick(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "_quick_unchanged", deleting_meanwhile)
+    [claim] = sweep(now=_later(INTERVAL))
+    report = check_batch(claim.token, claim.tag_ids, by=acting_system(), **requests_seen.hooks)
+
+    assert (report.changed, report.skipped, report.failed) == (1, 1, 0)
+    asked = " ".join(requests_seen.counts)
+    assert f"{unique_repo}/manifests/1" in asked
+    assert f"{unique_repo}/manifests/2" not in asked
+    assert len(history(kept)) == 1
+    assert not Tag.objects.filter(pk=gone.pk).exists()
 
 
 def _later(seconds: float):
