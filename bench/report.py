@@ -124,24 +124,57 @@ def by(value: float, target: float, *, higher: bool = True) -> str:
     return f"{100 * gap:.0f}% short" if higher else f"{100 * gap:.0f}% over"
 
 
+# --- parts several sections use ----------------------------------------------------
+
+
+def target_row(label: str, target: str, measured, value: float, limit: float, higher: bool) -> list:
+    """A summary row; the verdict says by how much a missed target was missed."""
+    ok = value >= limit if higher else value <= limit
+    return [label, target, measured, verdict(ok, "" if ok else by(value, limit, higher=higher))]
+
+
+def picture(pictures: dict[str, str], name: str, text: str) -> str:
+    """The chart of that name, if the run drew it."""
+    return f"![{text}](benchmarks/{pictures[name]})" if name in pictures else ""
+
+
+def request_counts(run: dict) -> str:
+    """'4 GET blob, 1,000 GET manifest, ...': the registry's access log, by kind."""
+    return ", ".join(f"{n:,} {kind}" for kind, n in sorted(run["requests"].items()))
+
+
+def profile_note(profile: dict, what: str) -> str:
+    """A py-spy profile as a bullet: the inclusive shares, then the top functions."""
+    if not profile:
+        return ""
+    if "error" in profile:
+        return f"- Profile of {what}: not available ({profile['error']})."
+    groups = ", ".join(f"{name} {share}%" for name, share in profile["groups"][:7])
+    top = "\n".join(f"  - `{name}`: {share}%" for name, share in profile["top_self"][:8])
+    return (
+        f"- Profile of {what} (py-spy, {profile['busy_samples']:,} samples not idle). "
+        f"Inclusive share: {groups}. Top functions by own time:\n{top}"
+    )
+
+
 # --- the document ------------------------------------------------------------------
 
 
 def render(results: dict, pictures: dict[str, str]) -> str:
-    from bench import report_sections as sections
+    from bench.report_sections import api, bulk, clients, document, latency, sweep, ui
 
-    parts = [sections.header(results), sections.summary(results)]
-    for name, section in (
-        ("sweep", sections.sweep),
-        ("clients", sections.clients),
-        ("latency", sections.latency),
-        ("api", sections.api),
-        ("ui", sections.ui),
-        ("bulk", sections.bulk),
+    parts = [document.header(results), document.summary(results)]
+    for name, benchmark in (
+        ("sweep", sweep),
+        ("clients", clients),
+        ("latency", latency),
+        ("api", api),
+        ("ui", ui),
+        ("bulk", bulk),
     ):
         if name in results:
-            parts.append(section(results, pictures))
+            parts.append(benchmark.section(results, pictures))
     if NOTES.exists() and results["meta"].get("mode") == "full":
         parts.append(NOTES.read_text().strip())
-    parts.append(sections.method(results))
+    parts.append(document.method(results))
     return "\n\n".join(part for part in parts if part) + "\n"

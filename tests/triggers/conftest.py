@@ -6,6 +6,7 @@ from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import REQUEST_TIMEOUT
+from tests.triggers.gitremote import HttpsRemote, SshRemote
 from tests.triggers.outbox import fan_out
 from triggers.models import Delivery
 from triggers.services.triggers import trigger_create
@@ -83,3 +84,24 @@ def api(editor_api, django_capture_on_commit_callbacks):
             return self.call("get", path)
 
     return Api()
+
+
+@pytest.fixture
+def remote(request, git_server) -> HttpsRemote | SshRemote:
+    """(Git write-back tests) how triggers reach `git_server`'s repository "deploy":
+    over HTTPS, or as the test's `@over_https_and_ssh` parameter says."""
+    if getattr(request, "param", "https") == "ssh":
+        return SshRemote(git_server, request.getfixturevalue("ssh_server"))
+    return HttpsRemote(git_server)
+
+
+@pytest.fixture
+def write_back(api, remote):
+    """`write_back(updates, tag="prod", name="gitops", **options)`: a Git write-back
+    trigger on app:<tag> to the `remote` repository."""
+
+    def make(updates: list[dict], *, tag: str = "prod", name: str = "gitops", **options):
+        body = {"name": name, "stream": "app", "tag": tag, "preset": "git"}
+        return api.post("triggers", body | remote.destination(updates=updates, **options), 201)
+
+    return make

@@ -12,6 +12,7 @@ from imagestreams.access import acting_system
 from imagestreams.services.tagging import tag_set
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
 from tests.registry_lab.net import PATIENCE
+from tests.triggers.gitremote import over_https_and_ssh
 from tests.triggers.outbox import fan_out
 from triggers.models import Delivery, DeliveryStatus
 from triggers.services.deliveries import delivery_send
@@ -53,29 +54,37 @@ def deliver_together(delivery_ids: list[int]) -> None:
     assert errors == []
 
 
-@pytest.mark.parametrize("transport", ["https", "ssh"])
+@pytest.fixture
+def marker_write_back(team, git_server, remote):
+    """`marker_write_back(tag="")`: MANIFEST in the repository, a trigger writing
+    back its markers (for app:<tag>, or every tag of app), and team/base:1 and
+    base:2 on DIGEST_1 and DIGEST_2."""
+
+    def make(*, tag: str = "") -> None:
+        git_server.create({"app.yaml": MANIFEST})
+        updates = [{"file": "app.yaml", "type": "marker"}]
+        trigger_create(
+            project=team,
+            name="gitops",
+            stream="app",
+            tag=tag,
+            preset="git",
+            **remote.destination(updates=updates),
+            by=acting_system(),
+        )
+        base = StreamFactory(project=team, name="base")
+        for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
+            image = ImageFactory(digest=digest)
+            TagEventFactory(tag=TagFactory(stream=base, name=name), image=image)
+
+    return make
+
+
+@over_https_and_ssh
 def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(
-    team, git_server, transport, request
+    team, git_server, marker_write_back
 ):
-    git_server.create({"app.yaml": MANIFEST})
-    destination: dict = {"url": git_server.url(), "token": git_server.token}
-    options: dict = {"username": git_server.username}
-    if transport == "ssh":  # the same repository through a real sshd
-        ssh_server = request.getfixturevalue("ssh_server")
-        destination = {"url": ssh_server.url(), "ssh_key": ssh_server.client_key}
-        options = {"known_hosts": ssh_server.known_hosts}
-    trigger_create(
-        by=acting_system(),
-        project=team,
-        name="gitops",
-        stream="app",
-        preset="git",
-        **destination,
-        options={**options, "updates": [{"file": "app.yaml", "type": "marker"}]},
-    )
-    base = StreamFactory(project=team, name="base")
-    for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
-        TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory(digest=digest))
+    marker_write_back()
     tag_set(project=team, source="base:1", destinations=["app:prod"], by=acting_system())
     tag_set(project=team, source="base:2", destinations=["app:staging"], by=acting_system())
     fan_out()  # the send tasks it queues are never run: the threads are the workers
@@ -99,25 +108,10 @@ def test_two_tags_moving_at_once_make_two_commits_and_lose_nothing(
     assert len(git_server.changed_lines("main")) == len(git_server.changed_lines("main~1")) == 2
 
 
-def test_a_change_overtaken_while_it_is_being_written_is_not_pushed(team, git_server):
-    git_server.create({"app.yaml": MANIFEST})
-    trigger_create(
-        by=acting_system(),
-        project=team,
-        name="gitops",
-        stream="app",
-        tag="prod",
-        preset="git",
-        url=git_server.url(),
-        token=git_server.token,
-        options={
-            "username": git_server.username,
-            "updates": [{"file": "app.yaml", "type": "marker"}],
-        },
-    )
-    base = StreamFactory(project=team, name="base")
-    for name, digest in (("1", DIGEST_1), ("2", DIGEST_2)):
-        TagEventFactory(tag=TagFactory(stream=base, name=name), image=ImageFactory(digest=digest))
+def test_a_change_overtaken_while_it_is_being_written_is_not_pushed(
+    team, git_server, marker_write_back
+):
+    marker_write_back(tag="prod")
     tag_set(project=team, source="base:1", destinations=["app:prod"], by=acting_system())
     fan_out()
     [older] = Delivery.objects.all()

@@ -1,7 +1,11 @@
 """Git write-back over SSH with a deploy key, against a real `sshd` started
 by the tests (tests/triggers/sshserver.py) serving the bare repositories of
-the HTTP test server: what HTTPS does works over SSH, a wrong key or a
-wrong host key fails once with a clear reason, and the key is never shown."""
+the HTTP test server: what only SSH has. The key is stored encrypted and
+never shown, a host key that does not match fails once with a clear reason,
+ssh goes to the address the guard checked, bad keys and host keys are a 400.
+The scenarios both transports share (a push, no empty commit, rollback, a
+colleague's commit, wrong credentials, a server down, the outbound guard, a
+dry run) run over SSH in test_git_writeback.py (`@over_https_and_ssh`)."""
 
 from __future__ import annotations
 
@@ -9,44 +13,19 @@ import tempfile
 
 import pytest
 
+from tests.triggers.gitremote import SshRemote, assert_key_not_in
 from tests.triggers.sshserver import keygen
-from tests.triggers.test_git_writeback import (
-    DEPLOYMENT,
-    DIGEST_1,
-    DIGEST_2,
-    REPOSITORY,
-    VALUES,
-    move,
-)
-from triggers.models import AttemptOutcome, Delivery, DeliveryStatus, Trigger
+from tests.triggers.test_git_writeback import DIGEST_1, VALUES, move
+from triggers.models import Delivery, DeliveryStatus, Trigger
 from triggers.services.deliveries import deliveries_sweep
 
 pytestmark = pytest.mark.django_db
 
-FIELD = "spec.template.spec.containers[name=app].image"
-
 
 @pytest.fixture
-def ssh_write_back(api, ssh_server):
-    """`ssh_write_back(updates, **fields)`: a Git write-back trigger on app:prod over SSH."""
-
-    def make(updates: list[dict], *, known_hosts: str = "", key: str = "", **fields):
-        body = {
-            "name": "gitops",
-            "stream": "app",
-            "tag": "prod",
-            "preset": "git",
-            "url": ssh_server.url(),
-            "ssh_key": key or ssh_server.client_key,
-            "options": {
-                "known_hosts": known_hosts or ssh_server.known_hosts,
-                "updates": updates,
-                **fields,
-            },
-        }
-        return api.post("triggers", body, status=201)
-
-    return make
+def remote(git_server, ssh_server) -> SshRemote:
+    """The `write_back` triggers of this file go over SSH."""
+    return SshRemote(git_server, ssh_server)
 
 
 def key_body(key: str) -> str:
@@ -54,18 +33,9 @@ def key_body(key: str) -> str:
     return "".join(line for line in key.splitlines() if not line.startswith("-----"))
 
 
-def assert_key_not_in(text: str, key: str) -> None:
-    for line in key.splitlines():
-        if not line.startswith("-----"):
-            assert line not in text
-    assert "imagestreams-git-" not in text  # nor the temporary directory it was written to
+def test_the_deploy_key_is_stored_encrypted_and_never_shown(ssh_server, write_back):
+    created = write_back([{"file": "values.yaml", "type": "helm"}])
 
-
-def test_a_push_over_ssh_commits_a_one_line_diff_and_the_same_image_does_not(
-    api, base, git_server, ssh_server, ssh_write_back
-):
-    git_server.create({"apps/app/deployment.yaml": DEPLOYMENT})
-    created = ssh_write_back([{"file": "apps/app/deployment.yaml", "type": "field", "path": FIELD}])
     assert (created["has_ssh_key"], created["has_token"]) == (True, False)
     assert "ssh_key" not in created and "PRIVATE KEY" not in str(created)
     assert created["options"]["known_hosts"] == ssh_server.known_hosts + "\n"
@@ -73,36 +43,13 @@ def test_a_push_over_ssh_commits_a_one_line_diff_and_the_same_image_does_not(
     assert stored.get_ssh_key().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
     assert key_body(ssh_server.client_key)[:40] not in stored.ssh_key_encrypted
 
-    move(api, "base:1")
-
-    head = git_server.git("rev-parse", "main").strip()
-    assert git_server.changed_lines("main") == [
-        "-          image: old.example.com/app:1   # bumped by Image Streams",
-        f"+          image: {REPOSITORY}@{DIGEST_1}   # bumped by Image Streams",
-    ]
-    assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
-    assert git_server.seen == []  # nothing went over HTTP
-    assert "Accepted publickey for" in ssh_server.log()
-    [delivery] = api.get("triggers/gitops/deliveries")["results"]
-    [attempt] = delivery["attempt_log"]
-    assert (delivery["status"], attempt["commit"]) == ("succeeded", head)
-    assert attempt["response_body"] == f"pushed {head[:12]} to main"
-
-    api.post(f"triggers/gitops/deliveries/{delivery['id']}/resend", status=202)
-    again = api.get(f"triggers/gitops/deliveries/{delivery['id']}")
-    assert again["status"] == "succeeded"
-    assert again["attempt_log"][-1]["commit"] == ""
-    assert again["attempt_log"][-1]["response_body"].startswith("already up to date")
-    assert git_server.git("rev-parse", "main").strip() == head
-    assert_key_not_in(str(again), ssh_server.client_key)
-
 
 def test_the_servers_public_key_alone_is_a_host_key_and_a_dry_run_works(
-    api, base, git_server, ssh_server, ssh_write_back
+    api, base, git_server, ssh_server, write_back
 ):
     git_server.create({"values.yaml": VALUES})
     move(api, "base:1")
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}], known_hosts=ssh_server.host_key)
+    write_back([{"file": "values.yaml", "type": "helm"}], known_hosts=ssh_server.host_key)
 
     result = api.post("triggers/gitops/test")
 
@@ -112,40 +59,13 @@ def test_the_servers_public_key_alone_is_a_host_key_and_a_dry_run_works(
     assert git_server.log() == ["Initial manifests"]
 
 
-def test_a_key_the_server_does_not_accept_fails_once_as_authentication(
-    api, base, git_server, ssh_server, ssh_write_back, tmp_path, caplog
-):
-    git_server.create({"values.yaml": VALUES})
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
-    keygen(tmp_path / "someone-else")
-    ssh_server.authorize((tmp_path / "someone-else.pub").read_text())  # the deploy key was removed
-
-    move(api, "base:1")
-
-    delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
-    assert delivery.error.startswith(
-        "authentication failed: the Git host refused the deploy key (not added to the "
-        "repository, or without write access to main)"
-    ), delivery.error
-    assert "Permission denied (publickey)" in delivery.error
-    attempt = delivery.attempt_log.get()
-    assert attempt.outcome == AttemptOutcome.FAILURE
-    logins = ssh_server.log().count("Connection from")
-    assert deliveries_sweep() == []  # not re-queued, so no storm of logins
-    assert ssh_server.log().count("Connection from") == logins
-    assert git_server.log() == ["Initial manifests"]
-    for text in (delivery.error, attempt.error, attempt.response_body, caplog.text):
-        assert_key_not_in(text, ssh_server.client_key)
-
-
 def test_a_host_key_that_does_not_match_fails_once_and_sends_nothing(
-    api, base, git_server, ssh_server, ssh_write_back, tmp_path
+    api, base, git_server, ssh_server, write_back, tmp_path
 ):
     git_server.create({"values.yaml": VALUES})
     keygen(tmp_path / "impostor")
     impostor = " ".join((tmp_path / "impostor.pub").read_text().split()[:2])
-    ssh_write_back(
+    write_back(
         [{"file": "values.yaml", "type": "helm"}],
         known_hosts=f"[127.0.0.1]:{ssh_server.port} {impostor}",
     )
@@ -161,40 +81,10 @@ def test_a_host_key_that_does_not_match_fails_once_and_sends_nothing(
     assert deliveries_sweep() == []
 
 
-def test_a_server_that_is_down_is_network_trouble_worth_a_retry(
-    api, base, git_server, ssh_server, ssh_write_back
-):
-    git_server.create({"values.yaml": VALUES})
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
-    ssh_server.stop()
-
-    move(api, "base:1")
-
-    first = Delivery.objects.get().attempt_log.order_by("number").first()
-    assert first is not None
-    assert first.outcome == AttemptOutcome.RETRY
-    assert "Connection refused" in first.error
-
-
-def test_the_outbound_guard_refuses_an_ssh_host_on_an_internal_address(
-    api, base, git_server, ssh_server, ssh_write_back, settings
-):
-    git_server.create({"values.yaml": VALUES})
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
-    settings.TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
-
-    move(api, "base:1")
-
-    delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
-    assert "internal address 127.0.0.1" in delivery.error
-    assert "publickey" not in ssh_server.log()  # no login was tried
-
-
 def test_an_edit_keeps_the_deploy_key_and_moving_to_https_drops_it(
-    api, base, git_server, ssh_server, ssh_write_back
+    api, base, git_server, ssh_server, write_back
 ):
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
+    write_back([{"file": "values.yaml", "type": "helm"}])
     stored = Trigger.objects.get().ssh_key_encrypted
     options = {"known_hosts": ssh_server.host_key, "updates": [{"file": "v.yaml", "type": "helm"}]}
 
@@ -303,31 +193,8 @@ def test_known_hosts_from_ssh_keyscan_keep_only_the_lines_for_the_host(editor_ap
     assert created["options"]["known_hosts"] == mine + "\n"
 
 
-def test_a_colleagues_commit_before_the_push_is_kept_and_the_change_re_applied(
-    api, base, git_server, ssh_server, ssh_write_back
-):
-    bare = git_server.create({"values.yaml": VALUES})
-    initial = git_server.git("rev-parse", "main").strip()
-    git_server.commit({"README.md": "hello\n"})
-    colleague = git_server.git("rev-parse", "main").strip()
-    git_server.git("update-ref", "refs/heads/main", initial)  # it lands just before our push
-    ssh_server.before_push(f"git --git-dir={bare} update-ref refs/heads/main {colleague}")
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
-
-    move(api, "base:1")
-
-    assert git_server.log() == [
-        f"Deploy team/app:prod at {DIGEST_1}",
-        "A colleague's change",
-        "Initial manifests",
-    ]
-    assert git_server.read("README.md") == b"hello\n"
-    attempt = Delivery.objects.get().attempt_log.get()
-    assert "re-applied after 1 rejected push" in attempt.response_body
-
-
 def test_ssh_connects_to_the_address_the_guard_checked_and_checks_the_key_by_name(
-    api, base, git_server, ssh_server, ssh_write_back, settings, monkeypatch, tmp_path
+    api, base, git_server, ssh_server, write_back, settings, monkeypatch, tmp_path
 ):
     """The host's name resolves nowhere: only the guard's answer (loopback,
     let through here) can lead ssh to the server, and the known_hosts line
@@ -368,21 +235,3 @@ def test_ssh_connects_to_the_address_the_guard_checked_and_checks_the_key_by_nam
     assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
     assert checked == [(name, ssh_server.port)]
     assert list(scratch.iterdir()) == []
-
-
-def test_rollback_over_ssh_commits_the_older_digest(
-    api, base, git_server, ssh_server, ssh_write_back
-):
-    git_server.create({"values.yaml": VALUES})
-    ssh_write_back([{"file": "values.yaml", "type": "helm"}])
-    move(api, "base:1")
-    move(api, "base:2")
-
-    api.post("imagestreamtags/app:prod/rollback")
-
-    assert git_server.log()[0] == f"Deploy team/app:prod at {DIGEST_1}"
-    assert git_server.changed_lines("main") == [
-        f"-    digest: '{DIGEST_2}'",
-        f"+    digest: '{DIGEST_1}'",
-    ]
-    assert len(git_server.log()) == 4

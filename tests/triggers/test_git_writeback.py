@@ -1,6 +1,9 @@
 """Git write-back triggers against a real Git server (git http-backend with
-Basic auth on loopback): tags move through the REST API, the outbox delivers,
-and the tests read what was pushed with plain git."""
+Basic auth on loopback, and sshd serving the same repositories): tags move
+through the REST API, the outbox delivers, and the tests read what was pushed
+with plain git. The scenarios marked `@over_https_and_ssh` run over both
+transports (tests/triggers/gitremote.py); what only SSH has is in
+test_git_ssh.py."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ import pytest
 from imagestreams.access import acting_system
 from imagestreams.models import TagChange
 from imagestreams.services.tagging import tag_set
+from tests.triggers.gitremote import over_https_and_ssh
 from tests.triggers.outbox import fan_out
-from triggers.models import Delivery, DeliveryStatus
+from triggers.models import AttemptOutcome, Delivery, DeliveryStatus
 from triggers.services.deliveries import deliveries_sweep, delivery_send
 
 pytestmark = pytest.mark.django_db
@@ -37,36 +41,21 @@ spec:
 """
 
 
-@pytest.fixture
-def write_back(api, git_server):
-    """`write_back(updates, tag="prod", **fields)`: a Git write-back trigger on app:<tag>."""
-
-    def make(updates: list[dict], *, tag: str = "prod", name: str = "gitops", **fields):
-        body = {
-            "name": name,
-            "stream": "app",
-            "tag": tag,
-            "preset": "git",
-            "url": git_server.url(),
-            "token": git_server.token,
-            "options": {"username": git_server.username, "updates": updates, **fields},
-        }
-        return api.post("triggers", body, status=201)
-
-    return make
-
-
 def move(api, source: str, tag: str = "prod") -> None:
     api.post("tag", {"source": source, "destinations": [f"app:{tag}"]})
 
 
+@over_https_and_ssh
 def test_a_new_image_is_committed_as_a_one_line_diff_and_the_same_image_is_not(
-    api, base, git_server, write_back
+    api, base, git_server, remote, write_back
 ):
     git_server.create({"apps/app/deployment.yaml": DEPLOYMENT})
     path = "spec.template.spec.containers[name=app].image"
     created = write_back([{"file": "apps/app/deployment.yaml", "type": "field", "path": path}])
-    assert created["has_token"] and "token" not in created
+    assert created["has_token"] is (remote.transport == "https")
+    assert created["has_ssh_key"] is (remote.transport == "ssh")
+    assert "token" not in created and "ssh_key" not in created
+    remote.assert_never_shown(str(created))
 
     move(api, "base:1")
 
@@ -87,6 +76,7 @@ def test_a_new_image_is_committed_as_a_one_line_diff_and_the_same_image_is_not(
     assert (delivery["status"], attempt["commit"]) == ("succeeded", head)
     assert f"+          image: {REPOSITORY}@{DIGEST_1}" in attempt["diff"]
     assert attempt["response_body"] == f"pushed {head[:12]} to main"
+    assert remote.carried_the_push()
 
     # The same image again (a re-send): nothing to commit, and the log says so.
     api.post(f"triggers/gitops/deliveries/{delivery['id']}/resend", status=202)
@@ -95,6 +85,7 @@ def test_a_new_image_is_committed_as_a_one_line_diff_and_the_same_image_is_not(
     assert again["attempt_log"][-1]["commit"] == ""
     assert again["attempt_log"][-1]["response_body"].startswith("already up to date")
     assert git_server.git("rev-parse", "main").strip() == head
+    remote.assert_never_shown(str(again))
 
 
 KUSTOMIZATION = """\
@@ -193,6 +184,7 @@ def test_a_missing_kustomize_key_is_added_on_its_own_line(api, base, git_server,
     )
 
 
+@over_https_and_ssh
 def test_rollback_commits_the_older_digest(api, base, git_server, write_back):
     git_server.create({"values.yaml": VALUES})
     write_back([{"file": "values.yaml", "type": "helm"}])
@@ -211,12 +203,13 @@ def test_rollback_commits_the_older_digest(api, base, git_server, write_back):
     assert len(git_server.log()) == 4
 
 
+@over_https_and_ssh
 def test_a_colleagues_commit_before_the_push_is_kept_and_the_change_re_applied(
-    api, base, git_server, write_back
+    api, base, git_server, remote, write_back
 ):
     git_server.create({"values.yaml": VALUES})
     write_back([{"file": "values.yaml", "type": "helm"}])
-    git_server.before_push = lambda: git_server.commit({"README.md": "hello\n"})
+    remote.commit_before_push({"README.md": "hello\n"})
 
     move(api, "base:1")
 
@@ -230,22 +223,28 @@ def test_a_colleagues_commit_before_the_push_is_kept_and_the_change_re_applied(
     assert "re-applied after 1 rejected push" in attempt.response_body
 
 
-def test_wrong_credentials_fail_once_with_a_clear_reason(api, base, git_server, write_back, caplog):
+@over_https_and_ssh
+def test_wrong_credentials_fail_once_with_a_clear_reason(
+    api, base, git_server, remote, write_back, caplog
+):
     git_server.create({"values.yaml": VALUES})
     write_back([{"file": "values.yaml", "type": "helm"}])
-    git_server.token = "the-real-token"  # the trigger's token is wrong now
+    remote.refuse_credentials()  # the trigger's token or deploy key is wrong now
 
     move(api, "base:1")
 
     delivery = Delivery.objects.get()
-    assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.attempts == 1
-    assert delivery.error.startswith("authentication failed: the Git host refused the token")
-    assert "push-token" not in delivery.error and "push-token" not in caplog.text
-    requests = len(git_server.seen)
-    assert {seen.status for seen in git_server.seen} == {401}
-    assert deliveries_sweep() == []  # not re-queued
-    assert len(git_server.seen) == requests
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert delivery.error.startswith(remote.refusal), delivery.error
+    assert remote.refusal_by_git in delivery.error
+    attempt = delivery.attempt_log.get()
+    assert attempt.outcome == AttemptOutcome.FAILURE
+    for text in (delivery.error, attempt.error, attempt.response_body, caplog.text):
+        remote.assert_never_shown(text)
+    assert remote.connections() > 0 and remote.logins() == 0
+    connections = remote.connections()
+    assert deliveries_sweep() == []  # not re-queued, so no storm of logins
+    assert remote.connections() == connections
     assert git_server.log() == ["Initial manifests"]
 
 
@@ -290,6 +289,7 @@ def test_a_file_that_is_not_utf8_text_is_refused(api, base, git_server, write_ba
     )
 
 
+@over_https_and_ssh
 def test_dry_run_shows_the_diff_and_commits_nothing(api, base, git_server, write_back):
     git_server.create({"values.yaml": VALUES})
     move(api, "base:1")  # the tag has an image before the trigger exists
@@ -322,8 +322,9 @@ def test_a_review_branch_gets_the_commits_and_the_read_branch_stays(
     ]
 
 
+@over_https_and_ssh
 def test_the_outbound_guard_refuses_a_git_host_on_an_internal_address(
-    api, base, git_server, write_back, settings
+    api, base, git_server, remote, write_back, settings
 ):
     git_server.create({"values.yaml": VALUES})
     write_back([{"file": "values.yaml", "type": "helm"}])
@@ -334,8 +335,24 @@ def test_the_outbound_guard_refuses_a_git_host_on_an_internal_address(
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
     assert "internal address 127.0.0.1" in delivery.error
-    assert git_server.seen == []
+    assert remote.connections() == 0  # no login was tried
     assert TagChange.objects.count() == 1
+
+
+@over_https_and_ssh
+def test_a_server_that_is_down_is_network_trouble_worth_a_retry(
+    api, base, git_server, remote, write_back
+):
+    git_server.create({"values.yaml": VALUES})
+    write_back([{"file": "values.yaml", "type": "helm"}])
+    remote.stop()
+
+    move(api, "base:1")
+
+    first = Delivery.objects.get().attempt_log.order_by("number").first()
+    assert first is not None
+    assert first.outcome == AttemptOutcome.RETRY
+    assert remote.unreachable in first.error
 
 
 def test_an_older_change_delivered_late_does_not_overwrite_a_newer_one(
