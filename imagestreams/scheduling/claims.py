@@ -51,6 +51,14 @@ class Claim:
     registry: str
     tag_ids: list[int]
 
+    def batches(self, size: int) -> list[Claim]:
+        """The claim cut into batches of at most ``size`` tags under the same
+        token (a batch checks and releases only its own tags)."""
+        return [
+            Claim(self.token, self.registry, self.tag_ids[start : start + size])
+            for start in range(0, len(self.tag_ids), size)
+        ]
+
 
 def is_pinned(from_name: str) -> bool:
     """A source by digest never changes: it is checked only until imported once."""

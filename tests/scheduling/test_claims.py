@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from imagestreams.models import Tag
@@ -132,6 +133,29 @@ def test_a_sweep_hands_out_batches_of_one_registry_within_its_rate(settings):
     assert sorted(i for c in rest for i in c.tag_ids) == sorted(
         set(t.pk for t in quay) - set(by_registry["quay.io"])
     )
+
+
+@pytest.mark.django_db
+def test_a_sweeps_statements_do_not_grow_with_its_batches(settings):
+    """Tags are claimed many at a time and cut into batches: 12 batches cost
+    the sweep the same statements as one."""
+    settings.REGISTRY_REQUESTS_PER_SECOND = 1000.0
+    scheduled_tags(12)
+    now = timezone.now()
+    sweep(now=now)  # enrols
+
+    def sweep_counted(batch_size: int, at: float) -> tuple[list, int]:
+        settings.SCHEDULED_BATCH_SIZE = batch_size
+        with CaptureQueriesContext(connection) as queries:
+            claims = sweep(now=now + timedelta(seconds=at))
+        return claims, len(queries)
+
+    whole, one_batch = sweep_counted(12, INTERVAL)
+    cut, twelve_batches = sweep_counted(1, 3 * INTERVAL)
+    assert [len(c.tag_ids) for c in whole] == [12]
+    assert [len(c.tag_ids) for c in cut] == [1] * 12
+    assert sorted(i for c in cut for i in c.tag_ids) == whole[0].tag_ids
+    assert twelve_batches == one_batch
 
 
 @pytest.mark.django_db
