@@ -256,3 +256,35 @@ def test_dropped_database_connections_are_reopened(
     )
     cluster.wait_for(lambda: Delivery.objects.count() == 3 and delivered(receiver), "deliveries")
     assert_exactly_once(cluster, receiver)
+
+
+def test_a_worker_keeps_its_database_session_from_task_to_task(tmp_path, db):
+    """Celery alone would close the connection around every task: a new
+    PostgreSQL session (a backend process) per task. Connections now live as
+    long as CONN_MAX_AGE, as in the web processes."""
+    require_postgres("the worker's sessions are PostgreSQL backends")
+    with running(tmp_path, DATABASE_CONN_MAX_AGE="3600", **FAST_LOOPS) as cluster:
+        cluster.start_redis()
+        cluster.beat()  # its loops send the worker a task every second or so
+        cluster.worker("worker-1")
+        log = cluster.log("worker-1")
+
+        def tasks_done() -> int:
+            return log.read_text().count(" succeeded in ")
+
+        cluster.wait_for(lambda: tasks_done() >= 3, "the worker's first tasks")
+        cluster.wait_for(other_sessions, "the worker's session")
+        sessions = other_sessions()
+        done = tasks_done()
+        cluster.wait_for(lambda: tasks_done() >= done + 10, "ten more tasks")
+        assert other_sessions() == sessions
+
+
+def other_sessions() -> set[int]:
+    """Backend pids of the sessions on this database other than this test's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
