@@ -193,11 +193,11 @@ def _claim_skipping_locked(candidates: QuerySet[Tag], limit: int, claimed: dict)
     the sweep task most of its CPU for claims of a thousand tags."""
     locked = candidates.select_for_update(skip_locked=True).values("pk")[:limit]
     select, params = locked.query.sql_with_params()
-    table = connection.ops.quote_name(Tag._meta.db_table)
-    columns = ", ".join(
-        f"{connection.ops.quote_name(Tag._meta.get_field(name).column)} = %s" for name in claimed
-    )
-    key = connection.ops.quote_name(Tag._meta.pk.column)
+    quote = connection.ops.quote_name
+    table = quote(Tag._meta.db_table)
+    # The claimed fields are plain columns named like the fields (no db_column).
+    columns = ", ".join(f"{quote(name)} = %s" for name in claimed)
+    key = quote("id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {columns} WHERE {key} IN ({select}) RETURNING {key}",
