@@ -3,8 +3,10 @@ of queries however many streams, tags and history entries there are."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
+from imagestreams.access import viewable_sql
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.services.errors import NotFound
 
@@ -49,6 +51,20 @@ def stream_detail(*, project: Project, name: str) -> ImageStream:
     if stream is None:
         raise NotFound(f'image stream "{name}" not found', field="name")
     return stream
+
+
+def stream_visible(*, principal, project: str, name: str) -> ImageStream | None:
+    """The stream `project/name` with its project, in one statement, if
+    `principal` may view it; None otherwise (access.stream_for then says which
+    error applies)."""
+    visible, params = viewable_sql(principal, ImageStream._meta.db_table)
+    found = (
+        ImageStream.objects.select_related("project")
+        .filter(RawSQL(visible, params, output_field=BooleanField()))
+        .filter(project__name=project, name=name)
+        .order_by()[:1]
+    )
+    return next(iter(found), None)
 
 
 # What describing a tag reads (its spec, condition and whether an import is pending).
