@@ -21,7 +21,7 @@ def cache_kind(request, settings):
             pytest.skip("REDIS_URL is not set")
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "imagestreams.cache.RedisCache",
                 "LOCATION": location,
                 "KEY_PREFIX": f"imagestreams-test-reads-{uuid.uuid4().hex[:8]}",
             }
