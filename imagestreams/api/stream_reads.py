@@ -35,6 +35,9 @@ def _release() -> str:
 # A recorded answer also depends on the code that rendered it: another release
 # does not read the bodies of the one before.
 RELEASE = _release()
+# Larger answers (a stream of thousands of tags described) are recorded
+# without their body, for 304s only: every read of a record transfers it.
+RECORDED_BODY_MAX = 512 * 1024
 
 
 class StreamRead:
@@ -83,8 +86,9 @@ class StreamRead:
             content_type = f"{content_type}; charset={renderer.charset}"
         etag = body_etag(content_type, body)
         known = self.known
+        recorded = body if len(body) <= RECORDED_BODY_MAX else None
         freshness.record(
-            self.project, self.stream, self.answer, known.version, etag, body, content_type
+            self.project, self.stream, self.answer, known.version, etag, recorded, content_type
         )
         if matches(self.request, etag):
             return not_modified(etag)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from imagestreams.access import acting
+from imagestreams.api import stream_reads
 from imagestreams.models import ImageStream, Project
 from imagestreams.services.teams import share_grant
 from tests.api.conftest import url
@@ -67,6 +68,18 @@ def test_an_uncached_description_reads_three_statements(viewer_api, app, django_
         described = viewer_api.get(DESCRIBE).json()
     assert [tag["name"] for tag in described["tags"]] == ["1", "2"]
     assert len(described["tags"][0]["items"]) == 2
+
+
+def test_a_large_answer_is_recorded_for_304s_only(
+    viewer_api, app, cache_kind, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(stream_reads, "RECORDED_BODY_MAX", 100)
+    first = viewer_api.get(DESCRIBE)
+    assert len(first.content) > 100
+    with django_assert_num_queries(UNCACHED[DESCRIBE]):
+        assert viewer_api.get(DESCRIBE).content == first.content
+    with django_assert_num_queries(0 if cache_kind == "redis" else UNCACHED[DESCRIBE]):
+        assert viewer_api.get(DESCRIBE, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 def test_each_representation_has_its_own_record(viewer_api, app, cache_kind):
