@@ -8,10 +8,15 @@ trivial views on the same server in the same rounds:
 
 Resolve is measured twice: a plain GET, and the GET of a pipeline that polls
 with the ETag it got (`If-None-Match`, answered 304 while the tag is
-unchanged). Then the same server with other gunicorn worker settings.
+unchanged). Nothing changes the stream meanwhile, so under load resolve and
+describe are answered from the shared cache (imagestreams.freshness); what a
+read costs right after a change ("cold") is measured apart, in this process
+(`reads`). Then the same server with other gunicorn worker settings.
 """
 
 from __future__ import annotations
+
+import time
 
 import httpx
 from rest_framework.test import APIClient
@@ -22,6 +27,7 @@ from bench.lab import GUNICORN_DEFAULT
 from bench.profiles import SpyRecording
 from bench.seed import bench_user, seed_history_stream
 from bench.tools import ab, spread
+from imagestreams import freshness
 from imagestreams.access import acting
 from imagestreams.services.tokens import token_create
 
@@ -68,6 +74,7 @@ def run(ctx: Context) -> dict:
         "endpoints": {name: path for name, (path, _) in endpoints.items()},
         "results": results,
         "queries": _queries(token, endpoints["resolve_304"][1]["If-None-Match"]),
+        "reads": _reads(token, ctx.sizes.short_profiles),
         "levels": _levels(ctx, endpoints),
         "profile": _profile(ctx, *endpoints["resolve"]),
         "gunicorn": _gunicorn_configs(ctx, endpoints),
@@ -154,6 +161,44 @@ def _queries(token: str, etag: str) -> dict[str, int]:
             raise RuntimeError(f"GET {path} -> {response.status_code}")
         counts[name] = queries.count
     return counts
+
+
+def _reads(token: str, short: bool) -> dict[str, dict]:
+    """Resolve and describe in this process (Django's test client, same
+    settings): statements and CPU ms per request when the answer comes from
+    the cache, and when it does not (a "cold" read: the first after the
+    stream changed, its version forgotten before each request as a commit
+    does). CPU is the best of 3 x 50 requests (3 x 5 in a smoke run)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    paths = {
+        "resolve": f"/api/v1/resolve/{PROJECT}/{STREAM}:v0",
+        "describe": f"/api/v1/projects/{PROJECT}/imagestreams/{STREAM}",
+    }
+    requests = 5 if short else 50
+    figures: dict[str, dict] = {}
+    for name, path in paths.items():
+        figures[name] = {}
+        for kind, changed in (("cached", False), ("cold", True)):
+
+            def read(path=path, changed=changed) -> None:
+                if changed:
+                    freshness.stream_changed(PROJECT, STREAM)  # at once: no transaction
+                if client.get(path).status_code != 200:
+                    raise RuntimeError(f"GET {path} failed")
+
+            read()  # the token checked, the answer recorded
+            with count_queries() as queries:
+                read()
+            best = float("inf")
+            for _ in range(3):
+                started = time.process_time()
+                for _ in range(requests):
+                    read()
+                best = min(best, (time.process_time() - started) / requests)
+            figures[name][f"statements_{kind}"] = queries.count
+            figures[name][f"cpu_ms_{kind}"] = round(best * 1000, 2)
+    return figures
 
 
 def _profile(ctx: Context, path: str, headers: dict) -> dict:

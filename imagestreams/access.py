@@ -207,9 +207,13 @@ def viewable_sql(principal, stream: str) -> tuple[str, list]:
 
 
 # (principal, project, stream) -> when this process last found that principal
-# may view the stream. Lets a poll be answered 304 without a query; a
-# removed member or share stops being trusted AUTH_CACHE_SECONDS later.
-_viewed: dict[tuple[str, str, str], float] = {}
+# may view the stream, and under which access version (freshness). Lets a
+# stream's read be answered from the shared cache without a query; a removed
+# member, share or service account replaces the access version, so the record
+# stops being trusted at once. What the access version does not follow (a
+# superuser flag taken away, an account disabled) takes AUTH_CACHE_SECONDS,
+# as for API tokens.
+_viewed: dict[tuple[str, str, str], tuple[float, str]] = {}
 _VIEWED_MAX = 10_000
 
 
@@ -218,20 +222,30 @@ def _principal_key(principal) -> str:
     return f"account:{account.pk}" if account is not None else f"user:{principal.pk}"
 
 
-def remember_viewed(principal, project_name: str, stream_name: str) -> None:
-    """`principal` was just found (in the database) to be allowed to view the stream."""
-    if settings.AUTH_CACHE_SECONDS <= 0 or not getattr(principal, "is_authenticated", False):
+def remember_viewed(principal, project_name: str, stream_name: str, access_version: str) -> None:
+    """`principal` was just found (in the database) to be allowed to view the
+    stream, after `access_version` was taken (freshness.known)."""
+    if settings.AUTH_CACHE_SECONDS <= 0 or not access_version:
+        return
+    if not getattr(principal, "is_authenticated", False):
         return
     if len(_viewed) >= _VIEWED_MAX:
         _viewed.clear()
-    _viewed[(_principal_key(principal), project_name, stream_name)] = time.monotonic()
+    key = (_principal_key(principal), project_name, stream_name)
+    _viewed[key] = (time.monotonic(), access_version)
 
 
-def viewed_recently(principal, project_name: str, stream_name: str) -> bool:
-    if not getattr(principal, "is_authenticated", False):
+def viewed_recently(principal, project_name: str, stream_name: str, access_version: str) -> bool:
+    """Whether this process found `principal` allowed to view the stream under
+    `access_version` (the current one) less than AUTH_CACHE_SECONDS ago.
+    Without a shared cache (no version) nothing says what changed: False."""
+    if not access_version or not getattr(principal, "is_authenticated", False):
         return False
     seen = _viewed.get((_principal_key(principal), project_name, stream_name))
-    return seen is not None and time.monotonic() - seen < settings.AUTH_CACHE_SECONDS
+    if seen is None:
+        return False
+    when, version = seen
+    return version == access_version and time.monotonic() - when < settings.AUTH_CACHE_SECONDS
 
 
 def stream_for(principal, project_name: str, stream_name: str, action: str = "view") -> ImageStream:

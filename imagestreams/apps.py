@@ -12,3 +12,6 @@ class ImageStreamsConfig(AppConfig):
         # Bind shared tasks to our Celery app (and its Django fixup, which
         # provides delay_on_commit) in every process that runs Django.
         from imagestreams import celery  # noqa: F401
+        from imagestreams.freshness import connect_removals
+
+        connect_removals()

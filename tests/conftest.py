@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,18 @@ settings.register_profile(
     "imagestreams", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("imagestreams")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test starts with an empty shared cache, as it starts with an empty
+    database: the stream versions and recorded answers (imagestreams.freshness)
+    of an earlier test, whose rows were rolled back, are never read. The
+    processes a test starts share its namespace (tests/processes.py)."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if prefix:
+        own = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": own}}
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 
 from tests.registry_lab.fixtures import require_tool
@@ -213,6 +214,8 @@ class Processes:
             "DATA_DIR": str(workdir / "var"),
             "PYTHONUNBUFFERED": "1",
             "IMAGESTREAMS_TRIGGER_ALLOW_PRIVATE_ADDRESSES": "1",
+            # One shared cache for the test and its processes, as in production.
+            "TEST_CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
             **env,
         }
         self._lost = tasks_lost()

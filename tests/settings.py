@@ -30,8 +30,11 @@ TRIGGER_ALLOW_PRIVATE_ADDRESSES = False
 # Every test signs in from 127.0.0.1: limits are tested in tests/reliability
 # with their own numbers. Counters of one run never meet another run's.
 RATE_LIMIT_SIGNIN = RATE_LIMIT_SIGNIN_ADDRESS = RATE_LIMIT_TOKENS = "1000000/60"
+# Processes a test starts are given its own namespace (tests/processes.py).
 if CACHES["default"].get("KEY_PREFIX"):  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] = f"imagestreams-test-{os.getpid()}"  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = (  # noqa: F405
+        os.environ.get("TEST_CACHE_KEY_PREFIX") or f"imagestreams-test-{os.getpid()}"
+    )
 
 # Tests do not run collectstatic: serve static files by their plain names.
 STORAGES = {

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import hashlib
 
+from django.http import HttpResponse
 from django.utils.http import parse_etags, quote_etag
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.request import Request
-from rest_framework.response import Response
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of an earlier answer: 304 with no body if the answer is still the same.",
+)
 
 
-def etag_of(*parts: str) -> str:
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+def body_etag(content_type: str, body: bytes) -> str:
+    """The ETag of a representation: its bytes and their type."""
+    digest = hashlib.sha256(content_type.encode() + b"\0" + body).hexdigest()[:32]
     return quote_etag(digest)
 
 
@@ -26,10 +35,7 @@ def matches(request: Request, etag: str) -> bool:
     return "*" in wanted or etag.removeprefix("W/") in {e.removeprefix("W/") for e in wanted}
 
 
-def not_modified(etag: str) -> Response:
-    return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-
-
-def tagged(response: Response, etag: str) -> Response:
+def not_modified(etag: str) -> HttpResponse:
+    response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
     response["ETag"] = etag
     return response

@@ -3,8 +3,10 @@ of queries however many streams, tags and history entries there are."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
+from imagestreams.access import viewable_sql
 from imagestreams.models import ImageStream, Project, Tag, TagEvent
 from imagestreams.services.errors import NotFound
 
@@ -51,6 +53,20 @@ def stream_detail(*, project: Project, name: str) -> ImageStream:
     return stream
 
 
+def stream_visible(*, principal, project: str, name: str) -> ImageStream | None:
+    """The stream `project/name` with its project, in one statement, if
+    `principal` may view it; None otherwise (access.stream_for then says which
+    error applies)."""
+    visible, params = viewable_sql(principal, ImageStream._meta.db_table)
+    found = (
+        ImageStream.objects.select_related("project")
+        .filter(RawSQL(visible, params, output_field=BooleanField()))
+        .filter(project__name=project, name=name)
+        .order_by()[:1]
+    )
+    return next(iter(found), None)
+
+
 # What describing a tag reads (its spec, condition and whether an import is pending).
 DESCRIBED_TAG_FIELDS = (
     "id",
@@ -84,17 +100,26 @@ HISTORY_COLUMNS = (
 )
 
 
+HISTORY_CHUNK = 5000
+
+
 def stream_history(stream: ImageStream) -> tuple[list[Tag], dict[int, list[tuple]]]:
     """The stream's tags (sorted by name) and each tag's history, newest first,
     as plain rows (HISTORY_COLUMNS without the tag id): long histories would
     otherwise cost a model instance and an image instance per entry."""
     tags = list(Tag.objects.filter(stream=stream).only(*DESCRIBED_TAG_FIELDS).order_by("name"))
     history: dict[int, list[tuple]] = {tag.pk: [] for tag in tags}
-    rows = (
-        TagEvent.objects.filter(tag__stream=stream)
-        .order_by("tag_id", "-id")
-        .values_list(*HISTORY_COLUMNS)
-    )
-    for tag_id, *row in rows:
-        history[tag_id].append(tuple(row))
+    # By the tags' ids rather than a join on the stream: the history's index
+    # on the tag answers it whatever the planner knows about the tables (with
+    # no statistics, the join scanned every history entry of every stream).
+    # In chunks, within every database's limit on parameters.
+    ids = list(history)
+    for start in range(0, len(ids), HISTORY_CHUNK):
+        rows = (
+            TagEvent.objects.filter(tag_id__in=ids[start : start + HISTORY_CHUNK])
+            .order_by("tag_id", "-id")
+            .values_list(*HISTORY_COLUMNS)
+        )
+        for tag_id, *row in rows:
+            history[tag_id].append(tuple(row))
     return tags, history

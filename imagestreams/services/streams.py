@@ -164,5 +164,5 @@ def stream_update(
 def stream_delete(*, by: Principal, stream: ImageStream) -> None:
     with transaction.atomic():
         audit.record("stream.delete", by=by, project=stream.project, target=stream.name)
-        stream_changed(stream.project.name, stream.name)
+        # The stream's version is forgotten by the deletion itself (freshness.connect_removals).
         stream.delete()

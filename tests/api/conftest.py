@@ -1,11 +1,34 @@
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
 
 from imagestreams.models import Image, ImageStream, Tag, TagEvent
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
+
+
+@pytest.fixture(params=["redis", "memory"])
+def cache_kind(request, settings):
+    """The shared cache of production (Redis) and the embedded default's
+    per-process memory, where nothing is recorded across requests and ETags
+    come from the answer itself."""
+    if request.param == "redis":
+        location = os.environ.get("REDIS_URL")
+        if not location:
+            pytest.skip("REDIS_URL is not set")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "imagestreams.cache.RedisCache",
+                "LOCATION": location,
+                "KEY_PREFIX": f"imagestreams-test-reads-{uuid.uuid4().hex[:8]}",
+            }
+        }
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return request.param
 
 
 @dataclass

@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from imagestreams.api.serializers.streams import ImageStreamSerializer
 from imagestreams.models import TagEvent
 from imagestreams.models.streams import SourceKind
+from imagestreams.selectors import streams
 from imagestreams.selectors.streams import stream_detail
 from tests.api.conftest import url
 from tests.factories import ImageFactory, StreamFactory, TagEventFactory, TagFactory
@@ -56,7 +57,10 @@ def varied(team, settings):
     return stream
 
 
-def test_the_description_is_the_serializers_byte_for_byte(viewer_api, varied):
+@pytest.mark.parametrize("chunk", [streams.HISTORY_CHUNK, 2])
+def test_the_description_is_the_serializers_byte_for_byte(viewer_api, varied, chunk, monkeypatch):
+    # Histories are read in chunks of tags (one statement each for small streams).
+    monkeypatch.setattr(streams, "HISTORY_CHUNK", chunk)
     response = viewer_api.get(url("projects/team/imagestreams/varied"))
     assert response.status_code == 200
     expected = JSONRenderer().render(

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.http.response import HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from imagestreams.access import project_for, stream_for
+from imagestreams.api.conditional import IF_NONE_MATCH
 from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.streams import ImageStreamSerializer, described
+from imagestreams.api.stream_reads import StreamRead
 from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
-from imagestreams.selectors.streams import stream_detail, stream_history, streams_list
+from imagestreams.selectors.streams import (
+    stream_detail,
+    stream_history,
+    stream_visible,
+    streams_list,
+)
 from imagestreams.services.streams import stream_create, stream_delete, stream_update
 
 MAX_GENERATION = 2**63 - 1
@@ -67,11 +75,21 @@ class StreamDetailApi(APIView):
             help_text="Precondition: 409 if the stream's generation is no longer this.",
         )
 
-    @extend_schema(operation_id="imagestreams_get", responses=ImageStreamSerializer, tags=TAGS)
-    def get(self, request: Request, project: str, name: str) -> Response:
+    @extend_schema(
+        operation_id="imagestreams_get",
+        parameters=[IF_NONE_MATCH],
+        responses={200: ImageStreamSerializer, 304: OpenApiResponse(description="Not modified")},
+        tags=TAGS,
+    )
+    def get(self, request: Request, project: str, name: str) -> HttpResponseBase:
+        read = StreamRead(request, project, name, "describe")
+        if (recorded := read.recorded()) is not None:
+            return recorded
         # Shares give view access to single streams of projects one is not in.
-        stream = stream_for(request.user, project, name, "view")
-        return Response(described(stream, *stream_history(stream)))
+        stream = stream_visible(principal=request.user, project=project, name=name)
+        if stream is None:  # the error, with the queries that find which one
+            stream = stream_for(request.user, project, name, "view")
+        return read.answer_with(self, described(stream, *stream_history(stream)))
 
     @extend_schema(
         operation_id="imagestreams_update",
