@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.management import call_command
+from django.db import connection
 
 from bench.config import DEFAULT_LEVEL
 from bench.context import Context
@@ -31,9 +32,19 @@ def run(ctx: Context, *, log: Callable[[str], None]) -> dict:
         try:
             call_command("migrate", verbosity=0)
             seeded = _seed(ctx, log=log)
+            _analyze()
         finally:
             booting.result()
     return seeded
+
+
+def _analyze() -> None:
+    """Planner statistics for the seeded tables, as autovacuum would gather in
+    production (it is off on some machines; without statistics PostgreSQL
+    picks plans for empty tables)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def _seed(ctx: Context, *, log: Callable[[str], None]) -> dict:
