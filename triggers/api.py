@@ -25,33 +25,34 @@ TAGS = ["triggers"]
 TRIGGERS_RIGHT = "triggers"
 
 
+def _credential(max_length: int, help_text: str) -> serializers.CharField:
+    """A secret the API takes and never shows again."""
+    return serializers.CharField(
+        max_length=max_length,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=help_text,
+    )
+
+
 class TriggerFields(InputSerializer):
     stream = serializers.CharField(max_length=255)
     tag = serializers.CharField(max_length=128, required=False, allow_blank=True)
     preset = serializers.ChoiceField(choices=Preset.choices, required=False)
     url = serializers.CharField(max_length=2048, required=False, allow_blank=True)
     options = serializers.DictField(required=False)
-    secret = serializers.CharField(
-        max_length=1024,
-        required=False,
-        allow_blank=True,
-        write_only=True,
-        help_text="Key of the HMAC-SHA256 signature header; stored encrypted, never shown.",
+    secret = _credential(
+        1024, "Key of the HMAC-SHA256 signature header; stored encrypted, never shown."
     )
-    token = serializers.CharField(
-        max_length=1024,
-        required=False,
-        allow_blank=True,
-        write_only=True,
-        help_text="GitHub token, GitLab trigger token, a bearer token for a JSON webhook, or "
+    token = _credential(
+        1024,
+        "GitHub token, GitLab trigger token, a bearer token for a JSON webhook, or "
         "a token allowed to push (Git write-back to an https:// URL).",
     )
-    ssh_key = serializers.CharField(
-        max_length=16384,
-        required=False,
-        allow_blank=True,
-        write_only=True,
-        help_text="Git write-back to an SSH URL: the deploy key's private key (OpenSSH or PEM "
+    ssh_key = _credential(
+        16384,
+        "Git write-back to an SSH URL: the deploy key's private key (OpenSSH or PEM "
         "text, no passphrase); stored encrypted, never shown. The server's host key goes in "
         "options.known_hosts.",
     )
