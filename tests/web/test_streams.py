@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from imagestreams.models import ImageManifest, Tag
 from imagestreams.models.streams import EventCause, ReferencePolicy, SourceKind
@@ -93,6 +95,17 @@ def test_an_index_shows_all_its_platforms(vera, stream):
     row = row_of(vera.get(STREAM).content.decode(), "multi")
     assert "linux/amd64" in row
     assert "linux/arm64" in row
+
+
+def test_ages_read_as_isctl_describe_prints_them(vera, stream):
+    three_hours_ago = timezone.now() - timedelta(hours=3, minutes=10)
+    TagEventFactory(tag=TagFactory(stream=stream, name="old"), created=three_hours_ago)
+    TagEventFactory(tag=TagFactory(stream=stream, name="new"))
+    html = vera.get(STREAM).content.decode()
+    old = row_of(html, "old")
+    assert "3 hours ago</time>" in old
+    assert f'datetime="{timezone.localtime(three_hours_ago).isoformat()}"' in old
+    assert "just now</time>" in row_of(html, "new")
 
 
 def test_a_failed_import_shows_its_message_and_the_last_good_image(vera, tagged):
