@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from imagestreams.api.views.base import UnknownEndpointApi
 from imagestreams.hooks.registry_notifications import registry_notifications
 from imagestreams.operations.views import healthz, metrics
 from imagestreams.registry_auth.views import registry_token
@@ -22,9 +23,10 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics, name="metrics"),
     path("registry/token", registry_token, name="registry-token"),
-    # Before the core API: its last route is a catch-all JSON 404.
-    path("api/v1/", include("triggers.urls")),
     path("api/v1/", include("imagestreams.api.urls")),
+    path("api/v1/", include("triggers.urls")),
+    # [\s\S], not ".": a path with an encoded newline is still under /api/v1/.
+    re_path(r"^api/v1/[\s\S]*$", UnknownEndpointApi.as_view(), name="api-unknown"),
     re_path(r"^hooks/registry/?$", registry_notifications, name="registry-notifications"),
     # Push webhooks of external registries (Docker Hub, Quay, Harbor, generic).
     path("hooks/", include("imagestreams.hooks.urls")),

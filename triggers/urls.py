@@ -1,5 +1,4 @@
-"""Routes of the triggers API, included under /api/v1/ before the core API
-(whose last route answers every unknown path with a JSON 404)."""
+"""Routes of the triggers API, included under /api/v1/ next to the core API's."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Routes of /api/v1/ (docs/api.md). Paths have no trailing slash, like
-Kubernetes' API; anything else under /api/v1/ is a JSON 404."""
+Kubernetes' API; anything else under /api/v1/ is a JSON 404 (imagestreams.urls)."""
 
 from __future__ import annotations
 
-from django.urls import path, re_path, register_converter
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from imagestreams.api.views import (
@@ -18,7 +18,6 @@ from imagestreams.api.views import (
     tagging,
     teams,
 )
-from imagestreams.api.views.base import UnknownEndpointApi
 
 
 class ProjectNameConverter:
@@ -52,6 +51,12 @@ P = "projects/<project:project>"
 SA = f"{P}/serviceaccounts/<project:name>"
 
 urlpatterns = [
+    # First: pipelines poll it, and Django tries the routes in order.
+    path(
+        "resolve/<project:project>/<object:istag>",
+        resolve.ResolveApi.as_view(),
+        name="api-resolve",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline scripts.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -92,11 +97,6 @@ urlpatterns = [
     path(f"{P}/tag", tagging.TagApi.as_view(), name="api-tag"),
     path(f"{P}/untag", tagging.UntagApi.as_view(), name="api-untag"),
     path(f"{P}/imports", imports.ImportApi.as_view(), name="api-imports"),
-    path(
-        "resolve/<project:project>/<object:istag>",
-        resolve.ResolveApi.as_view(),
-        name="api-resolve",
-    ),
     # Teams (docs/api.md "Teams"); service account names follow project names' rules.
     path("sharedimagestreams", teams.SharedWithMeApi.as_view(), name="api-shared-with-me"),
     path(f"{P}/sharedimagestreams", teams.SharedStreamListApi.as_view(), name="api-shared-streams"),
@@ -122,6 +122,4 @@ urlpatterns = [
     path(f"{P}/shares/<int:share_id>", teams.ShareRevokeApi.as_view(), name="api-share"),
     path(f"{P}/audit", teams.AuditListApi.as_view(), name="api-audit"),
     path(f"{P}/audit/export", teams.AuditExportApi.as_view(), name="api-audit-export"),
-    # [\s\S], not ".": a path with an encoded newline is still under /api/v1/ (a JSON 404).
-    re_path(r"^[\s\S]*$", UnknownEndpointApi.as_view(), name="api-unknown"),
 ]
