@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -25,7 +25,7 @@ def body_etag(content_type: str, body: bytes) -> str:
     return quote_etag(digest)
 
 
-def matches(request: Request, etag: str) -> bool:
+def matches(request: HttpRequest | Request, etag: str) -> bool:
     """Whether the client already has the representation `etag` (weak
     comparison, as RFC 9110 wants for If-None-Match)."""
     header = request.headers.get("If-None-Match", "")

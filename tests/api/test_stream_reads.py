@@ -6,6 +6,7 @@ the moment the membership, share, stream or project is gone."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from imagestreams.access import acting
 from imagestreams.api import stream_reads
@@ -174,3 +175,42 @@ def test_outsiders_get_no_recorded_answer(
         assert outsider_api.get(path).status_code == 404
         assert outsider_api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 404
         assert anonymous_api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 401
+
+
+@pytest.mark.parametrize("path", [DESCRIBE, RESOLVE])
+def test_token_and_session_callers_get_the_same_bytes_and_headers(
+    viewer_api, personas, app, path, cache_kind
+):
+    # A token asking for JSON is answered before DRF's request is built (from
+    # the second read on); a signed-in browser goes through DRF every time.
+    recorded = viewer_api.get(path)
+    again = viewer_api.get(path)
+    assert (again.content, _headers(again)) == (recorded.content, _headers(recorded))
+    browser = APIClient()
+    browser.force_login(personas["viewer"])
+    seen = browser.get(path)
+    assert (seen.content, _headers(seen, "Vary")) == (recorded.content, _headers(recorded, "Vary"))
+    polled = viewer_api.get(path, HTTP_IF_NONE_MATCH=recorded["ETag"])
+    polled_in_browser = browser.get(path, HTTP_IF_NONE_MATCH=recorded["ETag"])
+    assert (polled.status_code, polled_in_browser.status_code) == (304, 304)
+    assert _headers(polled, "Vary") == _headers(polled_in_browser, "Vary")
+    assert polled["Vary"] == recorded["Vary"]
+
+
+def _headers(response, *but: str) -> dict[str, str]:
+    names = [n for n in ("Content-Type", "ETag", "Allow", "Vary") if n not in but]
+    return {name: response.get(name, "") for name in names}
+
+
+def test_a_revoked_token_gets_no_recorded_answer(editor_api, app, cache_kind):
+    created = editor_api.post(url("tokens"), {"name": "pipeline"}).json()
+    pipeline = APIClient()
+    pipeline.credentials(HTTP_AUTHORIZATION=f"Bearer {created['token']}")
+    for path in (DESCRIBE, RESOLVE):
+        assert pipeline.get(path).status_code == 200
+        assert pipeline.get(path).status_code == 200
+    assert editor_api.delete(url(f"tokens/{created['id']}")).status_code == 204
+    for path in (DESCRIBE, RESOLVE):
+        refused = pipeline.get(path)
+        assert refused.status_code == 401
+        assert "was revoked" in refused.json()["detail"]

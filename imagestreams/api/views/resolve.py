@@ -8,16 +8,16 @@ from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from imagestreams.access import stream_for
 from imagestreams.api.conditional import IF_NONE_MATCH
 from imagestreams.api.inputs import parse_istag
-from imagestreams.api.stream_reads import StreamRead
+from imagestreams.api.stream_reads import RecordedReadView, StreamRead
 from imagestreams.selectors.tags import tag_resolve, tag_resolve_visible
+from imagestreams.services.errors import InvalidInput
 
 
-class ResolveApi(APIView):
+class ResolveApi(RecordedReadView):
     class OutputSerializer(serializers.Serializer):
         project = serializers.CharField()
         stream = serializers.CharField()
@@ -25,6 +25,13 @@ class ResolveApi(APIView):
         pull_spec = serializers.CharField()
         digest = serializers.CharField()
         reference_policy = serializers.CharField()
+
+    def stream_read(self, **kwargs: str) -> tuple[str, str, str] | None:
+        try:
+            stream_name, tag_name = parse_istag(kwargs["istag"])
+        except InvalidInput:
+            return None
+        return kwargs["project"], stream_name, f"resolve:{tag_name}"
 
     @extend_schema(
         operation_id="resolve",

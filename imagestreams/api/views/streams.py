@@ -14,7 +14,7 @@ from imagestreams.api.conditional import IF_NONE_MATCH
 from imagestreams.api.inputs import AnnotationsField, InputSerializer, parse, query
 from imagestreams.api.pagination import Pagination
 from imagestreams.api.serializers.streams import ImageStreamSerializer, described
-from imagestreams.api.stream_reads import StreamRead
+from imagestreams.api.stream_reads import RecordedReadView, StreamRead
 from imagestreams.api.views.base import paginated, principal_of
 from imagestreams.api.views.projects import SEARCH, SearchSerializer
 from imagestreams.selectors.streams import (
@@ -62,7 +62,7 @@ class StreamListCreateApi(APIView):
         return Response(ImageStreamSerializer(stream).data, status=status.HTTP_201_CREATED)
 
 
-class StreamDetailApi(APIView):
+class StreamDetailApi(RecordedReadView):
     class PatchSerializer(InputSerializer):
         lookup_local = serializers.BooleanField(required=False)
         annotations = AnnotationsField(
@@ -74,6 +74,9 @@ class StreamDetailApi(APIView):
             max_value=MAX_GENERATION,
             help_text="Precondition: 409 if the stream's generation is no longer this.",
         )
+
+    def stream_read(self, **kwargs: str) -> tuple[str, str, str]:
+        return kwargs["project"], kwargs["name"], "describe"
 
     @extend_schema(
         operation_id="imagestreams_get",
