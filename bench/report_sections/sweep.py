@@ -126,8 +126,8 @@ def _ceiling(default: dict) -> str:
     everything = ours + per_check.get("registry", 0)
     shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(per_check.items(), key=lambda i: -i[1]))
     return (
-        f"- CPU milliseconds per unchanged check, by process (median of the large sweeps): "
-        f"{shown}.\n"
+        f"- CPU milliseconds per unchanged check, by process (median of the large sweeps, "
+        f"from the sweep's start: the driver making the tags due is not counted): {shown}.\n"
         f"- Ceiling, tags per 15 minutes per core: **{900_000 / worker:,.0f}** counting the "
         f"worker alone, {900_000 / ours:,.0f} with PostgreSQL and Redis on the same core, "
         f"{900_000 / everything:,.0f} with the registry on it too (as on this machine). A second "
