@@ -219,8 +219,9 @@ def _variant(ctx: Context, **settings: str) -> dict:
 
 
 def _tuned(ctx: Context) -> dict:
-    """The large sweep at the default concurrency with bigger batches: each
-    batch has a fixed cost (claim, load, clients, write) that 50 tags share."""
+    """The large sweep at the default concurrency with other batches (50, the
+    default until round 4): each batch has a fixed cost (claim, load, clients,
+    write) that its tags share."""
     batch_size = ctx.sizes.tuned_batch_size
     running = _variant_worker(ctx, _batch_size(ctx))
     ab_rates, sweeps = [], []

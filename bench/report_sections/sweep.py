@@ -51,7 +51,7 @@ def _levers(data: dict) -> str:
     """The large sweep with a lever turned off, next to the default, same run."""
     default, rows = data["default"], []
     variants = [
-        ("default: event-loop HEADs, connections kept per process, batches of 50", default),
+        ("default: event-loop HEADs, connections kept per process, batches of 200", default),
         ("`IMAGESTREAMS_SCHEDULED_ASYNC_HEADS=0`: every check in threads", data["threads_only"]),
     ]
     if data.get("tuned"):
@@ -141,7 +141,7 @@ def _tuned(data: dict) -> str:
     per_tag = ", ".join(f"{value:.3f}" for value in tuned["requests_per_tag"])
     return f"""### The same {data["large"]:,} tags in batches of {tuned["batch_size"]}
 
-`IMAGESTREAMS_SCHEDULED_BATCH_SIZE={tuned["batch_size"]}` (default 50), same worker otherwise:
+`IMAGESTREAMS_SCHEDULED_BATCH_SIZE={tuned["batch_size"]}` (default 200), same worker otherwise:
 **{s(tuned["rate"], " checks/s")}**, raw HEAD rate in the same rounds
 {s(tuned["ab_head_rps"], "/s")}, ratio **{s(tuned["ratio_to_ab"], digits=2)}**; registry
 requests per tag {per_tag}; SQL per batch (tags: statements x batches):
