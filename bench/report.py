@@ -49,7 +49,7 @@ def meta(ctx: Context) -> dict:
             "worker": "celery worker -c 2 (prefork), IMAGESTREAMS_REGISTRY_MAX_CONCURRENCY=4",
             "web": f"gunicorn imagestreams.wsgi:application -w {ctx.lab.web_workers} (sync)",
             "interval_seconds": 900,
-            "batch_size": 50,
+            "batch_size": "200 (a small sweep spread over 8 batches of 50 or more)",
             "registry_requests_per_second": "lifted (100000)",
         },
     }

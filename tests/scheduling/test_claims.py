@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from imagestreams.models import Tag
-from imagestreams.scheduling.claims import claim_due, enrol, release_unscheduled
-from imagestreams.scheduling.sweep import sweep
+from imagestreams.scheduling import sweep as sweep_module
+from imagestreams.scheduling.claims import Claim, claim_due, enrol, release_unscheduled
+from imagestreams.scheduling.sweep import batch_size_for, sweep
 from tests.factories import StreamFactory, TagEventFactory, TagFactory
 from tests.scheduling.conftest import INTERVAL
 
@@ -156,6 +157,39 @@ def test_a_sweeps_statements_do_not_grow_with_its_batches(settings):
     assert [len(c.tag_ids) for c in cut] == [1] * 12
     assert sorted(i for c in cut for i in c.tag_ids) == whole[0].tag_ids
     assert twelve_batches == one_batch
+
+
+def test_a_claim_is_cut_into_the_fewest_batches_of_even_sizes():
+    claim = Claim("token", "quay.io", list(range(1010)))
+    sizes = [len(batch.tag_ids) for batch in claim.batches(200)]
+    assert len(sizes) == 6 and max(sizes) - min(sizes) <= 1 and max(sizes) <= 200
+    assert [i for batch in claim.batches(200) for i in batch.tag_ids] == claim.tag_ids
+    assert [len(b.tag_ids) for b in Claim("token", "quay.io", list(range(400))).batches(200)] == [
+        200,
+        200,
+    ]
+    assert Claim("token", "quay.io", []).batches(200) == []
+
+
+def test_a_small_sweep_is_spread_over_several_batches_but_not_below_the_minimum():
+    assert batch_size_for(10_000, 200) == 200
+    assert batch_size_for(1000, 200) == 125  # eight batches, not five
+    assert batch_size_for(100, 200) == 50  # never smaller than the minimum for spreading
+    assert batch_size_for(30, 200) == 50
+    assert batch_size_for(1000, 20) == 20  # never larger than the setting
+
+
+@pytest.mark.django_db
+def test_a_sweep_spreads_a_registrys_claim_over_several_batches(settings, monkeypatch):
+    monkeypatch.setattr(sweep_module, "SPREAD_MIN_BATCH", 1)
+    settings.SCHEDULED_BATCH_SIZE = 200
+    settings.REGISTRY_REQUESTS_PER_SECOND = 1000.0
+    tags = scheduled_tags(12)
+    now = timezone.now()
+    sweep(now=now)  # enrols
+    claims = sweep(now=now + timedelta(seconds=INTERVAL))
+    assert [len(c.tag_ids) for c in claims] == [2] * 6  # 12 / SPREAD_BATCHES, rounded up
+    assert sorted(i for c in claims for i in c.tag_ids) == sorted(t.pk for t in tags)
 
 
 @pytest.mark.django_db
