@@ -97,6 +97,16 @@ def test_an_index_shows_all_its_platforms(vera, stream):
     assert "linux/arm64" in row
 
 
+def test_each_row_counts_its_history(vera, stream):
+    three = TagFactory(stream=stream, name="three")
+    for _ in range(3):
+        TagEventFactory(tag=three)
+    TagFactory(stream=stream, name="none")
+    html = vera.get(STREAM).content.decode()
+    assert "3 in history" in row_of(html, "three")
+    assert "0 in history" in row_of(html, "none")
+
+
 def test_ages_read_as_isctl_describe_prints_them(vera, stream):
     three_hours_ago = timezone.now() - timedelta(hours=3, minutes=10)
     TagEventFactory(tag=TagFactory(stream=stream, name="old"), created=three_hours_ago)
