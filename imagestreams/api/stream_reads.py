@@ -33,6 +33,7 @@ from imagestreams.access import remember_viewed, viewed_recently
 from imagestreams.api.authentication import BearerTokenAuthentication
 from imagestreams.api.conditional import body_etag, matches, not_modified
 from imagestreams.integrated_registry import integrated_registry_pull_host
+from imagestreams.services.errors import ServiceError
 
 
 def _release() -> str:
@@ -124,9 +125,9 @@ class RecordedReadView(APIView):
     """An APIView whose GET is a StreamRead: a recorded answer is looked for
     before DRF builds its request (see the module's docstring)."""
 
-    def stream_read(self, **kwargs: str) -> tuple[str, str, str] | None:
-        """(project, stream, what) of the StreamRead the GET makes, or None
-        if the URL's arguments do not name one (DRF's path then says why)."""
+    def stream_read(self, **kwargs: str) -> tuple[str, str, str]:
+        """(project, stream, what) of the StreamRead the GET makes, from the
+        URL's arguments; ServiceError if they name none (the GET says why)."""
         raise NotImplementedError
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
@@ -144,16 +145,16 @@ class RecordedReadView(APIView):
             return None
         if request.META.get("HTTP_ACCEPT", "*/*") not in PLAIN_JSON_ACCEPTS:
             return None
-        read = self.stream_read(**kwargs)
-        if read is None:
-            return None
+        try:
+            project, stream, what = self.stream_read(**kwargs)
+        except ServiceError:
+            return None  # DRF's path answers 400, saying why
         try:
             authenticated = BearerTokenAuthentication().authenticate(request)
         except AuthenticationFailed:
             return None  # DRF's path answers 401, saying why
         if authenticated is None:
             return None  # a session or no credentials: DRF's path
-        project, stream, what = read
         known = freshness.known(project, stream, _answer_name(what, JSON))
         response = _recorded_for(request, authenticated[0], project, stream, known)
         if response is not None:

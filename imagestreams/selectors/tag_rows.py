@@ -37,19 +37,6 @@ class TagRow:
     source: SourceText
     aliases: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
-    url: str = ""  # the tag's page; pages set it (selectors do not reverse URLs)
-    image_url: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.tag.name
-
-    @property
-    def heading(self) -> str:
-        """`3.6 (latest, stable)`: the tag and the aliases that follow it."""
-        if not self.aliases:
-            return self.tag.name
-        return f"{self.tag.name} ({', '.join(self.aliases)})"
 
     @property
     def image(self):

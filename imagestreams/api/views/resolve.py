@@ -14,7 +14,6 @@ from imagestreams.api.conditional import IF_NONE_MATCH
 from imagestreams.api.inputs import parse_istag
 from imagestreams.api.stream_reads import RecordedReadView, StreamRead
 from imagestreams.selectors.tags import tag_resolve, tag_resolve_visible
-from imagestreams.services.errors import InvalidInput
 
 
 class ResolveApi(RecordedReadView):
@@ -26,11 +25,8 @@ class ResolveApi(RecordedReadView):
         digest = serializers.CharField()
         reference_policy = serializers.CharField()
 
-    def stream_read(self, **kwargs: str) -> tuple[str, str, str] | None:
-        try:
-            stream_name, tag_name = parse_istag(kwargs["istag"])
-        except InvalidInput:
-            return None
+    def stream_read(self, **kwargs: str) -> tuple[str, str, str]:
+        stream_name, tag_name = parse_istag(kwargs["istag"])
         return kwargs["project"], stream_name, f"resolve:{tag_name}"
 
     @extend_schema(
@@ -41,7 +37,7 @@ class ResolveApi(RecordedReadView):
     )
     def get(self, request: Request, project: str, istag: str) -> HttpResponseBase:
         stream_name, tag_name = parse_istag(istag)
-        read = StreamRead(request, project, stream_name, f"resolve:{tag_name}")
+        read = StreamRead(request, *self.stream_read(project=project, istag=istag))
         if (recorded := read.recorded()) is not None:
             return recorded
         resolved = tag_resolve_visible(

@@ -85,7 +85,7 @@ class StreamDetailApi(RecordedReadView):
         tags=TAGS,
     )
     def get(self, request: Request, project: str, name: str) -> HttpResponseBase:
-        read = StreamRead(request, project, name, "describe")
+        read = StreamRead(request, *self.stream_read(project=project, name=name))
         if (recorded := read.recorded()) is not None:
             return recorded
         # Shares give view access to single streams of projects one is not in.
