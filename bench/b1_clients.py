@@ -5,8 +5,9 @@ transport keeps httpx's API on aiohttp's connection handling).
 
 - the product's RegistryClient, one per thread (what a worker process runs
   for tags that changed or need a ping or token first);
-- the product's QuickHeads: prepared HEADs on one event loop with aiohttp
-  (what a worker sends for tags expected unchanged);
+- the product's QuickHeads: prepared HEADs on one event loop, its own HEAD-only
+  HTTP/1.1 exchange (registry/quick.py; what a worker sends for tags expected
+  unchanged);
 - plain `httpx.Client`, one per thread;
 - `httpx.AsyncClient`, pool limited to the concurrency;
 - `httpx.AsyncClient` on `httpx_aiohttp.AiohttpTransport`;
@@ -44,7 +45,7 @@ def run(ctx: Context) -> dict:
     references = [f"{ctx.upstream_host}/{t.repository}:{t.tag}" for t in tags]
     candidates: dict[str, Callable[[], int]] = {
         "imagestreams RegistryClient, 8 threads": lambda: _registry_client(references),
-        "imagestreams QuickHeads (aiohttp, event loop)": lambda: _quick_heads(ctx, urls),
+        "imagestreams QuickHeads (HEAD-only, event loop)": lambda: _quick_heads(ctx, urls),
         "httpx.Client, 8 threads": lambda: _threads(urls),
         "httpx.AsyncClient": lambda: asyncio.run(_httpx_async(urls, aiohttp_transport=False)),
         "httpx.AsyncClient + httpx-aiohttp": lambda: asyncio.run(
@@ -84,18 +85,26 @@ def _registry_client(references: list[str]) -> int:
         return sum(pool.map(work, _split(references)))
 
 
-@asynccontextmanager
-async def _unpaced(host: str) -> AsyncIterator[None]:
-    yield
+def _concurrency(limit: int):
+    slots: asyncio.Semaphore | None = None
+
+    @asynccontextmanager
+    async def paced(host: str) -> AsyncIterator[None]:
+        nonlocal slots
+        slots = slots or asyncio.Semaphore(limit)
+        async with slots:
+            yield
+
+    return paced
 
 
 def _quick_heads(ctx: Context, urls: list[str]) -> int:
     """What a worker sends for tags expected unchanged: prepared HEADs on the
-    event loop of registry/quick.py (8 connections, no pacing here)."""
-    heads = QuickHeads(import_guard(), timeout=30.0, user_agent="bench", connections=CONCURRENCY)
+    event loop of registry/quick.py (CONCURRENCY in flight, no rate limit here)."""
+    heads = QuickHeads(import_guard(), timeout=30.0, user_agent="bench")
     try:
         prepared = [PreparedHead(ctx.upstream_host, url, HEADERS, False) for url in urls]
-        answers = heads.digests(prepared, _unpaced)
+        answers = heads.digests(prepared, _concurrency(CONCURRENCY))
     finally:
         heads.close()
     missing = [url for url, (digest, _) in zip(urls, answers, strict=True) if digest is None]

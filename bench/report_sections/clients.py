@@ -18,7 +18,7 @@ The same {data["requests"]:,} manifest HEADs, {data["concurrency"]} in flight, s
 driver by each client in turn (registry-lab §6 found httpx's async pool slower as concurrency
 rises, and aiohttp much cheaper). The product's own clients are the first two rows: its
 `RegistryClient`, one per thread (a worker's path for tags that changed), and its
-`QuickHeads`, prepared HEADs on one event loop with aiohttp (a worker's path for tags
-expected unchanged).
+`QuickHeads`, prepared HEADs on one event loop with its own HEAD-only HTTP/1.1 exchange (a
+worker's path for tags expected unchanged; aiohttp until round 5).
 
 {table(header, rows)}"""

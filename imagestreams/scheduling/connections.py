@@ -51,5 +51,5 @@ def _after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
-# Closed while the event loop's thread still runs (aiohttp warns otherwise).
+# Closed while the event loop's thread still runs, so that its sockets close cleanly.
 atexit.register(forget_connections)

@@ -4,7 +4,6 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-import aiohttp
 import httpx
 import pytest
 from django.utils import timezone
@@ -59,14 +58,12 @@ class CountingTransport(httpx.BaseTransport):
 
 class Requests:
     """Counts the requests of scheduled checks: those of the synchronous client
-    (`factory`, a transport) and the HEADs sent on the event loop (`trace`)."""
+    (`factory`, a transport) and the HEADs sent on the event loop (`observe`)."""
 
     def __init__(self) -> None:
         self.counts: Counter = Counter()
         self.on_loop: Counter = Counter()  # the event loop's share of `counts`
         self.lock = threading.Lock()
-        self.trace = aiohttp.TraceConfig()
-        self.trace.on_request_start.append(self._started)
 
     def factory(self, verify: bool) -> httpx.BaseTransport:
         return CountingTransport(default_transport(verify), self.counts, self.lock)
@@ -74,12 +71,12 @@ class Requests:
     @property
     def hooks(self) -> dict:
         """check_batch's keyword arguments that route every request past the counter."""
-        return {"transport_factory": self.factory, "trace_configs": [self.trace]}
+        return {"transport_factory": self.factory, "head_observer": self.observe}
 
-    async def _started(self, session, context, params) -> None:
+    def observe(self, method: str, path: str) -> None:
         with self.lock:
-            self.counts[f"{params.method} {params.url.path}"] += 1
-            self.on_loop[params.method] += 1
+            self.counts[f"{method} {path}"] += 1
+            self.on_loop[method] += 1
 
     def to(self, method: str, fragment: str) -> int:
         return sum(
