@@ -251,7 +251,7 @@ class QuickHeads:
             loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
         if loop is None or thread is None:
             return
-        loop.call_soon_threadsafe(self._close_all)
+        asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
@@ -373,10 +373,11 @@ class QuickHeads:
             context = self._tls[verify_tls] = httpx.create_ssl_context(verify=verify_tls)
         return context
 
-    def _close_all(self) -> None:
+    async def _close_all(self) -> None:
         idle, self._idle = self._idle, {}
         for connection in [*self._busy, *(c for cs in idle.values() for c in cs)]:
             connection.close()
+        await asyncio.sleep(0)  # the transports close their sockets on the next turn
 
 
 def guarded_addresses(guard: Guard, host: str, port: int) -> list[str]:
