@@ -313,7 +313,7 @@ SCHEDULED_MINIMUM_INTERVAL = envfloat("IMAGESTREAMS_SCHEDULED_MINIMUM_INTERVAL",
 SCHEDULED_SWEEP_SECONDS = envfloat("IMAGESTREAMS_SCHEDULED_SWEEP_SECONDS", 5.0)
 SCHEDULED_BATCH_SIZE = envint("IMAGESTREAMS_SCHEDULED_BATCH_SIZE", 200)
 SCHEDULED_BACKOFF_MAX = envfloat("IMAGESTREAMS_SCHEDULED_BACKOFF_MAX", 21600.0)
-# Unchanged checks send their HEADs on an event loop (registry/quick.py, a fifth
+# Unchanged checks send their HEADs on an event loop (registry/quick.py, a seventh
 # of the CPU of the threaded client); 0 checks every tag in threads.
 SCHEDULED_ASYNC_HEADS = envbool("IMAGESTREAMS_SCHEDULED_ASYNC_HEADS", True)
 # Politeness towards each registry host: concurrent requests per worker

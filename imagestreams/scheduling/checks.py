@@ -2,7 +2,7 @@
 
 1. Load the claimed tags with their current image (one query).
 2. Send the HEAD of every tag expected unchanged on the process's event loop
-   (registry/quick.py: one request each on kept connections, about 0.06 ms of
+   (registry/quick.py: one request each on kept connections, about 0.1 ms of
    CPU); the tags it cannot settle, and those that need more than a HEAD,
    are checked in threads, at most the registry's concurrency at once, each
    thread with its own RegistryClient on the process's connection pools,
