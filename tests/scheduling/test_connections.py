@@ -101,6 +101,7 @@ def test_tokens_and_the_endpoint_of_a_token_registry_are_kept_across_batches(
 
     assert [report.unchanged for report in reports] == [1, 1]
     assert dict(requests_seen.counts) == {f"HEAD /v2/{unique_repo}/manifests/{n}": 1 for n in "12"}
+    assert requests_seen.on_loop["HEAD"] == 2, "the event loop's HEADs carry the kept token"
     assert [history(tag) for tag in tags] == [[p.digest] for p in pushed]
 
 
@@ -158,3 +159,25 @@ def test_a_registry_that_starts_asking_for_tokens_is_answered(
     finally:
         registry.stop()
         server.stop()
+
+
+def test_connections_a_restarted_registry_dropped_are_opened_again(
+    tmp_path, pusher, follow, run_due, requests_seen
+):
+    registry = RegistryProcess(tmp_path / "registry").start()
+    try:
+        pushed = [pusher(registry, creds=None).push_image("team/app", n, text=n) for n in "12"]
+        tags = [follow(p.reference, f"app:{n}") for n, p in enumerate(pushed)]
+        run_due(INTERVAL)
+        registry.restart()  # every kept connection is closed by the registry
+        requests_seen.clear()
+
+        reports = run_due(2 * INTERVAL)
+
+        assert sum(report.unchanged for report in reports) == 2
+        assert sum(report.failed for report in reports) == 0
+        assert requests_seen.on_loop["HEAD"] == 2
+        assert sum(requests_seen.counts.values()) == 2, requests_seen.counts
+        assert [history(tag) for tag in tags] == [[p.digest] for p in pushed]
+    finally:
+        registry.stop()
