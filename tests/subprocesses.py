@@ -67,6 +67,11 @@ def stop(
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill(process)
+        else:
+            # A pool child still finishing after its parent exited would keep
+            # its database session past the test (and the test database's drop).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def answers(url: str) -> bool:

@@ -275,7 +275,7 @@ class QuickHeads:
         now = loop.time()
         for connection in list(self._busy):
             connection.expire(now)
-        loop.call_later(min(self._timeout / 4, 0.5), self._watch)
+        loop.call_later(min(max(self._timeout / 4, 0.05), 0.5), self._watch)
 
     async def _all(self, heads: Sequence[PreparedHead | None], pace: Pace) -> list[Answer]:
         return list(await asyncio.gather(*(self._one(head, pace) for head in heads)))
