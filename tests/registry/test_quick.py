@@ -8,6 +8,7 @@ exactly what the client sent and on which connection.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -92,6 +93,8 @@ class Scripted:
                 connection.sendall(answer.encode())
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
         self._listener.close()
 
 
