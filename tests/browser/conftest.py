@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from tests.registry_lab.net import REQUEST_TIMEOUT
@@ -43,24 +42,6 @@ def _patient_expectations():
     """Assertions retry until the page shows what they expect: give a slow
     machine as long as a request may take (Playwright's default is 5 s)."""
     expect.set_options(timeout=REQUEST_TIMEOUT * 1000)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_stray_database_sessions(django_db_setup, django_db_blocker):
-    """Once the browser tests have run, the database tests after them leave one
-    connection of the test database open in this process, held by no live
-    thread (found with pg_stat_activity; without browser tests it does not
-    happen), and the test database could not be dropped at the end. Whatever
-    is still connected to this process's own test database then is a stray."""
-    yield
-    if connection.vendor != "postgresql":
-        return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    connection.close()
 
 
 @pytest.fixture(scope="session")
