@@ -118,7 +118,7 @@ def parse_answer(head: bytes) -> tuple[int, str | None, bool]:
     if version not in (b"HTTP/1.1", b"HTTP/1.0") or not code.isdigit() or rest[3:4] not in b" ":
         raise Unusable("not an HTTP/1.x status line")
     lowered = head.lower()
-    return int(code), _digest_in(head, lowered), _reusable(version, lowered)
+    return int(code), _digest_in(head, lowered), _keeps_alive(version, lowered)
 
 
 _DIGEST_HEADER = b"\r\ndocker-content-digest:"
@@ -136,7 +136,7 @@ def _digest_in(head: bytes, lowered: bytes) -> str | None:
     return value.strip(b" \t").decode("ascii", "replace")
 
 
-def _reusable(version: bytes, lowered: bytes) -> bool:
+def _keeps_alive(version: bytes, lowered: bytes) -> bool:
     if version != b"HTTP/1.1":
         return False
     start = lowered.find(b"\r\nconnection:")
@@ -301,7 +301,7 @@ class QuickHeads:
         self, origin: Origin, verify_tls: bool, request: bytes
     ) -> tuple[int, str | None]:
         deadline = asyncio.get_running_loop().time() + self._timeout
-        connection = self._reusable(origin, verify_tls)
+        connection = self._idle_connection(origin, verify_tls)
         if connection is not None:
             try:
                 return await self._exchange(connection, origin, verify_tls, request, deadline)
@@ -334,7 +334,7 @@ class QuickHeads:
             connection.close()
         return status, digest
 
-    def _reusable(self, origin: Origin, verify_tls: bool) -> HeadConnection | None:
+    def _idle_connection(self, origin: Origin, verify_tls: bool) -> HeadConnection | None:
         idle = self._idle.get((origin, verify_tls))
         oldest_usable = time.monotonic() - IDLE_EXPIRY
         while idle:
@@ -346,7 +346,9 @@ class QuickHeads:
 
     async def _connect(self, origin: Origin, verify_tls: bool) -> HeadConnection:
         loop = asyncio.get_running_loop()
-        addresses = await loop.run_in_executor(None, self._addresses, origin.host, origin.port)
+        addresses = await loop.run_in_executor(
+            None, guarded_addresses, self._guard, origin.host, origin.port
+        )
         tls = self._tls_context(verify_tls) if origin.scheme == "https" else None
         last_error: OSError | None = None
         for address in addresses:
@@ -362,9 +364,6 @@ class QuickHeads:
             except OSError as exc:
                 last_error = exc  # like create_connection: try the next address
         raise last_error or OSError(f"cannot resolve {origin.host}")
-
-    def _addresses(self, host: str, port: int) -> list[str]:
-        return guarded_addresses(self._guard, host, port)
 
     def _tls_context(self, verify_tls: bool) -> ssl.SSLContext:
         context = self._tls.get(verify_tls)
